@@ -1,0 +1,66 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: flags and config set-up.
+
+Both follow mmseg's own tools flag for flag; the plugin is imported before the
+config is read, so a user needs no ``PYTHONPATH`` or import step.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from .launch import setup_cpu_distributed
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--work-dir``, ``--cfg-options`` and launcher flags.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, extended in
+            place.
+    """
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank, torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read the config and apply the common flags, as mmseg's tools do.
+
+    Args:
+        args (argparse.Namespace): Parsed flags of :func:`add_common_args`
+            plus ``config``.
+
+    Returns:
+        Config: The config with launcher, overrides and work_dir set, made
+        ready for CPU-only distributed runs where there is no CUDA.
+    """
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # work_dir priority: CLI > config file > config file name.
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    setup_cpu_distributed(cfg, args.launcher)
+    return cfg
