@@ -7,3 +7,5 @@ default_scope = 'mmseg'
 # launcher on GPUs mmengine converts it to SyncBN. tools/train.py drops this
 # on CPU, where SyncBN cannot run.
 sync_bn = 'torch'
+# The MTCHI schedule counts epochs.
+log_processor = dict(by_epoch=True)
