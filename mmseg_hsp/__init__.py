@@ -1,13 +1,15 @@
 """HSP-Net for cervical precancerous segmentation, as an MMSegmentation plugin.
 
 Importing the package registers its models, datasets, metrics and segmentors
-into mmseg's registries, and lets torch >= 2.6 resume from mmengine
-checkpoints (see :mod:`mmseg_hsp.engine.checkpoint`).
+into mmseg's registries, lets torch >= 2.6 resume from mmengine checkpoints
+(:mod:`mmseg_hsp.engine.checkpoint`) and lets configs inherit
+``mmseg_hsp::<cfg>.py`` (:mod:`mmseg_hsp.engine.config_package`).
 """
-from . import datasets, evaluation, models  # noqa: F401 (registration)
-from .engine import allow_mmengine_checkpoints
+from . import datasets, evaluation, models, registry  # noqa: F401
+from .engine import allow_mmengine_checkpoints, enable_package_configs
 from .version import __version__
 
 allow_mmengine_checkpoints()
+enable_package_configs()
 
 __all__ = ['__version__']

@@ -1,15 +1,12 @@
 """Test (and evaluate) a segmentor (mmseg's ``tools/test.py``, plugin loaded)."""
 import argparse
 
-from mmengine.runner import Runner
-
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-from mmseg_hsp.engine import add_common_args, load_config
+from mmseg_hsp.engine import (add_common_args, build_runner,
+                              exit_on_config_error, load_config)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description='MMSeg test (and eval) a model')
+def parse_args(parser):
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
@@ -49,23 +46,22 @@ def trigger_visualization_hook(cfg, args):
 
 
 def main():
-    args = parse_args()
-    cfg = load_config(args)
-    cfg.load_from = args.checkpoint
-
-    if args.show or args.show_dir:
-        cfg = trigger_visualization_hook(cfg, args)
-
-    if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
-
-    if args.out is not None:
-        cfg.test_evaluator['output_dir'] = args.out
-        cfg.test_evaluator['keep_results'] = True
-
-    runner = Runner.from_cfg(cfg)
+    parser = argparse.ArgumentParser(
+        description='MMSeg test (and eval) a model')
+    args = parse_args(parser)
+    with exit_on_config_error(parser):
+        cfg = load_config(args)
+        cfg.load_from = args.checkpoint
+        if args.show or args.show_dir:
+            cfg = trigger_visualization_hook(cfg, args)
+        if args.tta:
+            cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+            cfg.tta_model.module = cfg.model
+            cfg.model = cfg.tta_model
+        if args.out is not None:
+            cfg.test_evaluator['output_dir'] = args.out
+            cfg.test_evaluator['keep_results'] = True
+        runner = build_runner(cfg)
     runner.test()
 
 

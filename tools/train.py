@@ -3,15 +3,13 @@ import argparse
 import logging
 
 from mmengine.logging import print_log
-from mmengine.runner import Runner
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg.registry import RUNNERS
-from mmseg_hsp.engine import add_common_args, load_config
+from mmseg_hsp.engine import (add_common_args, build_runner,
+                              exit_on_config_error, load_config)
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description='Train a segmentor')
+def parse_args(parser):
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
         '--resume',
@@ -27,29 +25,29 @@ def parse_args():
     return parser.parse_args()
 
 
+def enable_amp(cfg):
+    if cfg.optim_wrapper.type == 'AmpOptimWrapper':
+        print_log(
+            'AMP training is already enabled in your config.',
+            logger='current',
+            level=logging.WARNING)
+        return
+    if cfg.optim_wrapper.type != 'OptimWrapper':
+        raise ValueError('--amp is only supported when the optimizer wrapper '
+                         f'type is OptimWrapper, got {cfg.optim_wrapper.type}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
 def main():
-    args = parse_args()
-    cfg = load_config(args)
-
-    if args.amp:
-        if cfg.optim_wrapper.type == 'AmpOptimWrapper':
-            print_log(
-                'AMP training is already enabled in your config.',
-                logger='current',
-                level=logging.WARNING)
-        else:
-            assert cfg.optim_wrapper.type == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {cfg.optim_wrapper.type}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
-
-    cfg.resume = args.resume
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    args = parse_args(parser)
+    with exit_on_config_error(parser):
+        cfg = load_config(args)
+        if args.amp:
+            enable_amp(cfg)
+        cfg.resume = args.resume
+        runner = build_runner(cfg)
     runner.train()
 
 

@@ -8,21 +8,50 @@ buffer's statistics methods) in every checkpoint, so ``--resume`` fails on a
 checkpoint the same run just wrote.
 
 Rather than switching the safety off (``weights_only=False``), we add exactly
-the globals those checkpoints contain to torch's allow-list. Plain
-state-dict checkpoints (``load_from``, ImageNet weights) need none of them
-and load as before.
+the globals those checkpoints contain to torch's allow-list. The statistics
+methods pickle as ``getattr(HistoryBuffer, 'mean')``: instead of allowing
+``builtins.getattr`` itself, that name is mapped to
+:func:`history_buffer_getattr`, which resolves those four attributes of
+``HistoryBuffer`` and nothing else. Plain state-dict checkpoints
+(``load_from``, ImageNet weights) need none of this and load as before.
 """
+import pickle
+
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
+
+
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
+def history_buffer_getattr(obj, name: str):
+    """``getattr`` restricted to ``HistoryBuffer``'s statistics methods.
+
+    Args:
+        obj: The object whose attribute the checkpoint asks for.
+        name (str): The attribute's name.
+
+    Returns:
+        The method, e.g. ``HistoryBuffer.mean``.
+
+    Raises:
+        pickle.UnpicklingError: For any other object or attribute.
+    """
+    if obj is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
+        raise pickle.UnpicklingError(
+            f'checkpoint asks for getattr({obj!r}, {name!r}), which only '
+            'trusted code may do: load it with weights_only=False if you '
+            'trust its source')
+    return getattr(HistoryBuffer, name)
 
 
 def mmengine_checkpoint_globals() -> list:
     """The non-tensor globals found in mmengine 0.10.7 checkpoints.
 
     Returns:
-        list: ``HistoryBuffer``, the statistics methods it keeps in
-        ``_statistics_methods``, and the numpy types its histories (and
+        list: ``HistoryBuffer``, the restricted ``getattr`` its statistics
+        methods are pickled with, and the numpy types its histories (and
         numpy scalars in ``runtime_info``) pickle to.
     """
     numpy_types = [
@@ -33,11 +62,10 @@ def mmengine_checkpoint_globals() -> list:
     ]
     # numpy >= 1.25 pickles dtypes by their class (np.dtypes.Float64DType...).
     numpy_types += [type(np.dtype(t)) for t in np.sctypeDict.values()]
-    statistics = [
-        HistoryBuffer.min, HistoryBuffer.max, HistoryBuffer.current,
-        HistoryBuffer.mean
+    return [
+        HistoryBuffer, (history_buffer_getattr, 'builtins.getattr'),
+        *numpy_types
     ]
-    return [HistoryBuffer, *statistics, *numpy_types]
 
 
 def allow_mmengine_checkpoints() -> None:

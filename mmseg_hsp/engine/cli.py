@@ -6,8 +6,12 @@ config is read, so a user needs no ``PYTHONPATH`` or import step.
 import argparse
 import os
 import os.path as osp
+from contextlib import contextmanager
 
 from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmseg.registry import RUNNERS
 
 from .launch import setup_cpu_distributed
 
@@ -64,3 +68,44 @@ def load_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build mmengine's default runner, or ``cfg.runner_type`` if set.
+
+    Args:
+        cfg (Config): The prepared config.
+
+    Returns:
+        Runner: The runner, with the model already built.
+    """
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    return RUNNERS.build(cfg)
+
+
+# What a wrong config raises while it is read and its runner (and model) is
+# built: a missing file, an unknown type name, an unexpected argument.
+CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
+                 SyntaxError)
+
+
+@contextmanager
+def exit_on_config_error(parser: argparse.ArgumentParser):
+    """Turn config errors into one ``<tool>: error: ...`` line and exit 2.
+
+    mmengine's and mmseg's own messages name the problem (the missing file,
+    the unregistered type, the unexpected keyword); the traceback through
+    the tool adds nothing. Set ``MMSEG_HSP_DEBUG=1`` to see it anyway.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, which prints
+            the error.
+    """
+    try:
+        yield
+    except CONFIG_ERRORS as e:
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
+        message = ' '.join(str(e).split())
+        parser.error(f'{type(e).__name__}: {message}')
