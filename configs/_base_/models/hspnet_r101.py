@@ -1,5 +1,7 @@
-# HSP-Net (Meng et al.): a ResNet-101 encoder at output stride 32 and the HSP
-# decode head (V-HSP + H-HSP of DS-Blocks), Section 3 and Table 1.
+# HSP-Net (Meng et al.), Section 3 and Table 1: a ResNet-101 encoder at output
+# stride 32 (not dilated) and the HSP decode head (V-HSP + H-HSP of DS-Blocks).
+# The encoder is torchvision-style (style='pytorch': 7x7 stem, stride on the
+# 3x3 conv) so that the real ImageNet checkpoint, torchvision's, loads as is.
 norm_cfg = dict(type='BN', requires_grad=True)
 data_preprocessor = dict(
     type='SegDataPreProcessor',
@@ -21,16 +23,19 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=False,
         style='pytorch',
-        contract_dilation=True,
         init_cfg=dict(
             type='Pretrained', checkpoint='torchvision://resnet101')),
     decode_head=dict(
         type='HSPHead',
         in_channels=(256, 512, 1024, 2048),
         in_index=(0, 1, 2, 3),
-        channels=256,
         ds_channels=(32, 64, 128, 256),
+        channels=256,
         dilations=(6, 12, 18),
+        # Eq. 1: DS-Block 5 reads the 480-channel concatenation (see HSPHead).
+        fusion_channels=None,
+        use_ds1_4=True,
+        use_ds5=True,
         dropout_ratio=0,
         num_classes=5,
         norm_cfg=norm_cfg,
