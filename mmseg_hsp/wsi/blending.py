@@ -1,0 +1,485 @@
+"""Sliding-window tiling and overlap blending, emitted in bands of rows.
+
+This is the one implementation of tiling and blending in the package: the
+whole-slide pipeline (:class:`~mmseg_hsp.wsi.SlideSegmenter`) and the
+segmentor test mode both call :func:`blend_tiles`, so an image gives the same
+blended scores and labels, pixel for pixel, through either.
+
+The image is covered by a grid of ``tile``-sized windows ``stride`` apart
+(the last window of a row or column is moved back to end at the image edge,
+as mmseg's ``slide_inference`` does). Windows are predicted in batches, in
+raster order, and each window's class scores are added into a band
+accumulator with a weight window. A row is final once no later window can
+reach it, so it is emitted at once: memory holds ``(num_classes + 1) x
+tile_h x width`` accumulator values plus one batch of tiles, never the
+whole image (see :class:`BandBlender`).
+
+Blend modes (``BlendSpec.mode``):
+
+* ``gauss`` (default): the paper's Gauss-like post-processing, a weighted
+  average of overlapping predictions that trusts tile centres more than tile
+  borders. ``BlendSpec.weight`` picks the window; all are separable and
+  strictly positive, so a pixel covered by one tile only (image edges and
+  corners) keeps that tile's prediction:
+
+  - ``gaussian`` (default): nnU-Net's ``exp(-d^2 / (2 sigma^2))`` with
+    ``sigma = BlendSpec.sigma * tile`` (``1/8``, nnU-Net's value);
+  - ``cosine``: ``sin(pi * (i + 0.5) / tile)`` per axis, the raised-cosine
+    (Hann) window sampled at pixel centres;
+  - ``exponential``: ``exp(-|d| / (sigma * tile))`` per axis.
+
+  The HSP-Net paper cites TriUpSegNet [24] for "Gauss-weighted predictions"
+  without giving a formula; TriUpSegNet discusses cosine, exponential and
+  Gaussian distance weights. These three are our definitions of that
+  family; the default is nnU-Net's documented Gaussian.
+* ``mean``: plain averaging of overlapping predictions (Table 5's Ensemble
+  rows, stride 96 there).
+* ``none``: non-overlapping stitching as in the paper's Figure 4: the
+  stride is the tile size, windows are laid from the top-left corner and the
+  last row/column of windows reaches past the image edge (the tile source
+  pads it), so every pixel comes from exactly one tile.
+
+Numerics: weights and sums are accumulated in float64 and the emitted
+scores are ``sum(w * s) / sum(w)`` cast to float32. So a model whose scores
+are the same everywhere gives back exactly those float32 scores at every
+pixel, whatever the overlap, and the result depends only on the scores,
+the spec and the window order, never on who calls.
+"""
+from dataclasses import dataclass, field
+from typing import (Callable, Iterable, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple, Union)
+
+import numpy as np
+
+BLEND_MODES = ('gauss', 'mean', 'none')
+GAUSS_WEIGHTS = ('gaussian', 'cosine', 'exponential')
+# Floor of the normalised weight window: far tile corners of a narrow
+# Gaussian underflow towards 0, and a zero weight would leave a pixel covered
+# by one tile undefined.
+MIN_WEIGHT = 1e-6
+
+
+def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(
+            isinstance(v, (int, np.integer)) and v > 0 for v in pair):
+        raise ValueError(f'{name} must be a positive int or (h, w) pair of '
+                         f'positive ints, got {value!r}')
+    return int(pair[0]), int(pair[1])
+
+
+def _axis_window(length: int, weight: str, sigma: float) -> np.ndarray:
+    """The 1-D weight profile of one tile axis, peak 1, float64."""
+    position = np.arange(length, dtype=np.float64)
+    offset = position - (length - 1) / 2
+    if weight == 'gaussian':
+        profile = np.exp(-offset**2 / (2 * (sigma * length)**2))
+    elif weight == 'exponential':
+        profile = np.exp(-np.abs(offset) / (sigma * length))
+    else:  # cosine
+        profile = np.sin(np.pi * (position + 0.5) / length)
+    return profile / profile.max()
+
+
+@dataclass(frozen=True)
+class BlendSpec:
+    """How tiles are laid out and blended.
+
+    Args:
+        mode (str): ``'gauss'`` (default), ``'mean'`` or ``'none'`` (see the
+            module docstring).
+        tile (int | tuple[int, int]): Tile ``(h, w)`` in pixels. Defaults to
+            400, the paper's patch size.
+        stride (int | tuple[int, int]): Step between tiles. Defaults to 100,
+            the paper's. Ignored by ``'none'``, whose stride is the tile.
+        weight (str): Window of ``'gauss'``: ``'gaussian'`` (default),
+            ``'cosine'`` or ``'exponential'``. Ignored by other modes.
+        sigma (float): Width of the ``'gaussian'`` / ``'exponential'``
+            window as a fraction of the tile side. Defaults to 1/8.
+        batch_size (int): Tiles per ``predict`` call. Defaults to 8.
+    """
+    mode: str = 'gauss'
+    tile: Union[int, Tuple[int, int]] = (400, 400)
+    stride: Union[int, Tuple[int, int]] = (100, 100)
+    weight: str = 'gaussian'
+    sigma: float = 0.125
+    batch_size: int = 8
+    _window: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.mode not in BLEND_MODES:
+            raise ValueError(f'blend mode {self.mode!r} is unknown; use one '
+                             f'of {BLEND_MODES}')
+        if self.weight not in GAUSS_WEIGHTS:
+            raise ValueError(f'blend weight {self.weight!r} is unknown; use '
+                             f'one of {GAUSS_WEIGHTS}')
+        if not self.sigma > 0:
+            raise ValueError(f'blend sigma must be > 0, got {self.sigma}')
+        if not (isinstance(self.batch_size, int) and self.batch_size > 0):
+            raise ValueError(
+                f'batch_size must be a positive int, got {self.batch_size!r}')
+        tile = _pair(self.tile, 'tile')
+        stride = tile if self.mode == 'none' else _pair(self.stride, 'stride')
+        if stride[0] > tile[0] or stride[1] > tile[1]:
+            raise ValueError(f'stride {stride} is larger than tile {tile}: '
+                             'pixels between tiles would get no prediction')
+        object.__setattr__(self, 'tile', tile)
+        object.__setattr__(self, 'stride', stride)
+        if self.mode == 'gauss':
+            window = np.outer(
+                _axis_window(tile[0], self.weight, self.sigma),
+                _axis_window(tile[1], self.weight, self.sigma))
+            window = np.maximum(window, MIN_WEIGHT)
+        else:
+            window = np.ones(tile, dtype=np.float64)
+        window.setflags(write=False)
+        object.__setattr__(self, '_window', window)
+
+    @classmethod
+    def from_test_cfg(cls, test_cfg: dict) -> 'BlendSpec':
+        """Build from an mmseg-style ``test_cfg``.
+
+        Args:
+            test_cfg (dict): Reads ``mode``, ``crop_size`` (the tile),
+                ``stride``, ``weight``, ``sigma`` and ``batch_size``;
+                missing keys take the defaults, other keys are left to mmseg.
+
+        Returns:
+            BlendSpec: The spec.
+        """
+        keys = dict(mode='mode', crop_size='tile', stride='stride',
+                    weight='weight', sigma='sigma', batch_size='batch_size')
+        return cls(**{
+            ours: test_cfg[theirs]
+            for theirs, ours in keys.items() if theirs in test_cfg
+        })
+
+    @property
+    def window(self) -> np.ndarray:
+        """np.ndarray: The ``(tile_h, tile_w)`` float64 weight window."""
+        return self._window
+
+    def to_dict(self) -> dict:
+        """dict: The settings, for summaries and logs."""
+        return dict(mode=self.mode, tile=list(self.tile),
+                    stride=list(self.stride), weight=self.weight,
+                    sigma=self.sigma, batch_size=self.batch_size)
+
+
+class TileWindow(NamedTuple):
+    """A tile's rectangle in image pixels (may reach past the image edge).
+
+    Args:
+        y (int): Top row.
+        x (int): Left column.
+        h (int): Height (the tile height).
+        w (int): Width (the tile width).
+    """
+    y: int
+    x: int
+    h: int
+    w: int
+
+
+def tile_starts(length: int, tile: int, stride: int,
+                fit_inside: bool = True) -> List[int]:
+    """Start offsets of tiles along one axis.
+
+    Args:
+        length (int): Image length along the axis.
+        tile (int): Tile length.
+        stride (int): Step between tiles.
+        fit_inside (bool): Move the last tile back to end at the image edge
+            (mmseg's ``slide_inference`` grid). If False, tiles continue
+            ``stride`` apart past the edge (``'none'`` stitching). Defaults
+            to True.
+
+    Returns:
+        list[int]: Increasing offsets; ``[0]`` if the image is not longer
+        than one tile.
+    """
+    if length <= tile:
+        return [0]
+    if not fit_inside:
+        return list(range(0, length, stride))
+    count = -(-(length - tile) // stride) + 1
+    return [min(i * stride, length - tile) for i in range(count)]
+
+
+def grid_windows(image_size: Tuple[int, int],
+                 spec: BlendSpec) -> List[TileWindow]:
+    """All tile windows of an image, in raster order.
+
+    Args:
+        image_size (tuple[int, int]): ``(H, W)`` of the image.
+        spec (BlendSpec): Tile, stride and mode.
+
+    Returns:
+        list[TileWindow]: Row by row, left to right.
+    """
+    (height, width), (th, tw), (sh, sw) = image_size, spec.tile, spec.stride
+    fit = spec.mode != 'none'
+    return [
+        TileWindow(y, x, th, tw)
+        for y in tile_starts(height, th, sh, fit)
+        for x in tile_starts(width, tw, sw, fit)
+    ]
+
+
+@dataclass
+class Band:
+    """Final blended rows ``[top, top + h)`` of the image.
+
+    Args:
+        top (int): First image row of the band.
+        scores (np.ndarray): ``(num_classes, h, W)`` float32 blended scores;
+            0 where no tile was predicted.
+        covered (np.ndarray): ``(h, W)`` bool, True where at least one
+            predicted tile covers the pixel.
+    """
+    top: int
+    scores: np.ndarray
+    covered: np.ndarray
+
+    @property
+    def bottom(self) -> int:
+        """int: One past the last image row of the band."""
+        return self.top + self.scores.shape[1]
+
+    def labels(self, fill: int = 0) -> np.ndarray:
+        """Class indices: the arg-max of the scores (first on ties).
+
+        Args:
+            fill (int): Label of pixels no predicted tile covers. Defaults
+                to 0 (background).
+
+        Returns:
+            np.ndarray: ``(h, W)`` uint8 labels.
+        """
+        labels = self.scores.argmax(axis=0).astype(np.uint8)
+        labels[~self.covered] = fill
+        return labels
+
+
+class BandBlender:
+    """Weighted accumulation of tile scores over a band of image rows.
+
+    Tiles must be added in raster order (non-decreasing ``y``). Before a tile
+    whose top row is ``y`` is added, :meth:`advance` emits every row above
+    ``y``, which no later tile can reach. The buffer therefore holds
+    ``tile_h`` rows: ``(num_classes + 1) * tile_h * W`` float64 values.
+
+    Args:
+        image_size (tuple[int, int]): ``(H, W)`` of the image.
+        num_classes (int): Score channels per pixel (at most 256: labels
+            are uint8).
+        spec (BlendSpec): Tile size and weight window.
+    """
+
+    def __init__(self, image_size: Tuple[int, int], num_classes: int,
+                 spec: BlendSpec):
+        if not 0 < num_classes <= 256:
+            raise ValueError(f'num_classes must be in 1..256 (uint8 labels), '
+                             f'got {num_classes}')
+        self.height, self.width = image_size
+        self.num_classes = num_classes
+        self.spec = spec
+        self.top = 0
+        rows = min(spec.tile[0], self.height)
+        self._scores = np.zeros((num_classes, rows, self.width), np.float64)
+        self._weights = np.zeros((rows, self.width), np.float64)
+
+    def add(self, window: TileWindow, scores: np.ndarray) -> None:
+        """Add one tile's scores, weighted by the spec's window.
+
+        Args:
+            window (TileWindow): Where the tile lies; ``window.y`` must not
+                be above :attr:`top` (call :meth:`advance` first).
+            scores (np.ndarray): ``(num_classes, tile_h, tile_w)`` scores;
+                the part past the image edge is ignored.
+        """
+        y, x, th, tw = window
+        if scores.shape != (self.num_classes, th, tw):
+            raise ValueError(
+                f'predict returned scores of shape {scores.shape} for a '
+                f'{th}x{tw} tile; expected ({self.num_classes}, {th}, {tw}) '
+                '(num_classes x tile, at the input resolution)')
+        rows = self._weights.shape[0]
+        h, w = min(th, self.height - y), min(tw, self.width - x)
+        if y < self.top or y + h > self.top + rows:
+            raise ValueError(f'tile at row {y} is outside the open band '
+                             f'[{self.top}, {self.top + rows}): tiles must '
+                             'come in raster order, after advance(y)')
+        weight = self.spec.window[:h, :w]
+        band = slice(y - self.top, y - self.top + h)
+        self._scores[:, band, x:x + w] += weight * scores[:, :h, :w]
+        self._weights[band, x:x + w] += weight
+
+    def advance(self, y: int) -> Iterator[Band]:
+        """Emit the final rows above image row ``y``.
+
+        Args:
+            y (int): Top row of the next tile (or the image height, to
+                emit everything).
+
+        Yields:
+            Band: Consecutive bands of at most ``tile_h`` rows covering
+            ``[top, min(y, H))``.
+        """
+        y = min(y, self.height)
+        rows = self._weights.shape[0]
+        while self.top < y:
+            count = min(y - self.top, rows)
+            weights = self._weights[:count]
+            covered = weights > 0
+            scores = np.divide(
+                self._scores[:, :count],
+                weights,
+                out=np.zeros((self.num_classes, count, self.width)),
+                where=covered).astype(np.float32)
+            yield Band(self.top, scores, covered)
+            # Shift the open rows up; the rows freed at the bottom restart
+            # from zero.
+            self._scores[:, :rows - count] = self._scores[:, count:]
+            self._scores[:, rows - count:] = 0
+            self._weights[:rows - count] = self._weights[count:]
+            self._weights[rows - count:] = 0
+            self.top += count
+
+    def finish(self) -> Iterator[Band]:
+        """Emit all remaining rows.
+
+        Yields:
+            Band: The last bands, down to the image's bottom row.
+        """
+        yield from self.advance(self.height)
+
+
+def _batched(windows: Iterable[TileWindow],
+             size: int) -> Iterator[List[TileWindow]]:
+    batch = []
+    for window in windows:
+        batch.append(window)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _as_numpy(scores) -> np.ndarray:
+    """Scores from ``predict`` (numpy or torch, any float) as numpy."""
+    if hasattr(scores, 'detach'):  # a torch tensor, without importing torch
+        scores = scores.detach().float().cpu().numpy()
+    return np.asarray(scores)
+
+
+class ArrayTiles:
+    """Tile source over an image array held in memory.
+
+    Reads ``(C, H, W)`` or ``(1, C, H, W)`` numpy arrays or torch tensors
+    (on any device) and returns batches of the same kind, padding the part
+    of a window past the image edge with ``pad_value``.
+
+    Args:
+        image: The image array.
+        pad_value (float | Sequence[float]): Fill of pixels past the edge,
+            one value or one per channel. Defaults to 0.
+    """
+
+    def __init__(self, image, pad_value: Union[float, Sequence[float]] = 0):
+        if image.ndim == 4 and image.shape[0] == 1:
+            image = image[0]
+        if image.ndim != 3:
+            raise ValueError(f'image must be (C, H, W) or (1, C, H, W), got '
+                             f'shape {tuple(image.shape)}')
+        self.image = image
+        channels = image.shape[0]
+        pad = np.broadcast_to(
+            np.asarray(pad_value, dtype=np.float64).reshape(-1, 1, 1),
+            (channels, 1, 1)).copy()
+        # torch tensors build the fill with their own dtype and device.
+        self.pad = image.new_tensor(pad) if hasattr(image,
+                                                    'new_tensor') else pad
+
+    @property
+    def size(self) -> Tuple[int, int]:
+        """tuple[int, int]: ``(H, W)`` of the image."""
+        return int(self.image.shape[1]), int(self.image.shape[2])
+
+    def __call__(self, windows: Sequence[TileWindow]):
+        """Read a batch of windows.
+
+        Args:
+            windows (Sequence[TileWindow]): Windows of one tile size.
+
+        Returns:
+            The ``(N, C, tile_h, tile_w)`` batch, as the image's type.
+        """
+        image = self.image
+        height, width = self.size
+        _, _, th, tw = windows[0]
+        shape = (len(windows), image.shape[0], th, tw)
+        if hasattr(image, 'new_empty'):
+            batch = image.new_empty(shape)
+        else:
+            batch = np.empty(shape, image.dtype)
+        batch[:] = self.pad
+        for i, (y, x, _, _) in enumerate(windows):
+            h, w = min(th, height - y), min(tw, width - x)
+            batch[i, :, :h, :w] = image[:, y:y + h, x:x + w]
+        return batch
+
+
+def blend_tiles(
+    tiles: Union[Callable[[List[TileWindow]], object], object],
+    predict: Callable[[object], object],
+    image_size: Tuple[int, int],
+    num_classes: int,
+    spec: BlendSpec,
+    keep: Optional[Callable[[TileWindow], bool]] = None,
+    on_batch: Optional[Callable[[int], None]] = None,
+) -> Iterator[Band]:
+    """Predict an image tile by tile and yield its blended rows in bands.
+
+    Args:
+        tiles (callable | array): The tile source: a callable mapping a list
+            of :class:`TileWindow` (one size) to a batch the ``predict``
+            callable accepts, or an image array wrapped in
+            :class:`ArrayTiles` (zero padding).
+        predict (callable): Maps a batch of ``N`` tiles to ``(N,
+            num_classes, tile_h, tile_w)`` scores (numpy or torch; torch is
+            moved to CPU float32). Blending averages whatever it returns;
+            :class:`~mmseg_hsp.wsi.SegmentorPredictor` returns softmax
+            probabilities.
+        image_size (tuple[int, int]): ``(H, W)`` of the image.
+        num_classes (int): Score channels.
+        spec (BlendSpec): Tile, stride, mode, window and batch size.
+        keep (callable, optional): ``keep(window) -> bool``; windows it
+            rejects are never predicted (e.g. no tissue). Pixels no kept
+            tile covers come out uncovered (scores 0, ``Band.covered``
+            False). Defaults to keeping all.
+        on_batch (callable, optional): Called with the number of tiles of
+            each batch after it is predicted (progress bars).
+
+    Yields:
+        Band: Consecutive bands of final rows, top to bottom, covering the
+        whole image.
+    """
+    if not callable(tiles):
+        tiles = ArrayTiles(tiles)
+    windows = grid_windows(image_size, spec)
+    if keep is not None:
+        windows = [window for window in windows if keep(window)]
+    blender = BandBlender(image_size, num_classes, spec)
+    for batch in _batched(windows, spec.batch_size):
+        scores = _as_numpy(predict(tiles(batch)))
+        if len(scores) != len(batch):
+            raise ValueError(f'predict returned {len(scores)} score maps for '
+                             f'a batch of {len(batch)} tiles')
+        for window, tile_scores in zip(batch, scores):
+            yield from blender.advance(window.y)
+            blender.add(window, tile_scores)
+        if on_batch is not None:
+            on_batch(len(batch))
+    yield from blender.finish()
