@@ -267,7 +267,9 @@ class BandBlender:
     Tiles must be added in raster order (non-decreasing ``y``). Before a tile
     whose top row is ``y`` is added, :meth:`advance` emits every row above
     ``y``, which no later tile can reach. The buffer therefore holds
-    ``tile_h`` rows: ``(num_classes + 1) * tile_h * W`` float64 values.
+    ``tile_h`` rows, ``(num_classes + 1) * tile_h * W`` float64 values, used
+    as a ring: image row ``r`` lives in buffer row ``r % tile_h``, so rows
+    are never moved.
 
     Args:
         image_size (tuple[int, int]): ``(H, W)`` of the image.
@@ -285,9 +287,22 @@ class BandBlender:
         self.num_classes = num_classes
         self.spec = spec
         self.top = 0
-        rows = min(spec.tile[0], self.height)
-        self._scores = np.zeros((num_classes, rows, self.width), np.float64)
-        self._weights = np.zeros((rows, self.width), np.float64)
+        self.rows = min(spec.tile[0], self.height)
+        self._scores = np.zeros((num_classes, self.rows, self.width),
+                                np.float64)
+        self._weights = np.zeros((self.rows, self.width), np.float64)
+
+    def _ring(self, row: int, count: int) -> List[Tuple[slice, slice]]:
+        """Buffer rows of image rows ``[row, row + count)``, at most two runs.
+
+        Returns ``(buffer slice, slice of the count rows)`` pairs.
+        """
+        start = row % self.rows
+        first = min(count, self.rows - start)
+        runs = [(slice(start, start + first), slice(0, first))]
+        if first < count:
+            runs.append((slice(0, count - first), slice(first, count)))
+        return runs
 
     def add(self, window: TileWindow, scores: np.ndarray) -> None:
         """Add one tile's scores, weighted by the spec's window.
@@ -304,16 +319,19 @@ class BandBlender:
                 f'predict returned scores of shape {scores.shape} for a '
                 f'{th}x{tw} tile; expected ({self.num_classes}, {th}, {tw}) '
                 '(num_classes x tile, at the input resolution)')
-        rows = self._weights.shape[0]
         h, w = min(th, self.height - y), min(tw, self.width - x)
-        if y < self.top or y + h > self.top + rows:
+        if y < self.top or y + h > self.top + self.rows:
             raise ValueError(f'tile at row {y} is outside the open band '
-                             f'[{self.top}, {self.top + rows}): tiles must '
-                             'come in raster order, after advance(y)')
-        weight = self.spec.window[:h, :w]
-        band = slice(y - self.top, y - self.top + h)
-        self._scores[:, band, x:x + w] += weight * scores[:, :h, :w]
-        self._weights[band, x:x + w] += weight
+                             f'[{self.top}, {self.top + self.rows}): tiles '
+                             'must come in raster order, after advance(y)')
+        for buffer_rows, tile_rows in self._ring(y, h):
+            weight = self.spec.window[tile_rows, :w]
+            # Class by class: small temporaries beat one (K, h, w) product.
+            for total, tile_scores in zip(
+                    self._scores[:, buffer_rows, x:x + w],
+                    scores[:, tile_rows, :w]):
+                total += weight * tile_scores
+            self._weights[buffer_rows, x:x + w] += weight
 
     def advance(self, y: int) -> Iterator[Band]:
         """Emit the final rows above image row ``y``.
@@ -327,23 +345,23 @@ class BandBlender:
             ``[top, min(y, H))``.
         """
         y = min(y, self.height)
-        rows = self._weights.shape[0]
         while self.top < y:
-            count = min(y - self.top, rows)
-            weights = self._weights[:count]
-            covered = weights > 0
-            scores = np.divide(
-                self._scores[:, :count],
-                weights,
-                out=np.zeros((self.num_classes, count, self.width)),
-                where=covered).astype(np.float32)
+            count = min(y - self.top, self.rows)
+            scores = np.empty((self.num_classes, count, self.width),
+                              np.float32)
+            covered = np.empty((count, self.width), bool)
+            for buffer_rows, band_rows in self._ring(self.top, count):
+                weights = self._weights[buffer_rows]
+                covered[band_rows] = weights > 0
+                scores[:, band_rows] = np.divide(
+                    self._scores[:, buffer_rows],
+                    weights,
+                    out=np.zeros_like(self._scores[:, buffer_rows]),
+                    where=covered[band_rows])
+                # These buffer rows next hold image rows `tile_h` further.
+                self._scores[:, buffer_rows] = 0
+                self._weights[buffer_rows] = 0
             yield Band(self.top, scores, covered)
-            # Shift the open rows up; the rows freed at the bottom restart
-            # from zero.
-            self._scores[:, :rows - count] = self._scores[:, count:]
-            self._scores[:, rows - count:] = 0
-            self._weights[:rows - count] = self._weights[count:]
-            self._weights[rows - count:] = 0
             self.top += count
 
     def finish(self) -> Iterator[Band]:

@@ -1,0 +1,139 @@
+"""An mmseg segmentor as the ``predict(batch) -> scores`` of blend_tiles.
+
+:class:`SegmentorPredictor` runs the model's ``encode_decode`` on a batch of
+normalised tiles and returns per-pixel class scores at tile resolution:
+raw logits, resized to the tile by the decode head, then softmax. It skips
+``predict``'s per-sample post-processing (``SegDataSample`` building,
+resizing to the original shape, arg-max), which the blender replaces.
+
+:class:`TilePreprocessor` normalises uint8 RGB tiles exactly as the model's
+``SegDataPreProcessor`` normalises a whole image (same channel order, same
+float32 operations), so a tile gives the same input tensor whether it is cut
+from a slide or from an image the test loop already normalised.
+"""
+import contextlib
+from typing import List, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+SCORE_KINDS = ('softmax', 'logits')
+
+
+class SegmentorPredictor:
+    """Class scores of an mmseg segmentor for batches of tiles.
+
+    Args:
+        model (nn.Module): A segmentor with ``encode_decode`` (mmseg's
+            ``EncoderDecoder`` and its subclasses), in eval mode.
+        scores (str): ``'softmax'`` (default: blending averages
+            probabilities, as the paper's "Gauss-weighted predictions") or
+            ``'logits'`` (as mmseg's ``slide_inference`` averages).
+        amp (bool): Run the model under CUDA autocast (float16); scores are
+            returned in float32. Needs the model on a CUDA device.
+    """
+
+    def __init__(self, model: nn.Module, scores: str = 'softmax',
+                 amp: bool = False):
+        if not hasattr(model, 'encode_decode'):
+            raise TypeError(
+                f'{type(model).__name__} has no encode_decode: whole-slide '
+                'inference needs an mmseg EncoderDecoder-style segmentor')
+        if scores not in SCORE_KINDS:
+            raise ValueError(f'scores {scores!r} is unknown; use one of '
+                             f'{SCORE_KINDS}')
+        self.device = next(model.parameters()).device
+        if amp and self.device.type != 'cuda':
+            raise ValueError(f'--amp needs a CUDA device, the model is on '
+                             f'{self.device}; drop --amp on CPU')
+        self.model = model
+        self.scores = scores
+        self.amp = amp
+
+    @property
+    def num_classes(self) -> int:
+        """int: Score channels (the segmentor's ``out_channels``)."""
+        channels = getattr(self.model, 'out_channels', None)
+        if channels is None:
+            channels = self.model.decode_head.out_channels
+        if channels == 1:
+            raise ValueError('single-channel (sigmoid, threshold) models are '
+                             'not supported: train with num_classes >= 2')
+        return channels
+
+    def __call__(self, inputs: Tensor) -> Tensor:
+        """Score a batch.
+
+        Args:
+            inputs (Tensor): ``(N, C, h, w)`` normalised tiles on the
+                model's device.
+
+        Returns:
+            Tensor: ``(N, num_classes, h, w)`` float32 scores.
+        """
+        height, width = inputs.shape[-2:]
+        metas: List[dict] = [
+            dict(img_shape=(height, width), pad_shape=(height, width),
+                 ori_shape=(height, width)) for _ in range(len(inputs))
+        ]
+        autocast = torch.autocast('cuda', dtype=torch.float16) \
+            if self.amp else contextlib.nullcontext()
+        with torch.no_grad(), autocast:
+            logits = self.model.encode_decode(inputs, metas)
+        logits = logits.float()
+        return logits.softmax(dim=1) if self.scores == 'softmax' else logits
+
+
+class TilePreprocessor:
+    """uint8 RGB tiles to the model's normalised input tensor.
+
+    Follows the model's ``data_preprocessor`` (mmseg's
+    ``SegDataPreProcessor``): images are read as BGR by mmseg and flipped to
+    RGB when ``bgr_to_rgb``; here tiles are RGB and are flipped to BGR when
+    the model was trained on BGR. Then ``(x.float() - mean) / std``.
+
+    Args:
+        model (nn.Module): The segmentor.
+    """
+
+    def __init__(self, model: nn.Module):
+        pre = model.data_preprocessor
+        self.device = next(model.parameters()).device
+        self.to_bgr = not getattr(pre, 'channel_conversion', False)
+        self.normalize = getattr(pre, '_enable_normalize', False)
+        if self.normalize:
+            self.mean = pre.mean.to(self.device)
+            self.std = pre.std.to(self.device)
+
+    def __call__(self, tiles: np.ndarray) -> Tensor:
+        """Normalise a batch.
+
+        Args:
+            tiles (np.ndarray): ``(N, h, w, 3)`` uint8 RGB.
+
+        Returns:
+            Tensor: ``(N, 3, h, w)`` float32 on the model's device.
+        """
+        inputs = torch.from_numpy(tiles).to(self.device).permute(0, 3, 1, 2)
+        if self.to_bgr:
+            inputs = inputs.flip(1)
+        inputs = inputs.float()
+        if self.normalize:
+            inputs = (inputs - self.mean) / self.std
+        return inputs.contiguous()
+
+    def pad_value(self, rgb: Sequence[int] = (255, 255, 255)) -> List[float]:
+        """The normalised value of an RGB colour, per model input channel.
+
+        For :class:`~mmseg_hsp.wsi.blending.ArrayTiles` over an already
+        normalised image to pad as the slide pipeline does (white).
+
+        Args:
+            rgb (Sequence[int]): The colour. Defaults to white.
+
+        Returns:
+            list[float]: One value per input channel.
+        """
+        pixel = np.asarray(rgb, np.uint8).reshape(1, 1, 1, 3)
+        return self(pixel)[0, :, 0, 0].tolist()

@@ -1,0 +1,132 @@
+"""Many slides: collect the inputs, share them across ranks, run, report.
+
+Under ``torchrun`` every rank collects the same sorted slide list and takes
+every ``WORLD_SIZE``-th slide from its ``RANK``, so each slide is done once
+and no process group is needed (ranks never wait for each other).
+"""
+import os
+import os.path as osp
+from typing import Iterable, List, Sequence, Tuple
+
+from .segmenter import SlideSegmenter, output_paths
+
+SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',
+                    '.mrxs', '.svslide', '.bif', '.dcm', '.png', '.jpg',
+                    '.jpeg', '.bmp')
+LIST_EXTENSIONS = ('.txt', '.lst', '.list')
+
+
+def collect_slides(inputs: Iterable[str]) -> List[str]:
+    """Expand files, folders and list files into a sorted slide list.
+
+    Args:
+        inputs (Iterable[str]): Slide files; folders (their files with a
+            slide or image extension, not recursive); list files
+            (``.txt``/``.lst``/``.list``: one path a line, relative to the
+            list's folder, ``#`` comments).
+
+    Returns:
+        list[str]: Unique paths, sorted. Missing files are kept (they are
+        reported when run).
+
+    Raises:
+        ValueError: If two slides share a file name (their outputs would
+            collide).
+    """
+    slides = []
+    for item in inputs:
+        if osp.isdir(item):
+            slides += [
+                osp.join(item, name) for name in os.listdir(item)
+                if name.lower().endswith(SLIDE_EXTENSIONS)
+                and osp.isfile(osp.join(item, name))
+            ]
+        elif item.lower().endswith(LIST_EXTENSIONS):
+            folder = osp.dirname(item)
+            with open(item) as f:
+                lines = (line.split('#')[0].strip() for line in f)
+                slides += [osp.join(folder, line) for line in lines if line]
+        else:
+            slides.append(item)
+    slides = sorted(set(osp.normpath(path) for path in slides))
+    names = {}
+    for path in slides:
+        name = osp.basename(output_paths(path, '')['summary'])
+        if name in names:
+            raise ValueError(f'{names[name]} and {path} have the same name: '
+                             'their outputs would collide; rename one or '
+                             'run them into different --out-dir')
+        names[name] = path
+    return slides
+
+
+def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
+    """This process's share of the slides under torchrun.
+
+    Args:
+        slides (Sequence[str]): The full, identically ordered list.
+
+    Returns:
+        tuple[list[str], int, int]: The slides, the rank and world size
+        (``RANK``/``WORLD_SIZE``; 0 and 1 without torchrun).
+    """
+    rank = int(os.environ.get('RANK', 0))
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    return list(slides[rank::world]), rank, world
+
+
+def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
+               out_dir: str, overwrite: bool = False) -> List[dict]:
+    """Run slides one after the other; a failing slide does not stop others.
+
+    Args:
+        segmenter (SlideSegmenter): The configured segmenter.
+        slides (Sequence[str]): Slides to run.
+        out_dir (str): Output folder.
+        overwrite (bool): Redo finished slides. Defaults to False.
+
+    Returns:
+        list[dict]: Per slide, the summary, or ``{'slide', 'status':
+        'failed', 'error'}`` with a one-line reason naming the slide.
+    """
+    results = []
+    for slide in slides:
+        try:
+            results.append(segmenter.run(slide, out_dir, overwrite=overwrite))
+        except Exception as error:  # report, go on with the next slide
+            reason = ' '.join(str(error).split()) or type(error).__name__
+            if slide not in reason:
+                reason = f'{slide}: {type(error).__name__}: {reason}'
+            results.append(dict(slide=slide, status='failed', error=reason))
+    return results
+
+
+def print_report(results: Sequence[dict], rank: int = 0,
+                 world: int = 1) -> None:
+    """Print a table of the slides run and one line per failure.
+
+    Args:
+        results (Sequence[dict]): From :func:`run_slides`.
+        rank (int): This process's rank (shown when ``world`` > 1).
+        world (int): Number of processes.
+    """
+    from rich.console import Console
+    from rich.table import Table
+    title = f'Whole-slide inference (rank {rank}/{world})' if world > 1 \
+        else 'Whole-slide inference'
+    table = Table(title=title)
+    for column in ('slide', 'status', 'tiles run', 'seconds', 'tiles/s'):
+        table.add_column(column)
+    for result in results:
+        tiles = result.get('tiles', {})
+        table.add_row(
+            osp.basename(result['slide']), result['status'],
+            f"{tiles['run']}/{tiles['total']}" if tiles else '-',
+            str(result.get('seconds', '-')),
+            str(result.get('tiles_per_second', '-')))
+    console = Console(stderr=True)
+    console.print(table)
+    for result in results:
+        if result['status'] == 'failed':
+            console.print(f"FAILED {result['error']}", markup=False,
+                          highlight=False, soft_wrap=True)

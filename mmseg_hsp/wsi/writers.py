@@ -1,0 +1,372 @@
+"""Outputs of a slide: pyramidal label TIFF, GeoJSON, overlay PNG, summary.
+
+Label rows arrive band by band; :class:`LabelPyramid` streams them to raw
+files on disk (one per pyramid level, decimated as they come) and counts
+the classes, so no output needs the label map in memory. Every output is
+written under a temporary name in the output folder and renamed when
+complete (:func:`atomic_output`): an interrupted run leaves no file that
+looks finished.
+"""
+import contextlib
+import json
+import math
+import os
+import os.path as osp
+import tempfile
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+# TIFF tiles of the label map (OpenSlide's and QuPath's usual size).
+TIFF_TILE = 256
+# The largest label-pyramid level, in pixels a side, traced into polygons or
+# drawn in the overlay.
+GEOJSON_MAX_SIDE = 8192
+OVERLAY_MAX_SIDE = 1024
+OVERLAY_ALPHA = 0.5
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[str]:
+    """Write a file under a temporary name, renamed to ``path`` on success.
+
+    Args:
+        path (str): The final file.
+
+    Yields:
+        str: The temporary path to write (same folder and extension, hidden
+        name); it is removed if writing raises.
+    """
+    folder, name = osp.split(path)
+    stem, ext = osp.splitext(name)
+    partial = osp.join(folder, f'.{stem}.partial-{os.getpid()}{ext}')
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        if osp.exists(partial):
+            os.remove(partial)
+
+
+def write_json(path: str, data: dict) -> None:
+    """Write JSON atomically.
+
+    Args:
+        path (str): The file.
+        data (dict): What to write.
+    """
+    with atomic_output(path) as partial, open(partial, 'w') as f:
+        json.dump(data, f, indent=1)
+
+
+class LabelPyramid:
+    """A label map streamed row by row into per-level raw files on disk.
+
+    Level ``k`` keeps every ``2**k``-th row and column (nearest neighbour,
+    which keeps class indices); levels are added until the coarsest fits one
+    TIFF tile. Memory is one band; disk is 4/3 of the level-0 bytes, in a
+    temporary folder removed by :meth:`close`.
+
+    Args:
+        size (tuple[int, int]): ``(H, W)`` of level 0.
+        folder (str): Where the temporary files go (the output folder, so
+            the TIFF is written on the same disk).
+    """
+
+    def __init__(self, size: Tuple[int, int], folder: str):
+        self.size = size
+        self.sizes = [size]
+        while max(self.sizes[-1]) > TIFF_TILE:
+            h, w = self.sizes[-1]
+            self.sizes.append((-(-h // 2), -(-w // 2)))
+        self._folder = tempfile.TemporaryDirectory(dir=folder,
+                                                   prefix='.labels-')
+        self._paths = [
+            osp.join(self._folder.name, f'level{k}.raw')
+            for k in range(len(self.sizes))
+        ]
+        self._files = [open(path, 'wb') for path in self._paths]
+        self.rows_written = 0
+        self.counts = np.zeros(256, np.int64)
+
+    def append(self, labels: np.ndarray) -> None:
+        """Add the next rows of level 0.
+
+        Args:
+            labels (np.ndarray): ``(h, W)`` uint8 rows, in order.
+        """
+        top = self.rows_written
+        self.counts += np.bincount(labels.ravel(), minlength=256)
+        for k, f in enumerate(self._files):
+            step = 2**k
+            first = -top % step
+            f.write(np.ascontiguousarray(labels[first::step, ::step]).data)
+        self.rows_written += len(labels)
+
+    def finish(self) -> None:
+        """Flush the files; every row must have been appended."""
+        if self.rows_written != self.size[0]:
+            raise RuntimeError(f'label map has {self.rows_written} of '
+                               f'{self.size[0]} rows')
+        for f in self._files:
+            f.close()
+
+    def level(self, k: int) -> np.ndarray:
+        """Level ``k`` read into memory.
+
+        Args:
+            k (int): Pyramid level.
+
+        Returns:
+            np.ndarray: ``(H_k, W_k)`` uint8 labels.
+        """
+        return np.fromfile(self._paths[k], np.uint8).reshape(self.sizes[k])
+
+    def finest_level_within(self, max_side: int) -> int:
+        """The finest level whose sides are at most ``max_side``.
+
+        Args:
+            max_side (int): Largest side in pixels.
+
+        Returns:
+            int: The level (the coarsest if none fits).
+        """
+        return next((k for k, size in enumerate(self.sizes)
+                     if max(size) <= max_side), len(self.sizes) - 1)
+
+    def tiles(self, k: int) -> Iterator[np.ndarray]:
+        """TIFF tiles of level ``k`` in row-major order, edge tiles padded.
+
+        Args:
+            k (int): Pyramid level.
+
+        Yields:
+            np.ndarray: ``(TIFF_TILE, TIFF_TILE)`` uint8 tiles.
+        """
+        height, width = self.sizes[k]
+        with open(self._paths[k], 'rb') as f:
+            for top in range(0, height, TIFF_TILE):
+                rows = min(TIFF_TILE, height - top)
+                strip = np.fromfile(f, np.uint8, rows * width).reshape(
+                    rows, width)
+                for left in range(0, width, TIFF_TILE):
+                    tile = np.zeros((TIFF_TILE, TIFF_TILE), np.uint8)
+                    part = strip[:, left:left + TIFF_TILE]
+                    tile[:rows, :part.shape[1]] = part
+                    yield tile
+
+    def close(self) -> None:
+        """Remove the temporary files."""
+        for f in self._files:
+            f.close()
+        self._folder.cleanup()
+
+
+def colormap(palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """A TIFF colour map: ``(3, 256)`` uint16, classes past the palette black.
+
+    Args:
+        palette (Sequence[Sequence[int]]): RGB of each class.
+
+    Returns:
+        np.ndarray: The colour map.
+    """
+    table = np.zeros((256, 3), np.uint16)
+    table[:len(palette)] = np.asarray(palette, np.uint16)
+    return (table * 257).T
+
+
+def write_label_tiff(path: str, pyramid: LabelPyramid,
+                     palette: Sequence[Sequence[int]], mpp: Optional[float],
+                     description: dict) -> None:
+    """Write the label pyramid as a tiled pyramidal palette TIFF.
+
+    Each level is a main IFD (as OpenSlide's generic-TIFF reader and QuPath
+    expect), deflate-compressed, ``TIFF_TILE`` tiles. Pixel values are the
+    class indices; the palette colours them in viewers. Resolution tags
+    (pixels per centimetre) are written when the pixel size is known.
+
+    Args:
+        path (str): The ``.tif`` file (written atomically).
+        pyramid (LabelPyramid): The finished label pyramid.
+        palette (Sequence[Sequence[int]]): RGB of each class.
+        mpp (float, optional): Microns per level-0 label pixel.
+        description (dict): JSON metadata for level 0's ImageDescription.
+    """
+    import tifffile
+    height, width = pyramid.size
+    bigtiff = height * width * 4 // 3 > 2**32 - 2**27
+    with atomic_output(path) as partial, tifffile.TiffWriter(
+            partial, bigtiff=bigtiff) as tif:
+        for k, size in enumerate(pyramid.sizes):
+            resolution = {}
+            if mpp:
+                per_cm = 1e4 / (mpp * 2**k)
+                resolution = dict(
+                    resolution=(per_cm, per_cm), resolutionunit='CENTIMETER')
+            tif.write(
+                pyramid.tiles(k),
+                shape=size,
+                dtype=np.uint8,
+                tile=(TIFF_TILE, TIFF_TILE),
+                photometric='palette',
+                colormap=colormap(palette),
+                compression='zlib',
+                subfiletype=1 if k else 0,
+                description=json.dumps(description) if k == 0 else None,
+                metadata=None,
+                **resolution)
+
+
+def label_polygons(labels: np.ndarray,
+                   value: int) -> List[List[np.ndarray]]:
+    """Polygons (outer ring, then holes) of the pixels equal to ``value``.
+
+    Rings run through the centres of the region's border pixels (OpenCV's
+    contours); regions thinner than that (single pixels, one-pixel lines)
+    have no area and are left out.
+
+    Args:
+        labels (np.ndarray): ``(h, w)`` uint8 label map.
+        value (int): The class.
+
+    Returns:
+        list[list[np.ndarray]]: Per region, ``(n, 2)`` float arrays of
+        ``(x, y)`` pixel coordinates.
+    """
+    mask = (labels == value).astype(np.uint8)
+    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP,
+                                           cv2.CHAIN_APPROX_SIMPLE)
+    polygons = []
+    for i, contour in enumerate(contours):
+        # RETR_CCOMP: outer borders have no parent, holes are their children.
+        if hierarchy[0][i][3] != -1 or cv2.contourArea(contour) == 0:
+            continue
+        rings = [contour[:, 0].astype(np.float64)]
+        child = hierarchy[0][i][2]
+        while child != -1:
+            if cv2.contourArea(contours[child]) > 0:
+                rings.append(contours[child][:, 0].astype(np.float64))
+            child = hierarchy[0][child][0]
+        polygons.append(rings)
+    return polygons
+
+
+def write_geojson(path: str, labels: np.ndarray, scale: float,
+                  origin: Tuple[float, float], class_names: Sequence[str],
+                  palette: Sequence[Sequence[int]]) -> int:
+    """Write per-class region polygons as a QuPath-ready FeatureCollection.
+
+    Args:
+        path (str): The ``.geojson`` file (written atomically).
+        labels (np.ndarray): ``(h, w)`` uint8 label map.
+        scale (float): Level-0 pixels per label pixel.
+        origin (tuple[float, float]): Level-0 ``(x, y)`` of label pixel
+            ``(0, 0)``'s corner.
+        class_names (Sequence[str]): QuPath classification names; class 0
+            (background) is not exported.
+        palette (Sequence[Sequence[int]]): RGB of each class.
+
+    Returns:
+        int: The number of features written.
+    """
+    features = []
+    for value in range(1, len(class_names)):
+        for rings in label_polygons(labels, value):
+            coordinates = []
+            for ring in rings:
+                points = (ring + 0.5) * scale + np.asarray(origin)
+                points = np.round(np.vstack([points, points[:1]]), 2)
+                coordinates.append(points.tolist())
+            features.append({
+                'type': 'Feature',
+                'geometry': {
+                    'type': 'Polygon',
+                    'coordinates': coordinates
+                },
+                'properties': {
+                    'objectType': 'annotation',
+                    'classification': {
+                        'name': class_names[value],
+                        'color': [int(c) for c in palette[value]]
+                    }
+                }
+            })
+    with atomic_output(path) as partial, open(partial, 'w') as f:
+        json.dump({'type': 'FeatureCollection', 'features': features}, f)
+    return len(features)
+
+
+def render_overlay(rgb: np.ndarray, labels: np.ndarray,
+                   palette: Sequence[Sequence[int]]) -> np.ndarray:
+    """The slide with its classes blended in, beside the label map alone.
+
+    Args:
+        rgb (np.ndarray): ``(h, w, 3)`` uint8 slide thumbnail.
+        labels (np.ndarray): ``(h, w)`` uint8 labels at the same size.
+        palette (Sequence[Sequence[int]]): RGB of each class (the paper's:
+            background black, normal white, CIN1 green, CIN2 blue, CIN3 red).
+
+    Returns:
+        np.ndarray: ``(h, 2w, 3)`` uint8 RGB: left the overlay (background
+        left as scanned), right the label map in the palette (Figure 4).
+    """
+    colours = np.zeros((256, 3), np.uint8)
+    colours[:len(palette)] = np.asarray(palette, np.uint8)
+    painted = colours[labels]
+    overlay = rgb.copy()
+    fg = labels > 0
+    overlay[fg] = np.round((1 - OVERLAY_ALPHA) * rgb[fg] +
+                           OVERLAY_ALPHA * painted[fg]).astype(np.uint8)
+    return np.concatenate([overlay, painted], axis=1)
+
+
+def write_png(path: str, rgb: np.ndarray) -> None:
+    """Write an RGB image as PNG atomically.
+
+    Args:
+        path (str): The ``.png`` file.
+        rgb (np.ndarray): ``(h, w, 3)`` uint8 RGB.
+    """
+    with atomic_output(path) as partial:
+        if not cv2.imwrite(partial, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+            raise OSError(f'{path}: cannot be written')
+
+
+def class_areas(counts: np.ndarray, class_names: Sequence[str],
+                mpp: Optional[float]) -> Dict[str, dict]:
+    """Per-class area of a label map.
+
+    Args:
+        counts (np.ndarray): Pixels per class index.
+        class_names (Sequence[str]): Names of the classes.
+        mpp (float, optional): Microns per label pixel; areas in mm^2 are
+            ``None`` when unknown.
+
+    Returns:
+        dict: ``{name: {'pixels': int, 'mm2': float | None}}``.
+    """
+    mm2_per_pixel = (mpp * 1e-3)**2 if mpp else None
+    return {
+        name: dict(
+            pixels=int(counts[i]),
+            mm2=(float(counts[i] * mm2_per_pixel)
+                 if mm2_per_pixel is not None else None))
+        for i, name in enumerate(class_names)
+    }
+
+
+def fit_size(size: Tuple[int, int], max_side: int) -> Tuple[int, int]:
+    """Scale ``(h, w)`` down to fit ``max_side``, keeping the aspect ratio.
+
+    Args:
+        size (tuple[int, int]): ``(h, w)``.
+        max_side (int): Largest side.
+
+    Returns:
+        tuple[int, int]: ``(h, w)``, at least 1 each.
+    """
+    factor = min(1.0, max_side / max(size))
+    return (max(1, math.floor(size[0] * factor)),
+            max(1, math.floor(size[1] * factor)))

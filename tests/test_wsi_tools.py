@@ -1,0 +1,103 @@
+"""tools/infer_wsi.py: many slides, a broken one, torchrun sharing."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from fixtures.wsi_slides import painted_slide, write_pyramid
+
+from mmseg_hsp.wsi.runner import collect_slides, rank_share
+from test_wsi_segmenter import TINY_CONFIG
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
+         '--no-progress']
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    from mmseg_hsp.wsi.segmenter import build_segmentor
+    folder = tmp_path_factory.mktemp('model')
+    config = folder / 'tiny_fcn.py'
+    config.write_text(TINY_CONFIG)
+    torch.manual_seed(0)
+    model = build_segmentor(str(config), None, 'cpu')
+    checkpoint = folder / 'tiny.pth'
+    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    return str(config), str(checkpoint)
+
+
+def slides(folder, names):
+    folder.mkdir(exist_ok=True)
+    rgb = painted_slide(256, 320, [(32, 32, 128, 160, (230, 130, 200))])
+    for name in names:
+        write_pyramid(folder / name, rgb, mpp=0.25, levels=2)
+    return folder
+
+
+def infer(*args, env=None, launcher=()):
+    return subprocess.run(
+        [*launcher, osp.join(REPO, 'tools', 'infer_wsi.py'), *args, *FLAGS]
+        if launcher else
+        [sys.executable, osp.join(REPO, 'tools', 'infer_wsi.py'), *args,
+         *FLAGS],
+        capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+
+
+def test_broken_slide_is_reported_and_others_still_run(tmp_path, model_files):
+    folder = slides(tmp_path / 'in', ['a.tif', 'c.tif'])
+    (folder / 'b.svs').write_bytes(b'not a slide at all')
+    out = tmp_path / 'out'
+    result = infer(*model_files, str(folder), '--out-dir', str(out))
+    assert result.returncode == 1, result.stderr
+    failures = [line for line in result.stderr.splitlines()
+                if line.startswith('FAILED')]
+    assert len(failures) == 1 and 'b.svs' in failures[0]
+    for name in ('a', 'c'):
+        with open(out / f'{name}.summary.json') as f:
+            assert json.load(f)['status'] == 'done'
+        assert (out / f'{name}.labels.tif').is_file()
+    assert not any(p.name.startswith('b.') for p in out.iterdir())
+    # a re-run skips the finished slides and still reports the broken one
+    again = infer(*model_files, str(folder), '--out-dir', str(out))
+    assert again.returncode == 1 and again.stderr.count('skipped') == 2
+
+
+def test_torchrun_ranks_share_the_slides(tmp_path, model_files):
+    folder = slides(tmp_path / 'in', ['s1.tif', 's2.tif', 's3.tif'])
+    listing = tmp_path / 'list.txt'
+    listing.write_text('# slides\nin/s3.tif\nin/s1.tif\n\nin/s2.tif\n')
+    out = tmp_path / 'out'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    result = infer(*model_files, str(listing), '--out-dir', str(out),
+                   env=env,
+                   launcher=(sys.executable, '-m', 'torch.distributed.run',
+                             '--nproc_per_node', '2', '--master_port',
+                             '29617'))
+    assert result.returncode == 0, result.stderr
+    assert 'rank 0/2' in result.stderr and 'rank 1/2' in result.stderr
+    assert result.stderr.count('done') == 3  # each slide once
+    assert sorted(p.name for p in out.glob('*.summary.json')) == [
+        's1.summary.json', 's2.summary.json', 's3.summary.json'
+    ]
+
+
+def test_collect_slides_expands_folders_and_lists(tmp_path, monkeypatch):
+    folder = slides(tmp_path / 'in', ['x.tif', 'y.svs'])
+    (folder / 'notes.md').write_text('not a slide')
+    listing = tmp_path / 'l.txt'
+    listing.write_text('in/y.svs\nin/z.png  # comment\n')
+    found = collect_slides([str(folder), str(listing)])
+    assert found == [str(folder / 'x.tif'), str(folder / 'y.svs'),
+                     str(folder / 'z.png')]
+    monkeypatch.setenv('RANK', '1')
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    assert rank_share(found) == ([str(folder / 'y.svs')], 1, 2)
+    (tmp_path / 'other').mkdir()
+    np.zeros(1).tofile(tmp_path / 'other' / 'x.tif')
+    with pytest.raises(ValueError, match='same name'):
+        collect_slides([str(folder), str(tmp_path / 'other' / 'x.tif')])

@@ -1,0 +1,166 @@
+"""Segment whole slides: pyramidal label TIFF, GeoJSON, overlay, summary.
+
+Examples::
+
+    python tools/infer_wsi.py configs/hspnet_r101_mtchi.py hspnet.pth \\
+        slides/ --out-dir outputs/wsi
+    # MTCHI regions (PNG, x10, no metadata), plain averaging at stride 96:
+    python tools/infer_wsi.py CONFIG CKPT data/MTCHI/Task2/Test/Img \\
+        --input-magnification 10 --mode mean --stride 96 --out-dir out
+    # several processes (GPUs), each slide once:
+    torchrun --nproc_per_node 4 tools/infer_wsi.py CONFIG CKPT list.txt \\
+        --out-dir out --device cuda --amp
+
+Exit code 1 if any slide failed (each failure is one line naming it), 2 if
+the model cannot be set up.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Whole-slide inference with an mmseg segmentor')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'inputs',
+        nargs='+',
+        help='slides (any OpenSlide format, TIFF/PNG regions), folders of '
+        'them, or .txt list files (one path a line)')
+    parser.add_argument('--out-dir', required=True, help='output folder')
+    resolution = parser.add_mutually_exclusive_group()
+    resolution.add_argument(
+        '--magnification',
+        type=float,
+        default=10.0,
+        help='analysis magnification (default: 10, the paper\'s)')
+    resolution.add_argument(
+        '--mpp', type=float, help='analysis microns per pixel instead')
+    parser.add_argument(
+        '--input-mpp',
+        type=float,
+        help='level-0 microns per pixel of the inputs (for files without '
+        'resolution metadata)')
+    parser.add_argument(
+        '--input-magnification',
+        type=float,
+        help='level-0 magnification of the inputs (e.g. 10 for MTCHI '
+        'regions)')
+    parser.add_argument('--tile', type=int, default=400, help='tile side')
+    parser.add_argument(
+        '--stride', type=int, default=100, help='tile stride (not for none)')
+    parser.add_argument(
+        '--mode',
+        choices=['gauss', 'mean', 'none'],
+        default='gauss',
+        help='blending of overlapping tiles (default: gauss)')
+    parser.add_argument(
+        '--weight',
+        choices=['gaussian', 'cosine', 'exponential'],
+        default='gaussian',
+        help='weight window of --mode gauss (default: gaussian, nnU-Net)')
+    parser.add_argument(
+        '--sigma',
+        type=float,
+        default=0.125,
+        help='gaussian/exponential width as a fraction of the tile '
+        '(default: 1/8)')
+    parser.add_argument(
+        '--batch-size', type=int, default=8, help='tiles per forward')
+    parser.add_argument(
+        '--scores',
+        choices=['softmax', 'logits'],
+        default='softmax',
+        help='what is blended (default: softmax probabilities)')
+    parser.add_argument(
+        '--no-tissue-mask',
+        action='store_true',
+        help='run every tile, glass included')
+    parser.add_argument(
+        '--no-black-background',
+        action='store_true',
+        help='do not force pure-black input pixels to background')
+    parser.add_argument(
+        '--geojson-origin',
+        choices=['qupath', 'openslide'],
+        default='qupath',
+        help='polygon coordinates as QuPath shows the slide (default) or '
+        'OpenSlide level-0 coordinates (they differ by the bounds offset '
+        'of cropped formats such as MIRAX)')
+    parser.add_argument(
+        '--device',
+        default='cuda' if _cuda_available() else 'cpu',
+        help='cpu or cuda (torchrun: cuda:LOCAL_RANK)')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision (CUDA only)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='redo slides whose outputs exist')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='no progress bars')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, xxx=yyy')
+    return parser.parse_args(argv)
+
+
+def _cuda_available():
+    import torch
+    return torch.cuda.is_available()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmseg_hsp.wsi.runner import (collect_slides, print_report,
+                                      rank_share, run_slides)
+    slides, rank, world = rank_share(collect_slides(args.inputs))
+    device = args.device
+    if device == 'cuda' and world > 1:
+        device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"
+    try:
+        segmenter = build_segmenter(args, device)
+    except Exception as error:  # a config or checkpoint problem: one line
+        reason = ' '.join(str(error).split())
+        print(f'infer_wsi: cannot set up the model: {type(error).__name__}: '
+              f'{reason}', file=sys.stderr)
+        return 2
+    results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+    print_report(results, rank, world)
+    return int(any(r['status'] == 'failed' for r in results))
+
+
+def build_segmenter(args, device):
+    from mmseg_hsp.wsi.segmenter import SlideSegmenter
+    return SlideSegmenter(
+        args.config,
+        args.checkpoint,
+        device=device,
+        amp=args.amp,
+        blend=dict(
+            mode=args.mode,
+            tile=args.tile,
+            stride=args.stride,
+            weight=args.weight,
+            sigma=args.sigma,
+            batch_size=args.batch_size),
+        magnification=None if args.mpp else args.magnification,
+        mpp=args.mpp,
+        input_mpp=args.input_mpp,
+        input_magnification=args.input_magnification,
+        tissue_mask=not args.no_tissue_mask,
+        black_is_background=not args.no_black_background,
+        scores=args.scores,
+        geojson_origin=args.geojson_origin,
+        cfg_options=args.cfg_options,
+        progress=not args.no_progress)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
