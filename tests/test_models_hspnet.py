@@ -64,10 +64,9 @@ def test_ds_blocks_match_table_1_at_400(encoder):
     model = build_model(f'_base_/models/hspnet_{encoder}.py')
     shapes, logits = ds_block_shapes(model, 400)
     assert len(shapes) == 5
-    for (c, c_out, side_in, side_out), (tc, tc_out, div) in zip(
-            shapes, TABLE_1[encoder]):
-        side = math.ceil(400 / div)  # x/32 of 400 is 12.5: ResNet gives 13
-        assert (c, c_out) == (tc, tc_out)
+    for (c, c_out, side_in, side_out), table in zip(shapes, TABLE_1[encoder]):
+        side = math.ceil(400 / table[2])  # x/32 of 400 is 12.5: ResNet: 13
+        assert (c, c_out) == table[:2]
         assert tuple(side_in) == tuple(side_out) == (side, side)
     assert logits.shape == (1, 5, 400, 400)
 
@@ -121,15 +120,18 @@ def test_segmentation_head_is_three_3x3_convs_last_plain():
     assert (head.conv_seg.in_channels, head.conv_seg.out_channels) == (256, 5)
     # The head returns logits at x/4; the x4 up-sampling is mmseg's single
     # resize in loss_by_feat / predict_by_feat.
-    feats = [torch.randn(2, c, 64 // s, 64 // s)
-             for c, s in zip((64, 128, 256, 512), (4, 8, 16, 32))]
+    feats = [
+        torch.randn(2, c, 64 // s, 64 // s)
+        for c, s in zip((64, 128, 256, 512), (4, 8, 16, 32))
+    ]
     assert head(feats).shape == (2, 5, 16, 16)
 
 
 TABLE_3 = {
-    'hspnet_r101_ce_no-ds1-4_mtchi.py':
-    ['reduce_blocks.0', 'reduce_blocks.1', 'reduce_blocks.2',
-     'reduce_blocks.3'],
+    'hspnet_r101_ce_no-ds1-4_mtchi.py': [
+        'reduce_blocks.0', 'reduce_blocks.1', 'reduce_blocks.2',
+        'reduce_blocks.3'
+    ],
     'hspnet_r101_ce_no-ds5_mtchi.py': ['fuse_block'],
     'hspnet_r101_ce_no-ds1-5_mtchi.py': [
         'reduce_blocks.0', 'reduce_blocks.1', 'reduce_blocks.2',
@@ -164,22 +166,23 @@ def test_ablation_differs_only_where_table_3_says(config, full_model):
         assert conv.conv.kernel_size == (1, 1)
         assert conv.conv.in_channels == block.in_channels
         assert conv.conv.out_channels == block.out_channels
-    kept = [n for n, m in ablation_head.named_modules()
-            if isinstance(m, DSBlock)]
+    kept = [
+        n for n, m in ablation_head.named_modules() if isinstance(m, DSBlock)
+    ]
     assert len(kept) == 5 - len(replaced)
     prefixes = ['decode_head.' + name for name in replaced]
-    assert without(ablation.state_dict(), prefixes) == without(
-        full_model.state_dict(), prefixes)
+    assert without(ablation.state_dict(),
+                   prefixes) == without(full_model.state_dict(), prefixes)
     assert type(ablation.decode_head.loss_decode) is type(
         full_model.decode_head.loss_decode)
 
 
 def test_best_config_swaps_only_the_loss(full_model):
     best = build_model('hspnet_r101_mtchi.py')
-    assert type(best.decode_head.loss_decode).__name__ == (
-        'AdaptiveElasticLoss')
-    assert without(best.state_dict(), []) == without(
-        full_model.state_dict(), [])
+    assert type(
+        best.decode_head.loss_decode).__name__ == ('AdaptiveElasticLoss')
+    assert without(best.state_dict(), []) == without(full_model.state_dict(),
+                                                     [])
 
 
 def test_r34_config_encoder():

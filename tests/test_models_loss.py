@@ -89,8 +89,8 @@ def test_far_lesion_costs_more_than_near_at_equal_confidence():
     ce = AdaptiveElasticLoss(elastic_weight=0)
     ce_costs = {
         wrong: ce(pixel_logits(probs), pixel_label(NORMAL)).item()
-        for wrong, probs in [(CIN1, [0.05, 0.2, 0.65, 0.05, 0.05]),
-                             (CIN3, [0.05, 0.2, 0.05, 0.05, 0.65])]
+        for wrong, probs in [(CIN1, [0.05, 0.2, 0.65, 0.05, 0.05]
+                              ), (CIN3, [0.05, 0.2, 0.05, 0.05, 0.65])]
     }
     assert ce_costs[CIN1] == pytest.approx(ce_costs[CIN3], rel=1e-6)
 
@@ -133,8 +133,9 @@ def test_ignored_pixels_contribute_nothing(avg_non_ignore):
     assert torch.all(logits.grad.permute(0, 2, 3, 1)[ignored] == 0)
     # Changing the logits of ignored pixels changes nothing.
     moved = logits.detach() + 5 * torch.randn_like(logits) * ignored[:, None]
-    assert loss(moved, label, ignore_index=255).item() == pytest.approx(
-        value.item(), rel=1e-6)
+    assert loss(
+        moved, label, ignore_index=255).item() == pytest.approx(
+            value.item(), rel=1e-6)
 
 
 def test_mean_divides_by_weighted_count():
@@ -149,8 +150,7 @@ def test_mean_divides_by_weighted_count():
             class_weight=class_weight, avg_non_ignore=avg_non_ignore)(
                 logits, label, ignore_index=255)
         divisor = weights[label[valid]].sum() + extra
-        assert mean.item() == pytest.approx((total / divisor).item(),
-                                            rel=1e-5)
+        assert mean.item() == pytest.approx((total / divisor).item(), rel=1e-5)
 
 
 def test_all_ignored_batch_is_finite_with_zero_gradient():

@@ -18,14 +18,15 @@ def random_batch(batch=2, size=64, seed=0):
     """uint8 images and 5-class labels in blocks, a few pixels ignored."""
     gen = torch.Generator().manual_seed(seed)
     inputs = [
-        torch.randint(0, 256, (3, size, size), generator=gen,
-                      dtype=torch.uint8) for _ in range(batch)
+        torch.randint(
+            0, 256, (3, size, size), generator=gen, dtype=torch.uint8)
+        for _ in range(batch)
     ]
     samples = []
     for _ in range(batch):
         blocks = torch.randint(0, 5, (1, 4, 4), generator=gen)
-        label = blocks.repeat_interleave(size // 4, 1).repeat_interleave(
-            size // 4, 2)
+        label = blocks.repeat_interleave(size // 4,
+                                         1).repeat_interleave(size // 4, 2)
         label[:, :2] = 255
         sample = SegDataSample(metainfo=dict(img_shape=(size, size)))
         sample.gt_sem_seg = PixelData(data=label)

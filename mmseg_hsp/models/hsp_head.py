@@ -133,8 +133,10 @@ class HSPHead(BaseDecodeHead):
         size = reduced[0].shape[2:]
         upsampled = [reduced[0]] + [
             resize(
-                x, size=size, mode='bilinear', align_corners=self.align_corners)
-            for x in reduced[1:]
+                x,
+                size=size,
+                mode='bilinear',
+                align_corners=self.align_corners) for x in reduced[1:]
         ]
         return torch.cat(upsampled, dim=1)
 

@@ -23,8 +23,8 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=False,
         style='pytorch',
-        init_cfg=dict(
-            type='Pretrained', checkpoint='torchvision://resnet101')),
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='torchvision://resnet101')),
     decode_head=dict(
         type='HSPHead',
         in_channels=(256, 512, 1024, 2048),

@@ -4,6 +4,5 @@ _base_ = './hspnet_r101.py'
 model = dict(
     backbone=dict(
         depth=34,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet34')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet34')),
     decode_head=dict(in_channels=(64, 128, 256, 512)))

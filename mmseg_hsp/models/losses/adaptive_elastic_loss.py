@@ -107,8 +107,7 @@ class AdaptiveElasticLoss(nn.Module):
                 f'background_distance={self.background_distance}, '
                 f'avg_non_ignore={self.avg_non_ignore}')
 
-    def class_distance(self, num_classes: int,
-                       device: torch.device) -> Tensor:
+    def class_distance(self, num_classes: int, device: torch.device) -> Tensor:
         """The (num_classes, num_classes) matrix :math:`d(t, c)`.
 
         Args:
