@@ -1,0 +1,458 @@
+"""Cropping MTCHI regions (or whole slides) into training patches.
+
+Section 4.1: the training regions are cropped at x10 into 400x400 patches
+with stride 100, and patches whose annotated share (label != 0) is under 20%
+are dropped (7,724 patches remain). Windows start at 0 and step by the
+stride while they fit; a region smaller than a patch gives none.
+
+Sources are read one at a time (a whole slide is read window by window),
+and a patch set is written to a temporary folder that replaces the target
+only when complete. ``tools/dataset_converters/mtchi.py`` is the CLI.
+"""
+import json
+import os
+import os.path as osp
+import random
+import shutil
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from .file_io import AtomicFolder, write_png
+from .mtchi import check_mtchi_mask, mtchi_mask_name
+
+
+def read_mask(mask_path: str, image_shape=None) -> np.ndarray:
+    """Read and check a Task 2 label map.
+
+    Args:
+        mask_path (str): The mask file (PNG or TIFF).
+        image_shape (tuple, optional): Shape it must match.
+
+    Returns:
+        np.ndarray: uint8 ``(H, W)`` labels.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        ValueError: See :func:`check_mtchi_mask`.
+    """
+    if not osp.isfile(mask_path):
+        raise FileNotFoundError(f'{mask_path}: mask missing')
+    return check_mtchi_mask(
+        cv2.imread(mask_path, cv2.IMREAD_UNCHANGED), mask_path, image_shape)
+
+
+class PatchSource:
+    """An image with its label map, cut into windows at a target scale.
+
+    Subclasses provide :meth:`read_image`; the label map is kept whole in
+    memory at its own resolution, ``scale`` mask pixels per target pixel.
+
+    Args:
+        name (str): Name of the source; patches are ``<name>_<y>_<x>``.
+        size (tuple[int, int]): ``(H, W)`` at the target scale.
+        mask (np.ndarray): uint8 label map.
+        scale (float): Mask pixels per target pixel.
+    """
+
+    def __init__(self, name: str, size: Tuple[int, int], mask: np.ndarray,
+                 scale: float) -> None:
+        self.name = name
+        self.size = size
+        self.mask = mask
+        self.scale = scale
+        # Summed-area table of annotated pixels: a window's share in O(1).
+        self._annotated = cv2.integral((mask != 0).astype(np.uint8),
+                                       sdepth=cv2.CV_64F)
+
+    def _mask_window(self, y: int, x: int, side: int) -> Tuple[slice, slice]:
+        y0, x0 = round(y * self.scale), round(x * self.scale)
+        y1 = max(round((y + side) * self.scale), y0 + 1)
+        x1 = max(round((x + side) * self.scale), x0 + 1)
+        return slice(y0, y1), slice(x0, x1)
+
+    def annotated_share(self, y: int, x: int, side: int) -> float:
+        """Share of annotated (label != 0) pixels in a window.
+
+        Args:
+            y (int): Top of the window (target pixels).
+            x (int): Left of the window.
+            side (int): Window side.
+
+        Returns:
+            float: In [0, 1].
+        """
+        rows, cols = self._mask_window(y, x, side)
+        t = self._annotated
+        total = (t[rows.stop, cols.stop] - t[rows.start, cols.stop] -
+                 t[rows.stop, cols.start] + t[rows.start, cols.start])
+        return total / ((rows.stop - rows.start) * (cols.stop - cols.start))
+
+    def read_mask(self, y: int, x: int, side: int) -> np.ndarray:
+        """The labels of a window at the target scale (nearest)."""
+        rows, cols = self._mask_window(y, x, side)
+        return cv2.resize(
+            self.mask[rows, cols], (side, side),
+            interpolation=cv2.INTER_NEAREST)
+
+    def read_image(self, y: int, x: int, side: int) -> np.ndarray:
+        """The BGR image of a window at the target scale."""
+        raise NotImplementedError
+
+
+class RegionSource(PatchSource):
+    """A Task 2 region: ``Img/<name>.png`` with ``Truth/Mask_<name>.png``.
+
+    Args:
+        img_path (str): The region image.
+        mask_path (str): Its label map, checked on reading.
+        scale (float): Resize factor to the target magnification (e.g. 0.5
+            for x20 regions cropped at x10). Defaults to 1.
+    """
+
+    def __init__(self, img_path: str, mask_path: str, scale: float = 1.0):
+        image = cv2.imread(img_path, cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f'{img_path}: cannot be read as an image')
+        mask = read_mask(mask_path, image.shape)
+        if scale != 1:
+            size = (round(image.shape[1] * scale),
+                    round(image.shape[0] * scale))
+            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+            mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
+        self.image = image
+        super().__init__(
+            osp.splitext(osp.basename(img_path))[0], image.shape[:2], mask,
+            1.0)
+
+    def read_image(self, y: int, x: int, side: int) -> np.ndarray:
+        return self.image[y:y + side, x:x + side]
+
+
+class SlideSource(PatchSource):
+    """A whole slide read through OpenSlide, with a label map of it.
+
+    The slide is read at ``magnification`` from the best pyramid level and
+    resampled (area); the mask covers the slide's full level-0 extent at any
+    resolution (same aspect ratio), ideally at least the target's, and is
+    resampled (nearest) to each window. The slide's native magnification is
+    its ``openslide.objective-power``, else ``10 / openslide.mpp-x`` (x10 is
+    about 1 um per pixel), else ``base_magnification``.
+
+    Args:
+        slide_path (str): Any slide OpenSlide reads.
+        mask_path (str): Label map of the whole slide (PNG or TIFF).
+        magnification (float): Target magnification, e.g. 10.
+        base_magnification (float, optional): Level-0 magnification when the
+            slide has no metadata; it overrides the metadata when given.
+    """
+
+    def __init__(self,
+                 slide_path: str,
+                 mask_path: str,
+                 magnification: float,
+                 base_magnification: Optional[float] = None) -> None:
+        import openslide  # lazy: only slide conversion needs the library
+        try:
+            self.slide = openslide.OpenSlide(slide_path)
+        except (openslide.OpenSlideError, OSError) as e:
+            raise ValueError(f'{slide_path}: OpenSlide cannot open it '
+                             f'({e})') from None
+        base = base_magnification or self._native_magnification(slide_path)
+        self.downsample = base / magnification
+        width, height = self.slide.dimensions
+        size = (int(height / self.downsample), int(width / self.downsample))
+        mask = read_mask(mask_path)
+        if abs(mask.shape[0] / mask.shape[1] - height / width) > 0.01 * (
+                height / width):
+            raise ValueError(
+                f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} (WxH), '
+                f'not the aspect of slide {slide_path} ({width}x{height}); '
+                'the mask must cover the whole slide')
+        self.level = self.slide.get_best_level_for_downsample(self.downsample)
+        super().__init__(
+            osp.splitext(osp.basename(slide_path))[0], size, mask,
+            mask.shape[0] / size[0])
+
+    def _native_magnification(self, slide_path: str) -> float:
+        import openslide
+        props = self.slide.properties
+        if openslide.PROPERTY_NAME_OBJECTIVE_POWER in props:
+            return float(props[openslide.PROPERTY_NAME_OBJECTIVE_POWER])
+        if openslide.PROPERTY_NAME_MPP_X in props:
+            return 10.0 / float(props[openslide.PROPERTY_NAME_MPP_X])
+        raise ValueError(f'{slide_path}: no objective power or microns per '
+                         'pixel in its metadata; give --base-magnification')
+
+    def read_image(self, y: int, x: int, side: int) -> np.ndarray:
+        level_downsample = self.slide.level_downsamples[self.level]
+        level_side = int(np.ceil(side * self.downsample / level_downsample))
+        rgba = np.asarray(
+            self.slide.read_region(
+                (round(x * self.downsample), round(y * self.downsample)),
+                self.level, (level_side, level_side)))
+        # Transparent (unscanned) pixels become pure black, like the
+        # outside of a Task 2 region.
+        rgb = rgba[..., :3] * (rgba[..., 3:] > 0)
+        return cv2.resize(
+            np.ascontiguousarray(rgb[..., ::-1]), (side, side),
+            interpolation=cv2.INTER_AREA)
+
+
+def window_origins(size: Tuple[int, int], side: int,
+                   stride: int) -> List[Tuple[int, int]]:
+    """Top-left corners of the windows that fit, row by row.
+
+    Args:
+        size (tuple[int, int]): ``(H, W)``.
+        side (int): Window side.
+        stride (int): Step.
+
+    Returns:
+        list[tuple[int, int]]: ``(y, x)`` corners.
+    """
+    return [(y, x) for y in range(0, size[0] - side + 1, stride)
+            for x in range(0, size[1] - side + 1, stride)]
+
+
+def crop_source(source: PatchSource, out_dir: str, patch_size: int,
+                stride: int, min_annotated: float) -> Tuple[List[str], int]:
+    """Write the kept patches of one source into ``out_dir/{Img,Truth}``.
+
+    Args:
+        source (PatchSource): The region or slide.
+        out_dir (str): Folder holding ``Img`` and ``Truth``.
+        patch_size (int): Patch side (target pixels).
+        stride (int): Window step.
+        min_annotated (float): Keep windows whose annotated share is at
+            least this.
+
+    Returns:
+        tuple[list[str], int]: Names of the written patches, and the number
+        of windows dropped.
+    """
+    names = []
+    origins = window_origins(source.size, patch_size, stride)
+    for y, x in origins:
+        if source.annotated_share(y, x, patch_size) < min_annotated:
+            continue
+        name = f'{source.name}_{y:05d}_{x:05d}'
+        write_png(
+            osp.join(out_dir, 'Img', name + '.png'),
+            source.read_image(y, x, patch_size))
+        write_png(
+            osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
+            source.read_mask(y, x, patch_size))
+        names.append(name)
+    return names, len(origins) - len(names)
+
+
+def task2_regions(split_dir: str) -> List[Tuple[str, str]]:
+    """``(image, mask)`` paths of a Task 2 split folder, sorted by name.
+
+    Args:
+        split_dir (str): e.g. ``data/MTCHI/Task2/Training``.
+
+    Returns:
+        list[tuple[str, str]]: One pair per ``Img/*.png``.
+
+    Raises:
+        FileNotFoundError: If ``Img`` is missing or empty, or a mask is.
+    """
+    img_dir, truth_dir = osp.join(split_dir, 'Img'), osp.join(
+        split_dir, 'Truth')
+    if not osp.isdir(img_dir):
+        raise FileNotFoundError(f'{img_dir}: not found; expected the Task 2 '
+                                'layout <split>/Img/<name>.png')
+    names = sorted(f[:-4] for f in os.listdir(img_dir) if f.endswith('.png'))
+    if not names:
+        raise FileNotFoundError(f'{img_dir}: no .png regions')
+    pairs = []
+    for name in names:
+        mask = osp.join(truth_dir, mtchi_mask_name(name))
+        if not osp.isfile(mask):
+            raise FileNotFoundError(
+                f'{mask}: mask missing for {osp.join(img_dir, name)}.png')
+        pairs.append((osp.join(img_dir, name + '.png'), mask))
+    return pairs
+
+
+def convert_sources(sources: Sequence[Callable[[], PatchSource]],
+                    out_dir: str,
+                    patch_size: int = 400,
+                    stride: int = 100,
+                    min_annotated: float = 0.2,
+                    overwrite: bool = False,
+                    progress: bool = True) -> Dict[str, List[str]]:
+    """Crop sources into a patch folder ``out_dir/{Img,Truth}``.
+
+    Args:
+        sources (Sequence[Callable[[], PatchSource]]): Functions opening each
+            source, called one at a time so that only one is in memory.
+        out_dir (str): Output folder, replaced atomically.
+        patch_size (int): Patch side. Defaults to 400.
+        stride (int): Window step. Defaults to 100.
+        min_annotated (float): Minimum annotated share of a kept patch.
+            Defaults to 0.2.
+        overwrite (bool): Replace an existing ``out_dir``. Defaults to False.
+        progress (bool): Show a progress bar. Defaults to True.
+
+    Returns:
+        dict[str, list[str]]: Patch names per source name.
+    """
+    with AtomicFolder(out_dir, overwrite) as tmp:
+        return _crop_all(sources, tmp, patch_size, stride, min_annotated,
+                         progress)
+
+
+def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
+              progress) -> Dict[str, List[str]]:
+    from rich.progress import Progress
+    os.makedirs(osp.join(out_dir, 'Img'), exist_ok=True)
+    os.makedirs(osp.join(out_dir, 'Truth'), exist_ok=True)
+    patches, dropped = {}, 0
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task(f'cropping into {out_dir}', total=len(sources))
+        for open_source in sources:
+            source = open_source()
+            if source.name in patches:
+                raise ValueError(f'two sources are named {source.name}; '
+                                 'patch names would collide')
+            patches[source.name], n_dropped = crop_source(
+                source, out_dir, patch_size, stride, min_annotated)
+            dropped += n_dropped
+            bar.advance(task)
+    kept = sum(map(len, patches.values()))
+    print(f'{kept} patches of {patch_size}x{patch_size} (stride {stride}) '
+          f'from {len(sources)} sources; {dropped} windows dropped with '
+          f'annotated share < {min_annotated:g}')
+    return patches
+
+
+def fold_assignment(training: Sequence[str], test: Sequence[str],
+                    num_folds: int, seed: int) -> Dict[str, int]:
+    """Section 4.4: the test set is fold 0, training regions fill the rest.
+
+    Args:
+        training (Sequence[str]): Training region names.
+        test (Sequence[str]): Test region names.
+        num_folds (int): Number of folds (4 in the paper).
+        seed (int): Shuffling seed of the training regions.
+
+    Returns:
+        dict[str, int]: Fold of each region.
+    """
+    if num_folds < 2:
+        raise ValueError(f'--folds {num_folds}: need at least 2')
+    shuffled = sorted(training)
+    random.Random(seed).shuffle(shuffled)
+    folds = {name: 0 for name in test}
+    for i, name in enumerate(shuffled):
+        folds[name] = 1 + i % (num_folds - 1)
+    return folds
+
+
+def write_cross_validation(root: str,
+                           num_folds: int = 4,
+                           seed: int = 0,
+                           overwrite: bool = False,
+                           **crop_args) -> Dict[str, int]:
+    """Patches and split files for k-fold cross-validation (Section 4.4).
+
+    Writes ``<root>/CrossVal/``: ``Regions/{Img,Truth}`` (links to all
+    Training and Test regions), ``Patches/{Img,Truth}`` (their patches),
+    ``splits/fold<k>_train.txt`` (patches of the other folds' regions),
+    ``splits/fold<k>_test.txt`` (regions of fold k) and ``folds.json``.
+
+    Args:
+        root (str): The Task 2 folder.
+        num_folds (int): Number of folds. Defaults to 4.
+        seed (int): Fold shuffling seed. Defaults to 0.
+        overwrite (bool): Replace an existing ``CrossVal``.
+        **crop_args: ``patch_size``, ``stride``, ``min_annotated``,
+            ``progress``, as :func:`convert_sources`.
+
+    Returns:
+        dict[str, int]: Fold of each region.
+    """
+    splits = {
+        s: task2_regions(osp.join(root, s))
+        for s in ('Training', 'Test')
+    }
+    names = {s: [osp.basename(i)[:-4] for i, _ in p]
+             for s, p in splits.items()}
+    clash = set(names['Training']) & set(names['Test'])
+    if clash:
+        raise ValueError(f'regions in both Training and Test: '
+                         f'{sorted(clash)[:3]}; names must be unique')
+    folds = fold_assignment(names['Training'], names['Test'], num_folds,
+                            seed)
+    pairs = splits['Training'] + splits['Test']
+    with AtomicFolder(osp.join(root, 'CrossVal'), overwrite) as tmp:
+        for sub in ('Img', 'Truth'):
+            os.makedirs(osp.join(tmp, 'Regions', sub))
+        for image, mask in pairs:
+            for src, sub in ((image, 'Img'), (mask, 'Truth')):
+                _link_or_copy(src, osp.join(tmp, 'Regions', sub,
+                                            osp.basename(src)))
+        patches = _crop_all([
+            lambda i=image, m=mask: RegionSource(i, m)
+            for image, mask in pairs
+        ], osp.join(tmp, 'Patches'), **crop_args)
+        os.makedirs(osp.join(tmp, 'splits'))
+        for k in range(num_folds):
+            test = sorted(n for n, f in folds.items() if f == k)
+            train = [p for n, f in sorted(folds.items()) if f != k
+                     for p in patches[n]]
+            for part, lines in (('train', train), ('test', test)):
+                with open(osp.join(tmp, 'splits', f'fold{k}_{part}.txt'),
+                          'w') as f:
+                    f.writelines(line + '\n' for line in lines)
+        with open(osp.join(tmp, 'splits', 'folds.json'), 'w') as f:
+            json.dump(dict(seed=seed, num_folds=num_folds, folds=folds), f,
+                      indent=1, sort_keys=True)
+    return folds
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst``; copy across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def iter_slide_pairs(slides: Sequence[str],
+                     mask_dir: str) -> Iterator[Tuple[str, str]]:
+    """Pair slides with ``Mask_<slide name>.{png,tif,tiff}`` in a folder.
+
+    Args:
+        slides (Sequence[str]): Slide files, or folders of slides.
+        mask_dir (str): Folder of masks.
+
+    Yields:
+        tuple[str, str]: ``(slide, mask)`` paths.
+    """
+    files = []
+    for path in slides:
+        if osp.isdir(path):
+            files += sorted(
+                osp.join(path, f) for f in os.listdir(path)
+                if not f.startswith('.'))
+        elif osp.isfile(path):
+            files.append(path)
+        else:
+            raise FileNotFoundError(f'{path}: no such slide or folder')
+    for slide in files:
+        stem = osp.splitext(osp.basename(slide))[0]
+        candidates = [
+            osp.join(mask_dir, f'Mask_{stem}{ext}')
+            for ext in ('.png', '.tif', '.tiff')
+        ]
+        found = [c for c in candidates if osp.isfile(c)]
+        if not found:
+            raise FileNotFoundError(
+                f'{candidates[0]}: mask missing for slide {slide} (also '
+                'looked for .tif/.tiff)')
+        yield slide, found[0]
