@@ -39,7 +39,8 @@ def slides(folder, names):
     return folder
 
 
-def infer(*args, env=None, launcher=()):
+def infer(*args, launcher=()):
+    env = dict(os.environ, OMP_NUM_THREADS='1')  # the machine is shared
     return subprocess.run(
         [*launcher, osp.join(REPO, 'tools', 'infer_wsi.py'), *args, *FLAGS]
         if launcher else
@@ -72,9 +73,7 @@ def test_torchrun_ranks_share_the_slides(tmp_path, model_files):
     listing = tmp_path / 'list.txt'
     listing.write_text('# slides\nin/s3.tif\nin/s1.tif\n\nin/s2.tif\n')
     out = tmp_path / 'out'
-    env = dict(os.environ, OMP_NUM_THREADS='1')
     result = infer(*model_files, str(listing), '--out-dir', str(out),
-                   env=env,
                    launcher=(sys.executable, '-m', 'torch.distributed.run',
                              '--nproc_per_node', '2', '--master_port',
                              '29617'))

@@ -7,6 +7,7 @@ stream the labels to disk; then write the pyramidal label TIFF, the GeoJSON,
 the overlay PNG and, last, the JSON summary that marks the slide done.
 """
 import contextlib
+import json
 import os
 import os.path as osp
 import time
@@ -230,7 +231,8 @@ class SlideSegmenter:
         """
         paths = output_paths(slide_path, out_dir)
         if not overwrite and self.is_done(slide_path, out_dir):
-            return dict(slide=slide_path, status='skipped', outputs=paths)
+            with open(paths['summary']) as f:
+                return dict(json.load(f), status='skipped')
         os.makedirs(out_dir, exist_ok=True)
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
@@ -344,12 +346,17 @@ def _progress_bar(enabled: bool, name: str, total: int):
     if not enabled:
         yield None
         return
+    from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress,
                                TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
     with Progress(
-            TextColumn('{task.description}'), BarColumn(),
-            MofNCompleteColumn(), TextColumn('tiles'), TimeElapsedColumn(),
-            TimeRemainingColumn()) as progress:
+            TextColumn('{task.description}'),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn('tiles'),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True)) as progress:
         task = progress.add_task(name, total=total)
         yield lambda n: progress.advance(task, n)

@@ -351,7 +351,7 @@ def class_areas(counts: np.ndarray, class_names: Sequence[str],
     return {
         name: dict(
             pixels=int(counts[i]),
-            mm2=(float(counts[i] * mm2_per_pixel)
+            mm2=(round(float(counts[i] * mm2_per_pixel), 9)
                  if mm2_per_pixel is not None else None))
         for i, name in enumerate(class_names)
     }

@@ -1,0 +1,363 @@
+"""Benchmark whole-slide inference against mmseg's slide_inference.
+
+In one run, on the same synthetic H&E image, the same model and the same
+tile/stride (tissue mask off, so every tile runs):
+
+* ``ours``: :class:`~mmseg_hsp.wsi.SlideSegmenter` end to end (read the
+  PNG, batched tiles, Gauss-like blending, label TIFF, GeoJSON, overlay,
+  summary);
+* ``mmseg``: mmseg's own path, ``LoadImageFromFile`` + data preprocessor +
+  ``EncoderDecoder.predict`` with ``test_cfg.mode='slide'`` (one crop per
+  forward, uniform averaging of full-image logits);
+* ``bare``: ``encode_decode`` alone on the same tiles, already cut and
+  normalised, in batches of ``--batch-size``: the ceiling for any tiler.
+
+Methods are interleaved ``--repeats`` times and the best time of each is
+kept (the machine may be shared). Then, each in a fresh subprocess, peak
+resident memory of ``ours`` (on a tiled pyramidal TIFF read through
+OpenSlide) and of ``mmseg`` for a slide ``--memory-height`` rows high and
+for one three times higher.
+
+The default model is a small FCN (ResNet-18 at half width, random weights)
+so that the CPU run takes a few minutes; ``--config``/``--checkpoint`` take
+any mmseg model, e.g. HSP-Net R101 with ``--device cuda --amp``.
+
+Example::
+
+    python tools/benchmark_wsi.py --threads 1 --out work_dirs/bench_wsi.json
+"""
+import argparse
+import contextlib
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+
+SMALL_FCN = """
+default_scope = 'mmseg'
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=dict(
+        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
+        seg_pad_val=255),
+    backbone=dict(type='ResNet', depth=18, stem_channels=32,
+                  base_channels=32, out_indices=(3, ), norm_cfg=norm_cfg,
+                  init_cfg=None),
+    decode_head=dict(type='FCNHead', in_channels=256, channels=64,
+                     num_convs=1, num_classes=5, norm_cfg=norm_cfg,
+                     loss_decode=dict(type='CrossEntropyLoss')),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--config', help='model config (default: small FCN)')
+    parser.add_argument('--checkpoint', help='weights (default: random)')
+    parser.add_argument('--height', type=int, default=2000)
+    parser.add_argument('--width', type=int, default=2400)
+    parser.add_argument('--tile', type=int, default=400)
+    parser.add_argument('--stride', type=int, default=100)
+    parser.add_argument('--batch-size', type=int, default=8)
+    parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument(
+        '--threads', type=int, default=1, help='torch CPU threads, all runs')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--amp', action='store_true')
+    parser.add_argument(
+        '--memory-height',
+        type=int,
+        default=600,
+        help='slide height of the memory runs (and 3x that); 0 skips them')
+    parser.add_argument('--out', help='also write the results as JSON')
+    parser.add_argument(
+        '--memory-child',
+        nargs=3,
+        metavar=('METHOD', 'IMAGE', 'WORKDIR'),
+        help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def build_model(args, workdir):
+    from mmseg_hsp.wsi.segmenter import build_segmentor
+    config = args.config
+    if config is None:
+        config = osp.join(workdir, 'small_fcn.py')
+        with open(config, 'w') as f:
+            f.write(SMALL_FCN)
+    torch.manual_seed(0)
+    return build_segmentor(config, args.checkpoint, args.device)
+
+
+def synthetic_he(height, width, seed=0):
+    """An H&E-like RGB picture: pink stroma, purple nuclei, white glass."""
+    rng = np.random.default_rng(seed)
+    rgb = np.full((height, width, 3), (236, 234, 238), np.uint8)
+    cv2.ellipse(rgb, (width // 2, height // 2), (width // 2 - 20,
+                                                 height // 2 - 20), 0, 0,
+                360, (225, 160, 205), -1)
+    for _ in range(height * width // 600):
+        y, x = rng.integers(0, height), rng.integers(0, width)
+        cv2.circle(rgb, (int(x), int(y)), int(rng.integers(2, 6)),
+                   (120, 60, 160), -1)
+    noise = rng.normal(0, 6, rgb.shape)
+    return np.clip(rgb + noise, 0, 255).astype(np.uint8)
+
+
+def amp_context(args):
+    if args.amp:
+        return torch.autocast('cuda', dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
+def synchronize(args):
+    if args.device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def segmenter(model, args):
+    from mmseg_hsp.wsi.segmenter import SlideSegmenter
+    return SlideSegmenter(
+        model=model,
+        device=args.device,
+        amp=args.amp,
+        blend=dict(
+            mode='gauss',
+            tile=args.tile,
+            stride=args.stride,
+            batch_size=args.batch_size),
+        input_magnification=10,
+        tissue_mask=False,
+        progress=False)
+
+
+def run_ours(model, image, workdir, args):
+    """Seconds of SlideSegmenter on the image, and its tiles run."""
+    start = time.perf_counter()
+    summary = segmenter(model, args).run(
+        image, osp.join(workdir, 'ours'), overwrite=True)
+    return time.perf_counter() - start, summary['tiles']['run']
+
+
+def mmseg_inputs(model, image):
+    """mmseg's test-time loading and preprocessing of one image."""
+    from mmcv.transforms import Compose
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmseg')
+    pipeline = Compose(
+        [dict(type='LoadImageFromFile'),
+         dict(type='PackSegInputs')])
+    data = pipeline(dict(img_path=image))
+    return model.data_preprocessor(
+        dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
+
+
+def run_mmseg(model, image, args):
+    """Seconds of mmseg's slide_inference path on the image."""
+    from mmengine.config import ConfigDict
+    saved = model.test_cfg
+    model.test_cfg = ConfigDict(
+        mode='slide',
+        crop_size=(args.tile, args.tile),
+        stride=(args.stride, args.stride))
+    try:
+        start = time.perf_counter()
+        data = mmseg_inputs(model, image)
+        with torch.no_grad(), amp_context(args):
+            result = model.predict(data['inputs'], data['data_samples'])
+        labels = result[0].pred_sem_seg.data.cpu()
+        synchronize(args)
+        return time.perf_counter() - start, labels
+    finally:
+        model.test_cfg = saved
+
+
+def run_bare(model, image, args):
+    """Seconds of encode_decode alone on the grid's tiles, and their count."""
+    from mmseg_hsp.wsi.blending import ArrayTiles, BlendSpec, grid_windows
+    inputs = mmseg_inputs(model, image)['inputs']
+    spec = BlendSpec(tile=args.tile, stride=args.stride)
+    windows = grid_windows(inputs.shape[-2:], spec)
+    tiles = ArrayTiles(inputs)
+    size = args.batch_size
+    batches = [
+        tiles(windows[i:i + size]) for i in range(0, len(windows), size)
+    ]
+    seconds = 0.0
+    for batch in batches:
+        metas = [dict(img_shape=batch.shape[-2:], pad_shape=batch.shape[-2:])
+                 ] * len(batch)
+        synchronize(args)
+        start = time.perf_counter()
+        with torch.no_grad(), amp_context(args):
+            model.encode_decode(batch, metas)
+        synchronize(args)
+        seconds += time.perf_counter() - start
+    return seconds, len(windows)
+
+
+def peak_rss_mb():
+    """Peak resident set size of this process (VmHWM), MiB."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError('no VmHWM in /proc/self/status')
+
+
+def memory_child(args):
+    """Run one method once in this fresh process; print peak RSS as JSON."""
+    method, image, workdir = args.memory_child
+    model = build_model(args, workdir)
+    before = peak_rss_mb()
+    if method == 'ours':
+        run_ours(model, image, workdir, args)
+    else:
+        run_mmseg(model, image, args)
+    print(json.dumps(dict(before_mb=before, peak_mb=peak_rss_mb())))
+
+
+def measure_memory(method, image, workdir, args):
+    command = [
+        sys.executable,
+        osp.abspath(__file__), '--memory-child', method, image, workdir,
+        '--tile',
+        str(args.tile), '--stride',
+        str(args.stride), '--batch-size',
+        str(args.batch_size), '--threads',
+        str(args.threads), '--device', args.device
+    ]
+    for flag, value in (('--config', args.config), ('--checkpoint',
+                                                    args.checkpoint)):
+        if value:
+            command += [flag, value]
+    if args.amp:
+        command.append('--amp')
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+    result = subprocess.run(command, capture_output=True, text=True,
+                            env=env, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def write_slide(path, rgb):
+    """A tiled pyramidal TIFF at 1 um/px (x10), read through OpenSlide."""
+    import tifffile
+    with tifffile.TiffWriter(path) as tif:
+        for k in range(3):
+            step = 2**k
+            tif.write(
+                rgb[::step, ::step],
+                tile=(256, 256),
+                photometric='rgb',
+                compression='zlib',
+                resolution=(1e4 / step, 1e4 / step),
+                resolutionunit='CENTIMETER',
+                subfiletype=1 if k else 0,
+                metadata=None)
+
+
+def speed(args, workdir):
+    model = build_model(args, workdir)
+    image = osp.join(workdir, 'image.png')
+    cv2.imwrite(image, synthetic_he(args.height, args.width)[..., ::-1])
+    run_ours(model, image, workdir, args)  # warm-up (allocator, kernels)
+    times = dict(ours=[], mmseg=[], bare=[])
+    for _ in range(args.repeats):
+        seconds, tiles = run_ours(model, image, workdir, args)
+        times['ours'].append(seconds)
+        times['mmseg'].append(run_mmseg(model, image, args)[0])
+        bare_seconds, bare_tiles = run_bare(model, image, args)
+        times['bare'].append(bare_seconds)
+    assert tiles == bare_tiles, (tiles, bare_tiles)
+    best = {method: min(values) for method, values in times.items()}
+    return dict(
+        tiles=tiles,
+        seconds=best,
+        tiles_per_second={m: tiles / s
+                          for m, s in best.items()},
+        speedup_vs_mmseg=best['mmseg'] / best['ours'],
+        share_of_bare_throughput=best['bare'] / best['ours'])
+
+
+def memory(args, workdir):
+    results = {}
+    for height in (args.memory_height, 3 * args.memory_height):
+        rgb = synthetic_he(height, args.width, seed=1)
+        slide = osp.join(workdir, f'slide{height}.tif')
+        write_slide(slide, rgb)
+        image = osp.join(workdir, f'image{height}.png')
+        cv2.imwrite(image, rgb[..., ::-1])
+        results[height] = dict(
+            ours=measure_memory('ours', slide, workdir, args),
+            mmseg=measure_memory('mmseg', image, workdir, args))
+    return results
+
+
+def report(args, speed_results, memory_results):
+    lines = [
+        f'Image {args.height}x{args.width} (HxW), tile {args.tile}, stride '
+        f"{args.stride}, batch {args.batch_size}, {speed_results['tiles']} "
+        f'tiles, device {args.device}{" AMP" if args.amp else ""}, '
+        f'{args.threads} CPU thread(s), best of {args.repeats}.', '',
+        '| method | seconds | tiles/s |', '|---|---|---|'
+    ]
+    for method in ('ours', 'mmseg', 'bare'):
+        lines.append(f"| {method} | {speed_results['seconds'][method]:.2f} | "
+                     f"{speed_results['tiles_per_second'][method]:.2f} |")
+    lines += [
+        '', f"ours vs mmseg slide_inference: "
+        f"{speed_results['speedup_vs_mmseg']:.2f}x faster", f'ours vs bare '
+        f"forward: {100 * speed_results['share_of_bare_throughput']:.1f}% "
+        'of its throughput'
+    ]
+    if memory_results:
+        lines += [
+            '', f'Peak RSS (MiB), width {args.width}; in brackets the '
+            'growth over the process after building the model:', '',
+            '| slide height | ours | mmseg |', '|---|---|---|'
+        ]
+        for height, result in memory_results.items():
+            cells = [
+                f"{r['peak_mb']:.0f} (+{r['peak_mb'] - r['before_mb']:.0f})"
+                for r in (result['ours'], result['mmseg'])
+            ]
+            lines.append(f'| {height} | {cells[0]} | {cells[1]} |')
+        low, high = memory_results.values()
+        for method in ('ours', 'mmseg'):
+            lines.append(
+                f'\n{method}: peak x{high[method]["peak_mb"] / low[method]["peak_mb"]:.2f} '
+                'for a 3x taller slide')
+    return '\n'.join(lines)
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    if args.memory_child:
+        memory_child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix='bench_wsi_') as workdir:
+        speed_results = speed(args, workdir)
+        memory_results = memory(args, workdir) if args.memory_height else {}
+    print(report(args, speed_results, memory_results))
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(
+                dict(args=vars(args), speed=speed_results,
+                     memory=memory_results), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
