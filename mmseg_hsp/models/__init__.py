@@ -2,5 +2,8 @@
 from .ds_block import DSBlock
 from .hsp_head import HSPHead
 from .losses import AdaptiveElasticLoss
+from .segmentors import TileBlendEncoderDecoder
 
-__all__ = ['DSBlock', 'HSPHead', 'AdaptiveElasticLoss']
+__all__ = [
+    'DSBlock', 'HSPHead', 'AdaptiveElasticLoss', 'TileBlendEncoderDecoder'
+]

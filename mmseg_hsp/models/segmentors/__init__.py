@@ -1,0 +1,3 @@
+from .tile_blend_encoder_decoder import TileBlendEncoderDecoder
+
+__all__ = ['TileBlendEncoderDecoder']
