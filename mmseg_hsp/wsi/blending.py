@@ -45,6 +45,7 @@ are the same everywhere gives back exactly those float32 scores at every
 pixel, whatever the overlap, and the result depends only on the scores,
 the spec and the window order, never on who calls.
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import (Callable, Iterable, Iterator, List, NamedTuple, Optional,
                     Sequence, Tuple, Union)
@@ -490,14 +491,28 @@ def blend_tiles(
     if keep is not None:
         windows = [window for window in windows if keep(window)]
     blender = BandBlender(image_size, num_classes, spec)
-    for batch in _batched(windows, spec.batch_size):
-        scores = _as_numpy(predict(tiles(batch)))
-        if len(scores) != len(batch):
+
+    def scores_of(pixels, count):
+        scores = _as_numpy(predict(pixels))
+        if len(scores) != count:
             raise ValueError(f'predict returned {len(scores)} score maps for '
-                             f'a batch of {len(batch)} tiles')
-        for window, tile_scores in zip(batch, scores):
-            yield from blender.advance(window.y)
-            blender.add(window, tile_scores)
-        if on_batch is not None:
-            on_batch(len(batch))
+                             f'a batch of {count} tiles')
+        return scores
+
+    # The model scores batch i + 1 in a worker thread while this thread
+    # blends batch i. Tiles are read here and blended in order, so the
+    # result is the same as running one batch after the other.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        pending = None  # (future scores, windows) of the batch in flight
+        for batch in [*_batched(windows, spec.batch_size), None]:
+            running = None if batch is None else (worker.submit(
+                scores_of, tiles(batch), len(batch)), batch)
+            if pending is not None:
+                future, done = pending
+                for window, tile_scores in zip(done, future.result()):
+                    yield from blender.advance(window.y)
+                    blender.add(window, tile_scores)
+                if on_batch is not None:
+                    on_batch(len(done))
+            pending = running
     yield from blender.finish()

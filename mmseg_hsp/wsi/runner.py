@@ -122,7 +122,7 @@ def print_report(results: Sequence[dict], rank: int = 0,
         table.add_row(
             osp.basename(result['slide']), result['status'],
             f"{tiles['run']}/{tiles['total']}" if tiles else '-',
-            str(result.get('seconds', '-')),
+            str(result.get('seconds', {}).get('total', '-')),
             str(result.get('tiles_per_second', '-')))
     console = Console(stderr=True)
     console.print(table)

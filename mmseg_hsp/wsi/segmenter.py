@@ -150,6 +150,9 @@ class SlideSegmenter:
             the slide as QuPath shows it (level 0, origin at the OpenSlide
             bounds where QuPath crops to them); ``'openslide'``: level-0
             coordinates of OpenSlide's ``read_region``.
+        geojson_min_area (float): Regions (and holes) of at most this many
+            analysis pixels are left out of the GeoJSON (not of the label
+            map). Defaults to 64 (64 um^2 at x10, about one cell).
         cfg_options (dict, optional): Overrides for ``config``.
         progress (bool): Show a progress bar per slide. Defaults to True.
     """
@@ -169,6 +172,7 @@ class SlideSegmenter:
                  black_is_background: bool = True,
                  scores: str = 'softmax',
                  geojson_origin: str = 'qupath',
+                 geojson_min_area: float = 64,
                  cfg_options: Optional[dict] = None,
                  progress: bool = True):
         if model is None:
@@ -196,6 +200,7 @@ class SlideSegmenter:
         self.tissue_mask = tissue_mask
         self.black_is_background = black_is_background
         self.geojson_origin = geojson_origin
+        self.geojson_min_area = geojson_min_area
         self.progress = progress
 
     def is_done(self, slide_path: str, out_dir: str) -> bool:
@@ -223,7 +228,10 @@ class SlideSegmenter:
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
-            with ``status`` ``'done'`` or ``'skipped'``.
+            with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
+            ``labels`` (open the slide to label map on disk), ``outputs``
+            (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
+            counts the ``labels`` phase.
 
         Raises:
             SlideError: If the slide cannot be opened, has no resolution,
@@ -244,15 +252,19 @@ class SlideSegmenter:
             pyramid = LabelPyramid(region.size, out_dir)
             try:
                 tiles = self._segment(region, tissue, pyramid, slide_path)
+                labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               pyramid, paths)
             finally:
                 pyramid.close()
-        seconds = time.perf_counter() - start
+        end = time.perf_counter()
         summary.update(
             tiles=tiles,
-            seconds=round(seconds, 3),
-            tiles_per_second=round(tiles['run'] / seconds, 3))
+            seconds=dict(
+                labels=round(labelled - start, 3),
+                outputs=round(end - labelled, 3),
+                total=round(end - start, 3)),
+            tiles_per_second=round(tiles['run'] / (labelled - start), 3))
         write_json(paths['summary'], summary)
         return summary
 
@@ -305,7 +317,8 @@ class SlideSegmenter:
             else (0, 0)
         features = write_geojson(
             paths['geojson'], labels, scale.downsample * 2**level, origin,
-            [qupath_name(name) for name in self.class_names], self.palette)
+            [qupath_name(name) for name in self.class_names], self.palette,
+            self.geojson_min_area / 4**level)
         height, width = fit_size(region.size, OVERLAY_MAX_SIDE)
         thumbnail = ScaledRegion(
             reader,

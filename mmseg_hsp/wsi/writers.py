@@ -23,6 +23,8 @@ TIFF_TILE = 256
 # The largest label-pyramid level, in pixels a side, traced into polygons or
 # drawn in the overlay.
 GEOJSON_MAX_SIDE = 8192
+# Largest distance, in traced pixels, between a polygon and its pixels.
+POLYGON_TOLERANCE = 1.0
 OVERLAY_MAX_SIDE = 1024
 OVERLAY_ALPHA = 0.5
 
@@ -220,16 +222,20 @@ def write_label_tiff(path: str, pyramid: LabelPyramid,
 
 
 def label_polygons(labels: np.ndarray,
-                   value: int) -> List[List[np.ndarray]]:
+                   value: int,
+                   min_area: float = 0.0) -> List[List[np.ndarray]]:
     """Polygons (outer ring, then holes) of the pixels equal to ``value``.
 
     Rings run through the centres of the region's border pixels (OpenCV's
-    contours); regions thinner than that (single pixels, one-pixel lines)
-    have no area and are left out.
+    contours), simplified (Douglas-Peucker) to within ``POLYGON_TOLERANCE``
+    pixels; rings enclosing no more than ``min_area`` (single pixels,
+    one-pixel lines, specks) are left out.
 
     Args:
         labels (np.ndarray): ``(h, w)`` uint8 label map.
         value (int): The class.
+        min_area (float): Smallest ring area kept, in pixels (exclusive).
+            Defaults to 0.
 
     Returns:
         list[list[np.ndarray]]: Per region, ``(n, 2)`` float arrays of
@@ -238,25 +244,37 @@ def label_polygons(labels: np.ndarray,
     mask = (labels == value).astype(np.uint8)
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP,
                                            cv2.CHAIN_APPROX_SIMPLE)
+    rings = [
+        cv2.approxPolyDP(contour, POLYGON_TOLERANCE, True)[:, 0]
+        for contour in contours
+    ]
+
+    def has_area(i):
+        return len(rings[i]) >= 3 and cv2.contourArea(rings[i]) > min_area
+
     polygons = []
-    for i, contour in enumerate(contours):
+    for i in range(len(rings)):
         # RETR_CCOMP: outer borders have no parent, holes are their children.
-        if hierarchy[0][i][3] != -1 or cv2.contourArea(contour) == 0:
+        if hierarchy[0][i][3] != -1 or not has_area(i):
             continue
-        rings = [contour[:, 0].astype(np.float64)]
+        polygon = [rings[i].astype(np.float64)]
         child = hierarchy[0][i][2]
         while child != -1:
-            if cv2.contourArea(contours[child]) > 0:
-                rings.append(contours[child][:, 0].astype(np.float64))
+            if has_area(child):
+                polygon.append(rings[child].astype(np.float64))
             child = hierarchy[0][child][0]
-        polygons.append(rings)
+        polygons.append(polygon)
     return polygons
 
 
 def write_geojson(path: str, labels: np.ndarray, scale: float,
                   origin: Tuple[float, float], class_names: Sequence[str],
-                  palette: Sequence[Sequence[int]]) -> int:
+                  palette: Sequence[Sequence[int]],
+                  min_area: float = 0.0) -> int:
     """Write per-class region polygons as a QuPath-ready FeatureCollection.
+
+    Features are streamed to the file one by one, so memory holds one
+    class's contours, not the whole collection.
 
     Args:
         path (str): The ``.geojson`` file (written atomically).
@@ -267,35 +285,37 @@ def write_geojson(path: str, labels: np.ndarray, scale: float,
         class_names (Sequence[str]): QuPath classification names; class 0
             (background) is not exported.
         palette (Sequence[Sequence[int]]): RGB of each class.
+        min_area (float): Regions and holes of at most this many label
+            pixels are left out. Defaults to 0.
 
     Returns:
         int: The number of features written.
     """
-    features = []
-    for value in range(1, len(class_names)):
-        for rings in label_polygons(labels, value):
-            coordinates = []
-            for ring in rings:
-                points = (ring + 0.5) * scale + np.asarray(origin)
-                points = np.round(np.vstack([points, points[:1]]), 2)
-                coordinates.append(points.tolist())
-            features.append({
-                'type': 'Feature',
-                'geometry': {
-                    'type': 'Polygon',
-                    'coordinates': coordinates
-                },
-                'properties': {
-                    'objectType': 'annotation',
-                    'classification': {
-                        'name': class_names[value],
-                        'color': [int(c) for c in palette[value]]
-                    }
+    count = 0
+    with atomic_output(path) as partial, open(partial, 'w') as f:
+        f.write('{"type": "FeatureCollection", "features": [')
+        for value in range(1, len(class_names)):
+            properties = json.dumps({
+                'objectType': 'annotation',
+                'classification': {
+                    'name': class_names[value],
+                    'color': [int(c) for c in palette[value]]
                 }
             })
-    with atomic_output(path) as partial, open(partial, 'w') as f:
-        json.dump({'type': 'FeatureCollection', 'features': features}, f)
-    return len(features)
+            for rings in label_polygons(labels, value, min_area):
+                coordinates = []
+                for ring in rings:
+                    points = (ring + 0.5) * scale + np.asarray(origin)
+                    points = np.round(np.vstack([points, points[:1]]), 2)
+                    coordinates.append(points.tolist())
+                geometry = json.dumps(
+                    dict(type='Polygon', coordinates=coordinates))
+                f.write(f'{", " if count else ""}{{"type": "Feature", '
+                        f'"geometry": {geometry}, '
+                        f'"properties": {properties}}}')
+                count += 1
+        f.write(']}')
+    return count
 
 
 def render_overlay(rgb: np.ndarray, labels: np.ndarray,
