@@ -188,7 +188,8 @@ def test_best_config_swaps_only_the_loss(full_model):
 def test_r34_config_encoder():
     cfg = Config.fromfile(osp.join(CONFIGS, 'hspnet_r34_ce_mtchi.py'))
     assert cfg.model.backbone.depth == 34
-    assert cfg.model.backbone.init_cfg.checkpoint == 'torchvision://resnet34'
+    assert cfg.model.backbone.init_cfg.checkpoint.endswith(
+        '/resnet34-b627a593.pth')
     assert cfg.model.decode_head.in_channels == (64, 128, 256, 512)
 
 

@@ -23,8 +23,12 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=False,
         style='pytorch',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet101')),
+        # torchvision's ImageNet weights by URL: 'torchvision://resnet101'
+        # would need torchvision installed only to look the URL up.
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.pytorch.org/models/'
+            'resnet101-63fe2227.pth')),
     decode_head=dict(
         type='HSPHead',
         in_channels=(256, 512, 1024, 2048),

@@ -4,5 +4,8 @@ _base_ = './hspnet_r101.py'
 model = dict(
     backbone=dict(
         depth=34,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet34')),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.pytorch.org/models/'
+            'resnet34-b627a593.pth')),
     decode_head=dict(in_channels=(64, 128, 256, 512)))
