@@ -11,7 +11,9 @@ data_preprocessor = dict(
     pad_val=0,
     seg_pad_val=255)
 model = dict(
-    type='EncoderDecoder',
+    # mmseg's EncoderDecoder plus the paper's post-processing as test modes:
+    # --cfg-options model.test_cfg.mode=gauss (see TileBlendEncoderDecoder).
+    type='TileBlendEncoderDecoder',
     data_preprocessor=data_preprocessor,
     backbone=dict(
         type='ResNet',
