@@ -8,52 +8,24 @@ import pytest
 import tifffile
 import torch
 from fixtures.wsi_slides import (ColourModel, colour_labels, painted_slide,
-                                 write_pyramid)
+                                 tiny_checkpoint, write_pyramid)
 from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 
 from mmseg_hsp.wsi import segmenter as segmenter_module
 from mmseg_hsp.wsi.blending import ArrayTiles, BlendSpec, blend_tiles
-from mmseg_hsp.wsi.segmenter import SlideSegmenter, build_segmentor
+from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 SMALL = dict(tile=64, stride=16, batch_size=16)
 PINK, GREEN, BLUE, RED = (230, 130, 200), (0, 200, 0), (0, 0, 200), (200, 0, 0)
 
-TINY_CONFIG = """
-default_scope = 'mmseg'
-norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-        seg_pad_val=255),
-    backbone=dict(type='ResNet', depth=18, stem_channels=8, base_channels=8,
-                  out_indices=(3, ), norm_cfg=norm_cfg, init_cfg=None),
-    decode_head=dict(type='FCNHead', in_channels=64, channels=16,
-                     num_convs=1, num_classes=5, norm_cfg=norm_cfg,
-                     loss_decode=dict(type='CrossEntropyLoss')),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
-"""
 
 
 @pytest.fixture(scope='module')
 def tiny_model(tmp_path_factory):
-    """A tiny real mmseg EncoderDecoder (random weights) and its files."""
-    folder = tmp_path_factory.mktemp('tiny')
-    config = folder / 'tiny_fcn.py'
-    config.write_text(TINY_CONFIG)
-    torch.manual_seed(0)
-    model = build_segmentor(str(config), None, 'cpu')
-    checkpoint = folder / 'tiny.pth'
-    torch.save(
-        dict(state_dict=model.state_dict(),
-             meta=dict(dataset_meta=dict(
-                 classes=('background', 'normal', 'CIN1', 'CIN2', 'CIN3'),
-                 palette=[[0, 0, 0], [255, 255, 255], [0, 255, 0],
-                          [0, 0, 255], [255, 0, 0]]))), checkpoint)
-    return model, str(config), str(checkpoint)
+    """A tiny real mmseg EncoderDecoder with random weights."""
+    model, _ = tiny_checkpoint(tmp_path_factory.mktemp('tiny'))
+    return model
 
 
 def lesion_slide(tmp_path, name='slide.tif', size=(960, 1280)):
@@ -156,7 +128,7 @@ def test_outputs_use_qupath_frame_of_a_cropped_slide(tmp_path, monkeypatch):
 @pytest.mark.parametrize('mode', ['gauss', 'mean', 'none'])
 def test_constant_mmseg_model_gives_its_class_everywhere(tmp_path, mode,
                                                          tiny_model):
-    model, _, _ = tiny_model
+    model = tiny_model
     model.decode_head.conv_seg.weight.data.zero_()
     model.decode_head.conv_seg.bias.data = torch.tensor(
         [0.1, 0.3, 0.2, 0.35, 0.05])
@@ -177,7 +149,7 @@ def test_constant_mmseg_model_gives_its_class_everywhere(tmp_path, mode,
 def test_slide_pipeline_equals_core_on_test_loop_input(tmp_path, mode,
                                                        tiny_model):
     """The same image through mmseg's test pipeline + blend_tiles."""
-    model, _, _ = tiny_model
+    model = tiny_model
     torch.manual_seed(1)
     for param in model.decode_head.conv_seg.parameters():
         param.data.normal_()

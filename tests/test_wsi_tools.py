@@ -7,28 +7,22 @@ import sys
 
 import numpy as np
 import pytest
-import torch
-from fixtures.wsi_slides import painted_slide, write_pyramid
+from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
+                                 tiny_checkpoint, write_pyramid)
 
 from mmseg_hsp.wsi.runner import collect_slides, rank_share
-from test_wsi_segmenter import TINY_CONFIG
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
-         '--no-progress']
+         '--no-progress', '--cfg-options'
+         ] + [f'{key}={value}' for key, value in TINY_FCN_OPTIONS.items()]
 
 
 @pytest.fixture(scope='module')
 def model_files(tmp_path_factory):
-    from mmseg_hsp.wsi.segmenter import build_segmentor
-    folder = tmp_path_factory.mktemp('model')
-    config = folder / 'tiny_fcn.py'
-    config.write_text(TINY_CONFIG)
-    torch.manual_seed(0)
-    model = build_segmentor(str(config), None, 'cpu')
-    checkpoint = folder / 'tiny.pth'
-    torch.save(dict(state_dict=model.state_dict(), meta={}), checkpoint)
-    return str(config), str(checkpoint)
+    """Config and checkpoint of the tiny FCN, as the tool is given them."""
+    _, checkpoint = tiny_checkpoint(tmp_path_factory.mktemp('model'))
+    return FCN_CONFIG, checkpoint
 
 
 def slides(folder, names):

@@ -19,8 +19,9 @@ resident memory of ``ours`` (on a tiled pyramidal TIFF read through
 OpenSlide) and of ``mmseg`` for a slide ``--memory-height`` rows high and
 for one three times higher.
 
-The default model is a small FCN (ResNet-18 at half width, random weights)
-so that the CPU run takes a few minutes; ``--config``/``--checkpoint`` take
+The default model is a small FCN (ResNet-18 at half width, random weights,
+``configs/wsi/fcn_r18-w32_benchmark.py``) so that the CPU run takes a few
+minutes; ``--config``/``--checkpoint`` take
 any mmseg model, e.g. HSP-Net R101 with ``--device cuda --amp``.
 
 Example::
@@ -41,29 +42,16 @@ import cv2
 import numpy as np
 import torch
 
-SMALL_FCN = """
-default_scope = 'mmseg'
-norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor', mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0,
-        seg_pad_val=255),
-    backbone=dict(type='ResNet', depth=18, stem_channels=32,
-                  base_channels=32, out_indices=(3, ), norm_cfg=norm_cfg,
-                  init_cfg=None),
-    decode_head=dict(type='FCNHead', in_channels=256, channels=64,
-                     num_convs=1, num_classes=5, norm_cfg=norm_cfg,
-                     loss_decode=dict(type='CrossEntropyLoss')),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
-"""
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SMALL_FCN = osp.join(REPO, 'configs', 'wsi', 'fcn_r18-w32_benchmark.py')
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--config', help='model config (default: small FCN)')
+    parser.add_argument(
+        '--config',
+        default=SMALL_FCN,
+        help='model config (default: configs/wsi/fcn_r18-w32_benchmark.py)')
     parser.add_argument('--checkpoint', help='weights (default: random)')
     parser.add_argument('--height', type=int, default=2000)
     parser.add_argument('--width', type=int, default=2400)
@@ -89,15 +77,10 @@ def parse_args():
     return parser.parse_args()
 
 
-def build_model(args, workdir):
+def build_model(args):
     from mmseg_hsp.wsi.segmenter import build_segmentor
-    config = args.config
-    if config is None:
-        config = osp.join(workdir, 'small_fcn.py')
-        with open(config, 'w') as f:
-            f.write(SMALL_FCN)
     torch.manual_seed(0)
-    return build_segmentor(config, args.checkpoint, args.device)
+    return build_segmentor(args.config, args.checkpoint, args.device)
 
 
 def synthetic_he(height, width, seed=0):
@@ -220,7 +203,7 @@ def peak_rss_mb():
 def memory_child(args):
     """Run one method once in this fresh process; print peak RSS as JSON."""
     method, image, workdir = args.memory_child
-    model = build_model(args, workdir)
+    model = build_model(args)
     before = peak_rss_mb()
     if method == 'ours':
         run_ours(model, image, workdir, args)
@@ -239,10 +222,9 @@ def measure_memory(method, image, workdir, args):
         str(args.batch_size), '--threads',
         str(args.threads), '--device', args.device
     ]
-    for flag, value in (('--config', args.config), ('--checkpoint',
-                                                    args.checkpoint)):
-        if value:
-            command += [flag, value]
+    command += ['--config', args.config]
+    if args.checkpoint:
+        command += ['--checkpoint', args.checkpoint]
     if args.amp:
         command.append('--amp')
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
@@ -269,7 +251,7 @@ def write_slide(path, rgb):
 
 
 def speed(args, workdir):
-    model = build_model(args, workdir)
+    model = build_model(args)
     image = osp.join(workdir, 'image.png')
     cv2.imwrite(image, synthetic_he(args.height, args.width)[..., ::-1])
     run_ours(model, image, workdir, args)  # warm-up (allocator, kernels)

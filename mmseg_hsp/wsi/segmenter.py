@@ -7,6 +7,8 @@ stream the labels to disk; then write the pyramidal label TIFF, the GeoJSON,
 the overlay PNG and, last, the JSON summary that marks the slide done.
 """
 import contextlib
+import ctypes
+import ctypes.util
 import json
 import os
 import os.path as osp
@@ -28,6 +30,12 @@ from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
                       write_json, write_label_tiff, write_png)
 
 GEOJSON_ORIGINS = ('qupath', 'openslide')
+# glibc raises its mmap threshold (up to 32 MiB) whenever a large block is
+# freed; the same-size batch buffers then come from the heap and fragment
+# it, and resident memory creeps up with the number of tiles. A fixed
+# threshold keeps blocks of 4 MiB and more mmapped, returned when freed.
+MMAP_THRESHOLD = 4 << 20
+M_MMAP_THRESHOLD = -3  # mallopt parameter, glibc's malloc.h
 OUTPUT_SUFFIXES = dict(
     labels='.labels.tif',
     geojson='.geojson',
@@ -78,6 +86,18 @@ def build_segmentor(config, checkpoint: Optional[str], device: str,
         loaded = load_checkpoint(model, checkpoint, map_location='cpu')
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
+
+
+def fix_mmap_threshold() -> None:
+    """Pin glibc's mmap threshold at ``MMAP_THRESHOLD`` for this process.
+
+    A no-op where the C library has no ``mallopt`` (not glibc).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library('c'))
+        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError, TypeError):
+        pass
 
 
 def class_names_and_palette(model: nn.Module, num_classes: int):
@@ -155,6 +175,11 @@ class SlideSegmenter:
             map). Defaults to 64 (64 um^2 at x10, about one cell).
         cfg_options (dict, optional): Overrides for ``config``.
         progress (bool): Show a progress bar per slide. Defaults to True.
+
+    Note:
+        Creating one pins glibc's mmap threshold for the process (see
+        :func:`fix_mmap_threshold`), so that peak memory stays flat over
+        long slides.
     """
 
     def __init__(self,
@@ -182,6 +207,7 @@ class SlideSegmenter:
         if geojson_origin not in GEOJSON_ORIGINS:
             raise ValueError(f'geojson_origin {geojson_origin!r} is unknown; '
                              f'use one of {GEOJSON_ORIGINS}')
+        fix_mmap_threshold()
         self.model = model.eval()
         self.predictor = SegmentorPredictor(model, scores=scores, amp=amp)
         self.preprocess = TilePreprocessor(model)
