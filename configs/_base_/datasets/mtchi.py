@@ -17,11 +17,14 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 # The schedule counts epochs, so the sampler must end each one (mmseg's
-# iteration schedules use InfiniteSampler instead).
+# iteration schedules use InfiniteSampler instead). drop_last: the global
+# pooling branches (DS-Block, ASPP) cannot batch-normalise a last batch of
+# one patch.
 train_dataloader = dict(
     batch_size=16,
     num_workers=4,
     persistent_workers=True,
+    drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,

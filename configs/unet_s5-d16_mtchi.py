@@ -1,0 +1,11 @@
+# Baseline: mmseg's U-Net (5 stages from 64 channels, FCN head) trained and
+# evaluated like HSP-Net (see _base_/zoo_mtchi.py). Whole-image inference as
+# for the other models (mmseg's U-Net configs slide); U-Net needs sides that
+# are multiples of 16, so test images are padded and the padding cropped off.
+_base_ = ['mmseg::_base_/models/fcn_unet_s5-d16.py', './_base_/zoo_mtchi.py']
+model = dict(
+    data_preprocessor=dict(size=(400, 400), test_cfg=dict(size_divisor=16)),
+    backbone=dict(norm_cfg={{_base_.mtchi_bn}}),
+    decode_head={{_base_.mtchi_head}},
+    auxiliary_head={{_base_.mtchi_head}},
+    test_cfg=dict(_delete_=True, mode='whole'))

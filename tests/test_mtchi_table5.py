@@ -1,0 +1,110 @@
+"""tools/analysis/table5.py on hand-made runs: Post marks and fold means."""
+import importlib.util
+import json
+import os
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+spec = importlib.util.spec_from_file_location(
+    'table5', os.path.join(REPO, 'tools', 'analysis', 'table5.py'))
+table5 = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(table5)
+
+# A tiny model: a narrow ResNet-18 with an FCN head and an auxiliary head.
+MODEL = dict(
+    type='EncoderDecoder',
+    backbone=dict(
+        type='ResNet', depth=18, stem_channels=8, base_channels=8,
+        out_indices=(2, 3)),
+    decode_head=dict(
+        type='FCNHead', in_channels=64, in_index=1, channels=8, num_convs=1,
+        num_classes=5,
+        loss_decode=dict(type='CrossEntropyLoss')),
+    auxiliary_head=dict(
+        type='FCNHead', in_channels=32, in_index=0, channels=8, num_convs=1,
+        num_classes=5),
+    test_cfg=dict(mode='whole'))
+
+
+def write_run(work_dir, stamp, scores, test_cfg=None, ann_file=''):
+    """A test run as mmengine records it: config and <stamp>.json."""
+    run_dir = os.path.join(work_dir, stamp)
+    os.makedirs(os.path.join(run_dir, 'vis_data'))
+    model = dict(MODEL, test_cfg=test_cfg or dict(mode='whole'))
+    with open(os.path.join(run_dir, 'vis_data', 'config.py'), 'w') as f:
+        f.write(f'default_scope = "mmseg"\nmodel = {model!r}\n'
+                f'test_dataloader = dict(dataset=dict(ann_file={ann_file!r}))'
+                '\n')
+    with open(os.path.join(run_dir, f'{stamp}.json'), 'w') as f:
+        json.dump(dict(scores, time=1.0), f)
+
+
+def scores(dice, miou, ap):
+    return {'Dice': dice, 'mIoU': miou, 'AP': ap}
+
+
+def test_post_marks():
+    assert table5.post_mark(dict(mode='whole')) == 'x'
+    assert table5.post_mark(dict(mode='none', crop_size=400)) == 'x'
+    assert table5.post_mark(dict(mode='gauss')) == '✓ (gauss)'
+    assert table5.post_mark(dict(mode='mean')) == '✓ (mean)'
+    assert table5.post_mark(
+        dict(mode='slide', crop_size=(400, 400), stride=(400, 400))) == 'x'
+    assert table5.post_mark(
+        dict(mode='slide', crop_size=(400, 400), stride=(96, 96))) == \
+        '✓ (mean)'
+    assert table5.post_mark(dict(mode='new')) == '? (new)'
+
+
+def test_rows_per_post_mode_and_latest_run(tmp_path):
+    work_dir = str(tmp_path / 'fcn')
+    write_run(work_dir, '20260101_000000', scores(0.1, 0.1, 0.1))
+    write_run(work_dir, '20260102_000000', scores(0.2, 0.3, 0.4))
+    write_run(work_dir, '20260103_000000', scores(0.5, 0.6, 0.7),
+              dict(mode='gauss', crop_size=(400, 400), stride=(100, 100)))
+    rows = {r['post']: r for r in table5.read_runs(work_dir)}
+    assert sorted(rows) == ['x', '✓ (gauss)']
+    assert (rows['x']['Dice'], rows['x']['mIoU'], rows['x']['AP']) == (
+        0.2, 0.3, 0.4)  # the later of the two whole-image runs
+    assert rows['x']['network'] == 'FCN (R-18)'
+    assert rows['x']['loss'] == 'CE-Loss'
+    # Parameters without the auxiliary head.
+    import mmseg_hsp  # noqa: F401
+    from mmengine.registry import init_default_scope
+
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    model = MODELS.build(MODEL)
+    inference = sum(p.numel() for n, p in model.named_parameters()
+                    if not n.startswith('auxiliary_head'))
+    assert rows['x']['params'] == pytest.approx(inference / 1e6)
+
+
+def test_fold_mean_and_sample_std(tmp_path):
+    values = [(0.4, 0.3, 0.5), (0.6, 0.5, 0.7), (0.5, 0.4, 0.9)]
+    rows = []
+    for k, v in enumerate(values):
+        work_dir = str(tmp_path / f'fold{k}')
+        write_run(work_dir, '20260101_000000', scores(*v),
+                  ann_file=f'CrossVal/splits/fold{k}_test.txt')
+        rows += table5.read_runs(work_dir)
+    assert [r['fold'] for r in rows] == [0, 1, 2]
+    (mean, ) = table5.fold_means(rows)
+    assert mean['folds'] == 3
+    assert mean['Dice'] == pytest.approx((0.5, 0.1))
+    assert mean['mIoU'] == pytest.approx((0.4, 0.1))
+    assert mean['AP'] == pytest.approx((0.7, 0.2))
+    header, lines = table5.table2([mean], with_paper=True)
+    assert lines[0][4:8] == ['0.5000 ± 0.1000', '0.4000 ± 0.1000',
+                             '0.7000 ± 0.2000', '3']
+    assert lines[-1][0] == 'HSP-Net' and lines[-1][-1] == 'paper (Table 2)'
+    # The same fold twice is an error, not a silently skewed mean.
+    with pytest.raises(ValueError, match='evaluated twice'):
+        table5.fold_means(rows + rows[:1])
+
+
+def test_work_dir_without_results(tmp_path):
+    (tmp_path / '20260101_000000').mkdir()
+    with pytest.raises(FileNotFoundError, match='no run with MTCHIMetric'):
+        table5.read_runs(str(tmp_path))
