@@ -70,6 +70,11 @@ def test_polygons_keep_holes_drop_specks_and_stay_close():
     radius = np.hypot(*(disc - (85, 30)).T)
     assert np.all(np.abs(radius - 6) <= POLYGON_TOLERANCE + 0.5)
     assert label_polygons(labels, 4) == []
+    # specks up to min_area are left out: the disc is ~100 px, the square
+    # 2400 px with a 100 px hole
+    assert label_polygons(labels, 3, min_area=150) == []
+    (outer_only, ), = label_polygons(labels, 2, min_area=150)
+    assert len(outer_only) == 4
 
 
 def test_colormap_areas_and_overlay():

@@ -16,7 +16,8 @@ tile/stride (tissue mask off, so every tile runs):
 Methods are interleaved ``--repeats`` times and the best time of each is
 kept (the machine may be shared). Then, each in a fresh subprocess, peak
 resident memory of ``ours`` (on a tiled pyramidal TIFF read through
-OpenSlide) and of ``mmseg`` for a slide ``--memory-height`` rows high and
+OpenSlide), of ``mmseg``, and of the model alone run for as many batches
+(the allocator's own drift), for a slide ``--memory-height`` rows high and
 for one three times higher.
 
 The default model is a small FCN (ResNet-18 at half width, random weights,
@@ -200,6 +201,23 @@ def peak_rss_mb():
     raise RuntimeError('no VmHWM in /proc/self/status')
 
 
+def run_model_alone(model, image, args):
+    """The model's scores for as many batches as the image has tiles, on
+    one fixed random batch: what the allocator does for the model alone."""
+    from mmseg_hsp.wsi.blending import BlendSpec, grid_windows
+    from mmseg_hsp.wsi.predictor import SegmentorPredictor
+    from mmseg_hsp.wsi.reader import open_slide
+    with open_slide(image) as reader:
+        width, height = reader.level_dimensions[0]
+    spec = BlendSpec(tile=args.tile, stride=args.stride)
+    tiles = len(grid_windows((height, width), spec))
+    predict = SegmentorPredictor(model, amp=args.amp)
+    batch = torch.randn(args.batch_size, 3, args.tile, args.tile,
+                        device=args.device)
+    for _ in range(-(-tiles // args.batch_size)):
+        predict(batch).cpu().numpy()
+
+
 def memory_child(args):
     """Run one method once in this fresh process; print peak RSS as JSON."""
     method, image, workdir = args.memory_child
@@ -207,8 +225,10 @@ def memory_child(args):
     before = peak_rss_mb()
     if method == 'ours':
         run_ours(model, image, workdir, args)
-    else:
+    elif method == 'mmseg':
         run_mmseg(model, image, args)
+    else:
+        run_model_alone(model, image, args)
     print(json.dumps(dict(before_mb=before, peak_mb=peak_rss_mb())))
 
 
@@ -284,7 +304,8 @@ def memory(args, workdir):
         cv2.imwrite(image, rgb[..., ::-1])
         results[height] = dict(
             ours=measure_memory('ours', slide, workdir, args),
-            mmseg=measure_memory('mmseg', image, workdir, args))
+            mmseg=measure_memory('mmseg', image, workdir, args),
+            model_alone=measure_memory('model_alone', image, workdir, args))
     return results
 
 
@@ -306,22 +327,27 @@ def report(args, speed_results, memory_results):
         'of its throughput'
     ]
     if memory_results:
+        methods = ('ours', 'mmseg', 'model_alone')
         lines += [
             '', f'Peak RSS (MiB), width {args.width}; in brackets the '
-            'growth over the process after building the model:', '',
-            '| slide height | ours | mmseg |', '|---|---|---|'
+            'growth over the process after building the model '
+            '(model_alone: the model on one random batch, as many batches '
+            'as the slide has tiles):', '',
+            '| slide height | ' + ' | '.join(methods) + ' |',
+            '|---|---|---|---|'
         ]
         for height, result in memory_results.items():
             cells = [
-                f"{r['peak_mb']:.0f} (+{r['peak_mb'] - r['before_mb']:.0f})"
-                for r in (result['ours'], result['mmseg'])
+                f"{result[m]['peak_mb']:.0f} "
+                f"(+{result[m]['peak_mb'] - result[m]['before_mb']:.0f})"
+                for m in methods
             ]
-            lines.append(f'| {height} | {cells[0]} | {cells[1]} |')
+            lines.append(f'| {height} | ' + ' | '.join(cells) + ' |')
         low, high = memory_results.values()
-        for method in ('ours', 'mmseg'):
-            lines.append(
-                f'\n{method}: peak x{high[method]["peak_mb"] / low[method]["peak_mb"]:.2f} '
-                'for a 3x taller slide')
+        lines.append('')
+        for method in methods:
+            ratio = high[method]['peak_mb'] / low[method]['peak_mb']
+            lines.append(f'{method}: peak x{ratio:.2f} for a 3x taller slide')
     return '\n'.join(lines)
 
 

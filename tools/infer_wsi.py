@@ -92,6 +92,12 @@ def parse_args(argv=None):
         'OpenSlide level-0 coordinates (they differ by the bounds offset '
         'of cropped formats such as MIRAX)')
     parser.add_argument(
+        '--geojson-min-area',
+        type=float,
+        default=64,
+        help='leave regions of at most this many analysis pixels out of '
+        'the GeoJSON (default: 64, about one cell at x10)')
+    parser.add_argument(
         '--device',
         default='cuda' if _cuda_available() else 'cpu',
         help='cpu or cuda (torchrun: cuda:LOCAL_RANK)')
@@ -158,6 +164,7 @@ def build_segmenter(args, device):
         black_is_background=not args.no_black_background,
         scores=args.scores,
         geojson_origin=args.geojson_origin,
+        geojson_min_area=args.geojson_min_area,
         cfg_options=args.cfg_options,
         progress=not args.no_progress)
 

@@ -30,12 +30,7 @@ from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
                       write_json, write_label_tiff, write_png)
 
 GEOJSON_ORIGINS = ('qupath', 'openslide')
-# glibc raises its mmap threshold (up to 32 MiB) whenever a large block is
-# freed; the same-size batch buffers then come from the heap and fragment
-# it, and resident memory creeps up with the number of tiles. A fixed
-# threshold keeps blocks of 4 MiB and more mmapped, returned when freed.
-MMAP_THRESHOLD = 4 << 20
-M_MMAP_THRESHOLD = -3  # mallopt parameter, glibc's malloc.h
+
 OUTPUT_SUFFIXES = dict(
     labels='.labels.tif',
     geojson='.geojson',
@@ -88,14 +83,16 @@ def build_segmentor(config, checkpoint: Optional[str], device: str,
     return model.to(device).eval()
 
 
-def fix_mmap_threshold() -> None:
-    """Pin glibc's mmap threshold at ``MMAP_THRESHOLD`` for this process.
+def release_free_memory() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``).
 
-    A no-op where the C library has no ``mallopt`` (not glibc).
+    Batch after batch, torch and numpy free and re-allocate buffers of
+    many sizes; glibc keeps the freed pages and its heap fragments, so
+    resident memory would creep up with the number of tiles. Trimming once
+    per band keeps the peak flat. A no-op where the C library is not glibc.
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c'))
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim(0)
     except (OSError, AttributeError, TypeError):
         pass
 
@@ -175,11 +172,6 @@ class SlideSegmenter:
             map). Defaults to 64 (64 um^2 at x10, about one cell).
         cfg_options (dict, optional): Overrides for ``config``.
         progress (bool): Show a progress bar per slide. Defaults to True.
-
-    Note:
-        Creating one pins glibc's mmap threshold for the process (see
-        :func:`fix_mmap_threshold`), so that peak memory stays flat over
-        long slides.
     """
 
     def __init__(self,
@@ -207,7 +199,6 @@ class SlideSegmenter:
         if geojson_origin not in GEOJSON_ORIGINS:
             raise ValueError(f'geojson_origin {geojson_origin!r} is unknown; '
                              f'use one of {GEOJSON_ORIGINS}')
-        fix_mmap_threshold()
         self.model = model.eval()
         self.predictor = SegmentorPredictor(model, scores=scores, amp=amp)
         self.preprocess = TilePreprocessor(model)
@@ -320,6 +311,7 @@ class SlideSegmenter:
                     labels[~tissue.rows(band.top, band.bottom, width)] = 0
                 rows.release(band.bottom)
                 pyramid.append(labels)
+                release_free_memory()
         pyramid.finish()
         return dict(total=len(windows), run=to_run,
                     skipped=len(windows) - to_run)
