@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from mmseg_hsp.datasets import RegionSource, write_synthetic_mtchi
-from mmseg_hsp.datasets.mtchi_patches import convert_sources, task2_regions
+from mmseg_hsp.datasets import write_synthetic_mtchi
+from mmseg_hsp.datasets.mtchi_patches import convert_regions
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINES = {
@@ -40,11 +40,10 @@ def work_dirs(tmp_path_factory):
     on one 64 px region; the three runs share the two cores."""
     tmp = tmp_path_factory.mktemp('baselines')
     root = str(tmp / 'Task2')
-    write_synthetic_mtchi(root, 2, 1, (64, 64), thickness=(20, 30),
-                          segment_length=(20, 40))
-    convert_sources(
-        [lambda i=i, m=m: RegionSource(i, m)
-         for i, m in task2_regions(os.path.join(root, 'Training'))],
+    write_synthetic_mtchi(
+        root, 2, 1, (64, 64), thickness=(20, 30), segment_length=(20, 40))
+    convert_regions(
+        os.path.join(root, 'Training'),
         os.path.join(root, 'TrainingPatches'),
         patch_size=32,
         stride=32,
@@ -65,8 +64,8 @@ def work_dirs(tmp_path_factory):
                 'tools/train.py', f'configs/{config}.py', '--work-dir',
                 dirs[config], '--cfg-options', *tiny,
                 'train_dataloader.batch_size=2',
-                'train_dataloader.dataset.indices=2',
-                'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+                'train_dataloader.dataset.indices=2', 'train_cfg.max_epochs=1',
+                'train_cfg.val_interval=1',
                 'model.data_preprocessor.size=(32,32)',
                 'default_hooks.checkpoint=None'
             ] + (['model.pretrained=None'] if 'r101' in config else []),
@@ -86,8 +85,7 @@ def last_validation(work_dir):
 def test_each_baseline_trains_and_is_evaluated(work_dirs):
     for work_dir in work_dirs.values():
         scores = last_validation(work_dir)
-        for key in ('Dice', 'mIoU', 'AP', 'NLH-mIoU', 'NC-mIoU',
-                    'IoU.CIN3'):
+        for key in ('Dice', 'mIoU', 'AP', 'NLH-mIoU', 'NC-mIoU', 'IoU.CIN3'):
             assert key in scores
         assert 0 <= scores['AP'] <= 1
 
@@ -116,7 +114,10 @@ def test_table5_from_their_work_dirs(work_dirs, tmp_path):
     assert params == pytest.approx(59.34, rel=0.05)
     paper = [r for r in rows if r['Source'] == 'paper (Table 5)']
     assert len(paper) == 20
-    assert {'Network': 'HSP-Net', 'Post': '✓ (gauss)', 'Dice': '0.7822'
-            }.items() <= paper[-1].items()
+    assert {
+        'Network': 'HSP-Net',
+        'Post': '✓ (gauss)',
+        'Dice': '0.7822'
+    }.items() <= paper[-1].items()
     assert '| U-Net |' in stdout
     assert (out / 'table5.md').read_text().startswith('| Network |')

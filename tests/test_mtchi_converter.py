@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_hsp.datasets.mtchi_patches import (RegionSource, SlideSource,
-                                              convert_sources, task2_regions,
+from mmseg_hsp.datasets.mtchi_patches import (SlideSource, convert_regions,
+                                              convert_sources,
                                               write_cross_validation)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,9 +54,8 @@ def expected_patches(regions):
 
 
 def convert(root, out='TrainingPatches'):
-    return convert_sources(
-        [lambda i=i, m=m: RegionSource(i, m)
-         for i, m in task2_regions(str(root / 'Training'))],
+    return convert_regions(
+        str(root / 'Training'),
         str(root / out),
         patch_size=PATCH,
         stride=STRIDE,
@@ -77,11 +76,12 @@ def test_patch_count_and_content(tmp_path):
     name = written[-1]
     region, y, x = expected[name]
     image, mask = regions[region]
-    assert (cv2.imread(str(out / 'Img' / f'{name}.png')) ==
-            image[y:y + PATCH, x:x + PATCH]).all()
-    assert (cv2.imread(str(out / 'Truth' / f'Mask_{name}.png'),
-                       cv2.IMREAD_UNCHANGED) ==
-            mask[y:y + PATCH, x:x + PATCH]).all()
+    window = (slice(y, y + PATCH), slice(x, x + PATCH))
+    patch = cv2.imread(str(out / 'Img' / f'{name}.png'))
+    labels = cv2.imread(
+        str(out / 'Truth' / f'Mask_{name}.png'), cv2.IMREAD_UNCHANGED)
+    assert (patch == image[window]).all()
+    assert (labels == mask[window]).all()
 
 
 def folder_digest(folder):
@@ -135,8 +135,13 @@ def test_cross_validation_folds(tmp_path):
     training = write_tree(tmp_path, [(24, 24)] * 7, 'Training', 'Crop_T')
     test = write_tree(tmp_path, [(24, 24)] * 3, 'Test', 'Crop_V')
     folds = write_cross_validation(
-        str(tmp_path), num_folds=4, seed=1, patch_size=PATCH,
-        stride=STRIDE, min_annotated=MIN_SHARE, progress=False)
+        str(tmp_path),
+        num_folds=4,
+        seed=1,
+        patch_size=PATCH,
+        stride=STRIDE,
+        min_annotated=MIN_SHARE,
+        progress=False)
     assert {n for n, f in folds.items() if f == 0} == set(test)
     assert sorted(folds.values()).count(1) in (2, 3)
     splits = tmp_path / 'CrossVal' / 'splits'
@@ -146,9 +151,11 @@ def test_cross_validation_folds(tmp_path):
         test_regions = (splits / f'fold{k}_test.txt').read_text().split()
         train_patches = (splits / f'fold{k}_train.txt').read_text().split()
         assert test_regions and all(folds[n] == k for n in test_regions)
-        assert sorted(train_patches) == sorted(
+        others = [
             p for p, (region, _, _) in patches.items()
-            if region not in test_regions)
+            if region not in test_regions
+        ]
+        assert sorted(train_patches) == sorted(others)
         seen += test_regions
     assert sorted(seen) == sorted(folds)  # every region tested once
     regions = tmp_path / 'CrossVal' / 'Regions'
@@ -166,8 +173,11 @@ def test_whole_slide_at_lower_magnification(tmp_path):
     mask[4:30, 10:40] = 3
     tiff = dict(tile=(16, 16), photometric='rgb', compression='zlib')
     tifffile.imwrite(
-        tmp_path / 'S1.tiff', slide, resolution=(20000, 20000),
-        resolutionunit='CENTIMETER', **tiff)
+        tmp_path / 'S1.tiff',
+        slide,
+        resolution=(20000, 20000),
+        resolutionunit='CENTIMETER',
+        **tiff)
     cv2.imwrite(str(tmp_path / 'Mask_S1.png'), mask)
     source = SlideSource(
         str(tmp_path / 'S1.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
@@ -184,8 +194,8 @@ def test_whole_slide_at_lower_magnification(tmp_path):
     _, y, x = expected[written[0]]
     patch = cv2.imread(str(tmp_path / 'out' / 'Img' / f'{written[0]}.png'))
     area = cv2.resize(slide, (48, 32), interpolation=cv2.INTER_AREA)
-    assert np.abs(patch.astype(int) - area[y:y + PATCH, x:x + PATCH, ::-1]
-                  ).max() <= 1
+    assert np.abs(patch.astype(int) -
+                  area[y:y + PATCH, x:x + PATCH, ::-1]).max() <= 1
     label = cv2.imread(
         str(tmp_path / 'out' / 'Truth' / f'Mask_{written[0]}.png'),
         cv2.IMREAD_UNCHANGED)
@@ -193,8 +203,10 @@ def test_whole_slide_at_lower_magnification(tmp_path):
     # Without resolution metadata the magnification must be given.
     tifffile.imwrite(tmp_path / 'S2.tiff', slide, **tiff)
     with pytest.raises(ValueError, match='S2.tiff: no objective power'):
-        SlideSource(str(tmp_path / 'S2.tiff'), str(tmp_path / 'Mask_S1.png'),
-                    10)
+        SlideSource(
+            str(tmp_path / 'S2.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
     assert SlideSource(
-        str(tmp_path / 'S2.tiff'), str(tmp_path / 'Mask_S1.png'), 10,
+        str(tmp_path / 'S2.tiff'),
+        str(tmp_path / 'Mask_S1.png'),
+        10,
         base_magnification=20).size == (32, 48)

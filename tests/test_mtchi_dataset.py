@@ -94,8 +94,7 @@ def test_empty_or_absent_folder(tmp_path):
      (np.ones((4, 4), np.uint8), (4, 6, 3), r'mask is 4x4 .* image is 4x6'),
      (np.ones((4, 4, 3), np.uint8), None, r'single-channel'),
      (np.full((2, 2), 260, np.uint16), None, r'labels 260 are outside')])
-def test_bad_mask_content_fails_on_load(tmp_path, mask, image_shape,
-                                        message):
+def test_bad_mask_content_fails_on_load(tmp_path, mask, image_shape, message):
     write_region(tmp_path / 'Test', 'Crop_bad', mask, image_shape)
     dataset = build(tmp_path)
     with pytest.raises(ValueError, match=message) as error:

@@ -8,10 +8,8 @@ import mmseg_hsp  # noqa: F401 (registers the metric)
 from mmseg.registry import METRICS
 
 # Truth 0 at the two right-most pixels; labels 1-4 elsewhere.
-TRUTH = [[1, 1, 2, 0],
-         [3, 3, 4, 0]]
-PRED = [[1, 2, 2, 4],
-        [3, 1, 0, 1]]
+TRUTH = [[1, 1, 2, 0], [3, 3, 4, 0]]
+PRED = [[1, 2, 2, 4], [3, 1, 0, 1]]
 
 
 def sample(pred, truth):
@@ -116,9 +114,8 @@ def test_writes_predictions_in_truth_format(tmp_path):
     metric = METRICS.build(
         dict(type='MTCHIMetric', output_dir=str(tmp_path / 'pred')))
     metric.process(dict(inputs=[None]), [sample(PRED, TRUTH)])
-    written = cv2.imread(str(tmp_path / 'pred' / 'Mask_x.png'),
-                         cv2.IMREAD_UNCHANGED)
+    written = cv2.imread(
+        str(tmp_path / 'pred' / 'Mask_x.png'), cv2.IMREAD_UNCHANGED)
     assert written.tolist() == PRED
-    assert sorted(p.name for p in (tmp_path / 'pred').iterdir()) == [
-        'Mask_x.png'
-    ]
+    assert sorted(p.name
+                  for p in (tmp_path / 'pred').iterdir()) == ['Mask_x.png']

@@ -30,15 +30,16 @@ def test_task2_layout_and_reproducible(tmp_path):
         assert len(images) == count
         assert masks == [f'Mask_{name}' for name in images]
         image = cv2.imread(str(root / split / 'Img' / images[0]))
-        mask = cv2.imread(str(root / split / 'Truth' / masks[0]),
-                          cv2.IMREAD_UNCHANGED)
+        mask = cv2.imread(
+            str(root / split / 'Truth' / masks[0]), cv2.IMREAD_UNCHANGED)
         assert image.shape == (64, 80, 3) and mask.shape == (64, 80)
         assert mask.dtype == np.uint8 and mask.max() <= 4
     # More regions leave the first ones unchanged.
     write_synthetic_mtchi(str(tmp_path / 'd'), 4, 2, (64, 80), seed=5)
     name = 'Crop_S5-TR0002.png'
-    assert (tmp_path / 'd' / 'Training' / 'Img' / name).read_bytes() == (
-        root / 'Training' / 'Img' / name).read_bytes()
+    assert (tmp_path / 'd' / 'Training' / 'Img' /
+            name).read_bytes() == (root / 'Training' / 'Img' /
+                                   name).read_bytes()
     with pytest.raises(FileExistsError):
         write_synthetic_mtchi(str(root), 1, 1, (64, 80))
 
@@ -68,8 +69,7 @@ def test_grade_follows_the_share_of_atypical_thickness():
         darkness = 255 - image.astype(np.float32).mean(axis=2)
         for label in dark:
             if (labels == label).sum() > 500:
-                dark[label].append(
-                    (darkness[labels == label] > 150).mean())
+                dark[label].append((darkness[labels == label] > 150).mean())
     means = [np.mean(dark[label]) for label in (1, 2, 3, 4)]
     assert all(len(dark[label]) >= 2 for label in dark)
     assert means[0] < means[1] < means[2] < means[3]

@@ -15,14 +15,25 @@ spec.loader.exec_module(table5)
 MODEL = dict(
     type='EncoderDecoder',
     backbone=dict(
-        type='ResNet', depth=18, stem_channels=8, base_channels=8,
+        type='ResNet',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
         out_indices=(2, 3)),
     decode_head=dict(
-        type='FCNHead', in_channels=64, in_index=1, channels=8, num_convs=1,
+        type='FCNHead',
+        in_channels=64,
+        in_index=1,
+        channels=8,
+        num_convs=1,
         num_classes=5,
         loss_decode=dict(type='CrossEntropyLoss')),
     auxiliary_head=dict(
-        type='FCNHead', in_channels=32, in_index=0, channels=8, num_convs=1,
+        type='FCNHead',
+        in_channels=32,
+        in_index=0,
+        channels=8,
+        num_convs=1,
         num_classes=5),
     test_cfg=dict(mode='whole'))
 
@@ -65,8 +76,9 @@ def test_rows_per_post_mode_and_latest_run(tmp_path):
               dict(mode='gauss', crop_size=(400, 400), stride=(100, 100)))
     rows = {r['post']: r for r in table5.read_runs(work_dir)}
     assert sorted(rows) == ['x', '✓ (gauss)']
-    assert (rows['x']['Dice'], rows['x']['mIoU'], rows['x']['AP']) == (
-        0.2, 0.3, 0.4)  # the later of the two whole-image runs
+    assert (rows['x']['Dice'], rows['x']['mIoU'],
+            rows['x']['AP']) == (0.2, 0.3, 0.4
+                                 )  # the later of the two whole-image runs
     assert rows['x']['network'] == 'FCN (R-18)'
     assert rows['x']['loss'] == 'CE-Loss'
     # Parameters without the auxiliary head.
@@ -86,8 +98,11 @@ def test_fold_mean_and_sample_std(tmp_path):
     rows = []
     for k, v in enumerate(values):
         work_dir = str(tmp_path / f'fold{k}')
-        write_run(work_dir, '20260101_000000', scores(*v),
-                  ann_file=f'CrossVal/splits/fold{k}_test.txt')
+        write_run(
+            work_dir,
+            '20260101_000000',
+            scores(*v),
+            ann_file=f'CrossVal/splits/fold{k}_test.txt')
         rows += table5.read_runs(work_dir)
     assert [r['fold'] for r in rows] == [0, 1, 2]
     (mean, ) = table5.fold_means(rows)
@@ -96,8 +111,9 @@ def test_fold_mean_and_sample_std(tmp_path):
     assert mean['mIoU'] == pytest.approx((0.4, 0.1))
     assert mean['AP'] == pytest.approx((0.7, 0.2))
     header, lines = table5.table2([mean], with_paper=True)
-    assert lines[0][4:8] == ['0.5000 ± 0.1000', '0.4000 ± 0.1000',
-                             '0.7000 ± 0.2000', '3']
+    assert lines[0][4:8] == [
+        '0.5000 ± 0.1000', '0.4000 ± 0.1000', '0.7000 ± 0.2000', '3'
+    ]
     assert lines[-1][0] == 'HSP-Net' and lines[-1][-1] == 'paper (Table 2)'
     # The same fold twice is an error, not a silently skewed mean.
     with pytest.raises(ValueError, match='evaluated twice'):

@@ -42,10 +42,12 @@ def mtchi_mask_name(image_name: str) -> str:
     return f'{MTCHI_MASK_PREFIX}{image_name}.png'
 
 
-def check_mtchi_mask(mask: Optional[np.ndarray],
-                     mask_path: str,
-                     image_shape: Optional[Sequence[int]] = None,
-                     num_classes: int = len(MTCHI_CLASSES)) -> np.ndarray:
+def check_mtchi_mask(
+    mask: Optional[np.ndarray],
+    mask_path: str,
+    image_shape: Optional[Sequence[int]] = None,
+    num_classes: int = len(MTCHI_CLASSES)
+) -> np.ndarray:
     """Check a decoded MTCHI label map; raise a one-line error naming it.
 
     Args:
@@ -74,8 +76,7 @@ def check_mtchi_mask(mask: Optional[np.ndarray],
             f'{mask_path}: mask has shape {mask.shape}, expected a '
             'single-channel (H, W) label map of values 0-'
             f'{num_classes - 1}, not a colour picture')
-    if image_shape is not None and tuple(mask.shape) != tuple(
-            image_shape[:2]):
+    if image_shape is not None and tuple(mask.shape) != tuple(image_shape[:2]):
         raise ValueError(
             f'{mask_path}: mask is {mask.shape[0]}x{mask.shape[1]} (HxW) but '
             f'its image is {image_shape[0]}x{image_shape[1]}; a mask must '

@@ -14,6 +14,7 @@ import os
 import os.path as osp
 import random
 import shutil
+from functools import partial
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
@@ -63,8 +64,8 @@ class PatchSource:
         self.mask = mask
         self.scale = scale
         # Summed-area table of annotated pixels: a window's share in O(1).
-        self._annotated = cv2.integral((mask != 0).astype(np.uint8),
-                                       sdepth=cv2.CV_64F)
+        self._annotated = cv2.integral(
+            (mask != 0).astype(np.uint8), sdepth=cv2.CV_64F)
 
     def _mask_window(self, y: int, x: int, side: int) -> Tuple[slice, slice]:
         y0, x0 = round(y * self.scale), round(x * self.scale)
@@ -85,8 +86,9 @@ class PatchSource:
         """
         rows, cols = self._mask_window(y, x, side)
         t = self._annotated
-        total = (t[rows.stop, cols.stop] - t[rows.start, cols.stop] -
-                 t[rows.stop, cols.start] + t[rows.start, cols.start])
+        total = (
+            t[rows.stop, cols.stop] - t[rows.start, cols.stop] -
+            t[rows.stop, cols.start] + t[rows.start, cols.start])
         return total / ((rows.stop - rows.start) * (cols.stop - cols.start))
 
     def read_mask(self, y: int, x: int, side: int) -> np.ndarray:
@@ -164,8 +166,8 @@ class SlideSource(PatchSource):
         width, height = self.slide.dimensions
         size = (int(height / self.downsample), int(width / self.downsample))
         mask = read_mask(mask_path)
-        if abs(mask.shape[0] / mask.shape[1] - height / width) > 0.01 * (
-                height / width):
+        aspect = height / width
+        if abs(mask.shape[0] / mask.shape[1] - aspect) > 0.01 * aspect:
             raise ValueError(
                 f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} (WxH), '
                 f'not the aspect of slide {slide_path} ({width}x{height}); '
@@ -260,8 +262,8 @@ def task2_regions(split_dir: str) -> List[Tuple[str, str]]:
     Raises:
         FileNotFoundError: If ``Img`` is missing or empty, or a mask is.
     """
-    img_dir, truth_dir = osp.join(split_dir, 'Img'), osp.join(
-        split_dir, 'Truth')
+    img_dir = osp.join(split_dir, 'Img')
+    truth_dir = osp.join(split_dir, 'Truth')
     if not osp.isdir(img_dir):
         raise FileNotFoundError(f'{img_dir}: not found; expected the Task 2 '
                                 'layout <split>/Img/<name>.png')
@@ -304,6 +306,28 @@ def convert_sources(sources: Sequence[Callable[[], PatchSource]],
     with AtomicFolder(out_dir, overwrite) as tmp:
         return _crop_all(sources, tmp, patch_size, stride, min_annotated,
                          progress)
+
+
+def convert_regions(split_dir: str,
+                    out_dir: str,
+                    scale: float = 1.0,
+                    **kwargs) -> Dict[str, List[str]]:
+    """Crop the regions of a Task 2 split folder, e.g. ``Task2/Training``.
+
+    Args:
+        split_dir (str): Folder holding ``Img`` and ``Truth``.
+        out_dir (str): Output folder, replaced atomically.
+        scale (float): Resize factor of the regions. Defaults to 1.
+        **kwargs: ``patch_size``, ``stride``, ``min_annotated``,
+            ``overwrite``, ``progress`` of :func:`convert_sources`.
+
+    Returns:
+        dict[str, list[str]]: Patch names per region.
+    """
+    return convert_sources([
+        partial(RegionSource, image, mask, scale)
+        for image, mask in task2_regions(split_dir)
+    ], out_dir, **kwargs)
 
 
 def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
@@ -380,38 +404,42 @@ def write_cross_validation(root: str,
         s: task2_regions(osp.join(root, s))
         for s in ('Training', 'Test')
     }
-    names = {s: [osp.basename(i)[:-4] for i, _ in p]
-             for s, p in splits.items()}
+    names = {
+        s: [osp.basename(i)[:-4] for i, _ in p]
+        for s, p in splits.items()
+    }
     clash = set(names['Training']) & set(names['Test'])
     if clash:
         raise ValueError(f'regions in both Training and Test: '
                          f'{sorted(clash)[:3]}; names must be unique')
-    folds = fold_assignment(names['Training'], names['Test'], num_folds,
-                            seed)
+    folds = fold_assignment(names['Training'], names['Test'], num_folds, seed)
     pairs = splits['Training'] + splits['Test']
     with AtomicFolder(osp.join(root, 'CrossVal'), overwrite) as tmp:
         for sub in ('Img', 'Truth'):
             os.makedirs(osp.join(tmp, 'Regions', sub))
         for image, mask in pairs:
             for src, sub in ((image, 'Img'), (mask, 'Truth')):
-                _link_or_copy(src, osp.join(tmp, 'Regions', sub,
-                                            osp.basename(src)))
-        patches = _crop_all([
-            lambda i=image, m=mask: RegionSource(i, m)
-            for image, mask in pairs
-        ], osp.join(tmp, 'Patches'), **crop_args)
+                _link_or_copy(src,
+                              osp.join(tmp, 'Regions', sub, osp.basename(src)))
+        sources = [partial(RegionSource, *pair) for pair in pairs]
+        patches = _crop_all(sources, osp.join(tmp, 'Patches'), **crop_args)
         os.makedirs(osp.join(tmp, 'splits'))
         for k in range(num_folds):
             test = sorted(n for n, f in folds.items() if f == k)
-            train = [p for n, f in sorted(folds.items()) if f != k
-                     for p in patches[n]]
+            train = [
+                p for n, f in sorted(folds.items()) if f != k
+                for p in patches[n]
+            ]
             for part, lines in (('train', train), ('test', test)):
                 with open(osp.join(tmp, 'splits', f'fold{k}_{part}.txt'),
                           'w') as f:
                     f.writelines(line + '\n' for line in lines)
         with open(osp.join(tmp, 'splits', 'folds.json'), 'w') as f:
-            json.dump(dict(seed=seed, num_folds=num_folds, folds=folds), f,
-                      indent=1, sort_keys=True)
+            json.dump(
+                dict(seed=seed, num_folds=num_folds, folds=folds),
+                f,
+                indent=1,
+                sort_keys=True)
     return folds
 
 

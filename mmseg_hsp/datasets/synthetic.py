@@ -37,8 +37,12 @@ from .mtchi import mtchi_mask_name
 HEMATOXYLIN_OD = np.array([0.60, 0.75, 0.28], np.float32)
 EOSIN_OD = np.array([0.06, 0.55, 0.30], np.float32)
 # Share of the thickness held by atypical cells, per label (1 = normal).
-ATYPICAL_SHARE = {1: (0.0, 0.0), 2: (0.25, 0.40), 3: (0.55, 0.72),
-                  4: (0.92, 1.0)}
+ATYPICAL_SHARE = {
+    1: (0.0, 0.0),
+    2: (0.25, 0.40),
+    3: (0.55, 0.72),
+    4: (0.92, 1.0)
+}
 BASAL_SHARE = 0.12  # normal basal/parabasal layer
 SUPERFICIAL_SHARE = 0.8  # flattened cells above this height
 
@@ -77,15 +81,15 @@ def _segments(rng: np.random.Generator, v: np.ndarray,
         bounds.append(bounds[-1] + rng.uniform(*segment_length))
         choices = [g for g in (1, 2, 3, 4) if not labels or g != labels[-1]]
         labels.append(int(rng.choice(choices)))
-    index = np.clip(np.searchsorted(bounds, v, side='right') - 1, 0,
-                    len(labels) - 1)
+    index = np.clip(
+        np.searchsorted(bounds, v, side='right') - 1, 0,
+        len(labels) - 1)
     shares = np.array([rng.uniform(*ATYPICAL_SHARE[g]) for g in labels],
                       np.float32)
     return np.array(labels, np.uint8)[index], shares[index]
 
 
-def _draw_nuclei(rng, hema, zone_map, zone_id, spec, along_angle,
-                 fibre_angle):
+def _draw_nuclei(rng, hema, zone_map, zone_id, spec, along_angle, fibre_angle):
     density, (major, minor), amount, orientation = spec
     h, w = zone_map.shape
     count = rng.poisson(density * h * w)
@@ -138,18 +142,20 @@ def synthetic_region(rng: np.random.Generator,
     diag = float(np.hypot(h, w))
     mean_thickness = rng.uniform(*thickness)
     membrane = (-mean_thickness / 2 + rng.uniform(-0.12, 0.12) * side +
-                _wave(rng, v, rng.uniform(0.04, 0.12) * side,
+                _wave(rng, v,
+                      rng.uniform(0.04, 0.12) * side,
                       rng.uniform(0.8, 1.6) * diag) +
-                _wave(rng, v, rng.uniform(0, 0.03) * side,
+                _wave(rng, v,
+                      rng.uniform(0, 0.03) * side,
                       rng.uniform(0.15, 0.3) * diag))
-    local_thickness = mean_thickness * (
-        1 + _wave(rng, v, 0.15, rng.uniform(0.5, 1.0) * diag))
+    local_thickness = mean_thickness * (1 +
+                                        _wave(rng, v, 0.15,
+                                              rng.uniform(0.5, 1.0) * diag))
     depth = u - membrane
     height = depth / local_thickness  # 0 at the membrane, 1 at the surface
 
     grade, atypical_share = _segments(rng, v, segment_length)
-    atypical_share = np.clip(atypical_share + _wave(rng, v, 0.03, 60.0), 0,
-                             1)
+    atypical_share = np.clip(atypical_share + _wave(rng, v, 0.03, 60.0), 0, 1)
     epithelium = (height >= 0) & (height < 1)
     atypical = epithelium & (height < atypical_share)
     zones = np.full((h, w), 5, np.uint8)  # glass
@@ -158,17 +164,16 @@ def synthetic_region(rng: np.random.Generator,
     zones[epithelium & (height < SUPERFICIAL_SHARE)] = 2
     zones[epithelium & (height < BASAL_SHARE)] = 1
     zones[atypical] = 4
-    zone_names = ('stroma', 'basal', 'intermediate', 'superficial',
-                  'atypical')
+    zone_names = ('stroma', 'basal', 'intermediate', 'superficial', 'atypical')
 
     texture = smooth_noise(rng, (h, w), 2.0)
     fibre_angle = rng.uniform(0, 180)
     fibres = _fibres(rng, (h, w), fibre_angle)
     # Background stain per zone: (eosin, hematoxylin) of the cytoplasm.
-    eosin = np.choose(zones, [0.9, 0.45, 0.35, 0.6, 0.42, 0.02]).astype(
-        np.float32)
-    hema = np.choose(zones, [0.03, 0.12, 0.04, 0.03, 0.14, 0.01]).astype(
-        np.float32)
+    eosin = np.choose(zones,
+                      [0.9, 0.45, 0.35, 0.6, 0.42, 0.02]).astype(np.float32)
+    hema = np.choose(zones,
+                     [0.03, 0.12, 0.04, 0.03, 0.14, 0.01]).astype(np.float32)
     eosin += np.where(zones == 0, 0.2 * fibres,
                       np.where(zones == 5, 0.005, 0.06) * texture)
     eosin[(depth > -2.0) & (depth < 0)] = 1.3  # basement membrane
@@ -199,8 +204,8 @@ def _fibres(rng: np.random.Generator, shape: Tuple[int, int],
     kernel[10, :] = 1 / 21
     rotation = cv2.getRotationMatrix2D((10, 10), -angle, 1.0)
     kernel = cv2.warpAffine(kernel, rotation, (21, 21))
-    streaks = cv2.filter2D(rng.standard_normal(shape).astype(np.float32),
-                           -1, kernel)
+    streaks = cv2.filter2D(
+        rng.standard_normal(shape).astype(np.float32), -1, kernel)
     return streaks / (streaks.std() + 1e-6)
 
 
@@ -211,8 +216,8 @@ def _region_mask(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     angle, radius = np.arctan2(dy, dx), np.hypot(dy, dx)
     limit = rng.uniform(1.0, 1.25) * np.ones_like(angle)
     for k in range(2, 6):
-        limit += rng.uniform(0, 0.08) * np.cos(k * angle +
-                                               rng.uniform(0, 2 * np.pi))
+        limit += rng.uniform(
+            0, 0.08) * np.cos(k * angle + rng.uniform(0, 2 * np.pi))
     return (radius < limit).astype(np.uint8)
 
 

@@ -36,8 +36,7 @@ class LoadMTCHIAnnotations(LoadAnnotations):
             fileio.get(path, backend_args=self.backend_args),
             flag='unchanged',
             backend=self.imdecode_backend)
-        check_mtchi_mask(raw, path, results.get('ori_shape'),
-                         self.num_classes)
+        check_mtchi_mask(raw, path, results.get('ori_shape'), self.num_classes)
         # Decoded a second time by mmseg (about 1 ms a patch), which keeps
         # its label_map / reduce_zero_label handling as it is.
         super()._load_seg_map(results)

@@ -27,10 +27,12 @@ NLH_GROUPS = (0, 1, 2, 3, 3)
 NC_GROUPS = (0, 1, 2, 2, 2)
 
 
-def confusion_matrix(pred: torch.Tensor,
-                     truth: torch.Tensor,
-                     num_classes: int = len(MTCHI_CLASSES),
-                     ignore_labels: Sequence[int] = (255, )) -> np.ndarray:
+def confusion_matrix(
+    pred: torch.Tensor,
+    truth: torch.Tensor,
+    num_classes: int = len(MTCHI_CLASSES),
+    ignore_labels: Sequence[int] = (255, )
+) -> np.ndarray:
     """Pixel counts per (truth, prediction) pair.
 
     Args:
@@ -46,8 +48,7 @@ def confusion_matrix(pred: torch.Tensor,
     """
     truth = truth.reshape(-1).long()
     pred = pred.reshape(-1).long().to(truth.device)
-    keep = ~torch.isin(truth, torch.tensor(ignore_labels,
-                                           device=truth.device))
+    keep = ~torch.isin(truth, torch.tensor(ignore_labels, device=truth.device))
     pairs = truth[keep] * num_classes + pred[keep]
     counts = torch.bincount(pairs, minlength=num_classes**2)
     return counts.reshape(num_classes, num_classes).cpu().numpy()

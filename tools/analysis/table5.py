@@ -90,8 +90,8 @@ PAPER_TABLE5 = [
 PAPER_TABLE2 = [
     ('DeepLab v3+', 'CE-Loss', 'x', (0.5033, 0.1218), (0.3678, 0.1098),
      (0.5611, 0.0984)),
-    ('HSP-Net', 'CE-Loss', 'x', (0.5125, 0.1551), (0.3856, 0.1457),
-     (0.5693, 0.1306)),
+    ('HSP-Net', 'CE-Loss', 'x', (0.5125, 0.1551), (0.3856, 0.1457), (0.5693,
+                                                                     0.1306)),
     ('TriUpSegNet-A', 'DC-Loss', '✓ (gauss)', (0.5321, 0.1473),
      (0.4065, 0.1399), (0.5913, 0.1363)),
     ('TriUpSegNet-B', 'DC-Loss', '✓ (gauss)', (0.5343, 0.1458),
@@ -115,10 +115,9 @@ def post_mark(test_cfg: dict) -> str:
     mode = test_cfg.get('mode', 'whole')
     if mode == 'slide':
         # mmseg's slide mode averages overlapping windows, i.e. 'mean'.
-        overlap = any(
-            s < c for s, c in zip(
-                np.broadcast_to(test_cfg['stride'], 2),
-                np.broadcast_to(test_cfg['crop_size'], 2)))
+        overlap = any(s < c for s, c in zip(
+            np.broadcast_to(test_cfg['stride'], 2),
+            np.broadcast_to(test_cfg['crop_size'], 2)))
         mode = 'mean' if overlap else 'none'
     return POST_MARKS.get(mode, f'? ({mode})')
 
@@ -139,8 +138,8 @@ def loss_name(model: dict) -> str:
     """The decode head's loss(es), e.g. ``AE-Loss``."""
     losses = model['decode_head']['loss_decode']
     losses = losses if isinstance(losses, (list, tuple)) else [losses]
-    return '+'.join(LOSS_NAMES.get(loss['type'], loss['type'])
-                    for loss in losses)
+    return '+'.join(
+        LOSS_NAMES.get(loss['type'], loss['type']) for loss in losses)
 
 
 def count_parameters(cfg) -> float:
@@ -166,9 +165,7 @@ def run_results(run_dir: str) -> Optional[dict]:
     scalars = osp.join(run_dir, 'vis_data', 'scalars.json')
     if osp.isfile(scalars):
         with open(scalars) as f:
-            validations = [
-                json.loads(line) for line in f if '"mIoU"' in line
-            ]
+            validations = [json.loads(line) for line in f if '"mIoU"' in line]
         if validations:
             return dict(validations[-1], split='val')
     return None
@@ -224,15 +221,23 @@ def fold_means(rows: List[dict]) -> List[dict]:
             std = values.std(ddof=1) if len(values) > 1 else float('nan')
             stats[m] = (values.mean(), std)
         means.append(
-            dict(network=network, params=params, loss=loss, post=post,
-                 folds=len(folds), source='ours', **stats))
+            dict(
+                network=network,
+                params=params,
+                loss=loss,
+                post=post,
+                folds=len(folds),
+                source='ours',
+                **stats))
     return means
 
 
 def markdown(header: List[str], lines: List[List[str]]) -> str:
     """A Markdown table."""
-    out = ['| ' + ' | '.join(header) + ' |',
-           '|' + '|'.join('---' for _ in header) + '|']
+    out = [
+        '| ' + ' | '.join(header) + ' |',
+        '|' + '|'.join('---' for _ in header) + '|'
+    ]
     out += ['| ' + ' | '.join(line) + ' |' for line in lines]
     return '\n'.join(out) + '\n'
 
@@ -254,8 +259,9 @@ def table5(rows: List[dict], with_paper: bool):
 
 def table2(means: List[dict], with_paper: bool):
     """Header and lines of the cross-validation comparison."""
-    header = ['Network', 'Parameters', 'Loss', 'Post', *METRICS, 'Folds',
-              'Source']
+    header = [
+        'Network', 'Parameters', 'Loss', 'Post', *METRICS, 'Folds', 'Source'
+    ]
     lines = [[
         r['network'], f'{r["params"]:.2f}M', r['loss'], r['post'],
         *(f'{r[m][0]:.4f} ± {r[m][1]:.4f}' for m in METRICS),
@@ -263,8 +269,8 @@ def table2(means: List[dict], with_paper: bool):
     ] for r in means]
     if with_paper:
         lines += [[
-            network, '', loss, post,
-            *(f'{mean:.4f} ± {std:.4f}' for mean, std in scores), '4',
+            network, '', loss, post, *(f'{mean:.4f} ± {std:.4f}'
+                                       for mean, std in scores), '4',
             'paper (Table 2)'
         ] for network, loss, post, *scores in PAPER_TABLE2]
     return header, lines
@@ -290,7 +296,8 @@ def parse_args():
         description="Table 5 (and Table 2 for folds) from runs' work dirs")
     parser.add_argument('work_dirs', nargs='+', help='work dirs of runs')
     parser.add_argument(
-        '--out-dir', default='work_dirs/table5',
+        '--out-dir',
+        default='work_dirs/table5',
         help='where table5.{md,csv} (and crossval.{md,csv}) are written')
     parser.add_argument(
         '--no-paper', action='store_true', help="omit the paper's rows")
@@ -318,8 +325,8 @@ def main():
         write_atomic(osp.join(args.out_dir, f'{name}.md'), text)
         write_atomic(
             osp.join(args.out_dir, f'{name}.csv'), to_csv(header, lines))
-    print(f'written to {args.out_dir}: ' +
-          ', '.join(f'{n}.md, {n}.csv' for n in tables))
+    print(f'written to {args.out_dir}: ' + ', '.join(f'{n}.md, {n}.csv'
+                                                     for n in tables))
 
 
 if __name__ == '__main__':

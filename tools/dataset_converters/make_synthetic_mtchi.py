@@ -18,14 +18,23 @@ def parse_args():
     parser.add_argument('--num-train', type=int, default=96)
     parser.add_argument('--num-test', type=int, default=16)
     parser.add_argument(
-        '--size', type=int, nargs='+', default=[256],
+        '--size',
+        type=int,
+        nargs='+',
+        default=[256],
         help='region side, or H W (default 256)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--thickness', type=float, nargs=2, default=[50, 80],
+        '--thickness',
+        type=float,
+        nargs=2,
+        default=[50, 80],
         help='epithelial thickness range in pixels')
     parser.add_argument(
-        '--segment-length', type=float, nargs=2, default=[70, 160],
+        '--segment-length',
+        type=float,
+        nargs=2,
+        default=[70, 160],
         help='length range of a constant-grade stretch of epithelium')
     parser.add_argument('--overwrite', action='store_true')
     args = parser.parse_args()
