@@ -69,8 +69,7 @@ def test_torchrun_ranks_share_the_slides(tmp_path, model_files):
     out = tmp_path / 'out'
     result = infer(*model_files, str(listing), '--out-dir', str(out),
                    launcher=(sys.executable, '-m', 'torch.distributed.run',
-                             '--nproc_per_node', '2', '--master_port',
-                             '29617'))
+                             '--standalone', '--nproc_per_node', '2'))
     assert result.returncode == 0, result.stderr
     assert 'rank 0/2' in result.stderr and 'rank 1/2' in result.stderr
     assert result.stderr.count('done') == 3  # each slide once

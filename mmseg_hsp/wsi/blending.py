@@ -11,8 +11,9 @@ as mmseg's ``slide_inference`` does). Windows are predicted in batches, in
 raster order, and each window's class scores are added into a band
 accumulator with a weight window. A row is final once no later window can
 reach it, so it is emitted at once: memory holds ``(num_classes + 1) x
-tile_h x width`` accumulator values plus one batch of tiles, never the
-whole image (see :class:`BandBlender`).
+tile_h x width`` accumulator values plus two batches of tiles and scores
+(one scored in a worker thread while the other is blended), never the whole
+image (see :class:`BandBlender`).
 
 Blend modes (``BlendSpec.mode``):
 
@@ -470,7 +471,9 @@ def blend_tiles(
             num_classes, tile_h, tile_w)`` scores (numpy or torch; torch is
             moved to CPU float32). Blending averages whatever it returns;
             :class:`~mmseg_hsp.wsi.SegmentorPredictor` returns softmax
-            probabilities.
+            probabilities. It runs in a worker thread, so it must enter its
+            own ``torch.no_grad()``/autocast (thread-local in torch), as
+            :class:`~mmseg_hsp.wsi.SegmentorPredictor` does.
         image_size (tuple[int, int]): ``(H, W)`` of the image.
         num_classes (int): Score channels.
         spec (BlendSpec): Tile, stride, mode, window and batch size.

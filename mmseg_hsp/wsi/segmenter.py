@@ -83,18 +83,47 @@ def build_segmentor(config, checkpoint: Optional[str], device: str,
     return model.to(device).eval()
 
 
-def release_free_memory() -> None:
-    """Return the C heap's free pages to the system (glibc ``malloc_trim``).
+class HeapTrimmer:
+    """Give the C heap's free pages back when resident memory creeps up.
 
-    Batch after batch, torch and numpy free and re-allocate buffers of
-    many sizes; glibc keeps the freed pages and its heap fragments, so
-    resident memory would creep up with the number of tiles. Trimming once
-    per band keeps the peak flat. A no-op where the C library is not glibc.
+    Batch after batch, torch and numpy free and re-allocate buffers of many
+    sizes; glibc keeps the freed pages of its fragmented heap, so resident
+    memory would grow with the number of tiles. Trimming (``malloc_trim``)
+    costs page faults on the next allocations, so it is done only when the
+    resident size exceeds the level after the first band by ``slack``. A
+    no-op where the C library is not glibc or ``/proc`` is missing.
+
+    Args:
+        slack (int): Allowed growth in bytes. Defaults to 64 MiB.
     """
-    try:
-        ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
+
+    def __init__(self, slack: int = 64 << 20):
+        self.slack = slack
+        self.limit = None
+        try:
+            self._trim = ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim
+        except (OSError, AttributeError, TypeError):
+            self._trim = None
+
+    @staticmethod
+    def resident() -> Optional[int]:
+        """int | None: Resident bytes of this process (Linux)."""
+        try:
+            with open('/proc/self/statm') as f:
+                return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+        except (OSError, ValueError):
+            return None
+
+    def __call__(self) -> None:
+        """Check the resident size; trim the heap if it grew too much."""
+        resident = self.resident() if self._trim is not None else None
+        if resident is None:
+            return
+        if self.limit is None:
+            self.limit = resident + self.slack
+        elif resident > self.limit:
+            self._trim(0)
+            self.limit = (self.resident() or resident) + self.slack
 
 
 def class_names_and_palette(model: nn.Module, num_classes: int):
@@ -293,6 +322,7 @@ class SlideSegmenter:
         keep = tissue.has_tissue if tissue is not None else None
         windows = grid_windows(region.size, self.spec)
         to_run = sum(map(keep, windows)) if keep else len(windows)
+        trim_heap = HeapTrimmer()
         with _progress_bar(self.progress, osp.basename(slide_path),
                            to_run) as advance:
             bands = blend_tiles(
@@ -311,7 +341,7 @@ class SlideSegmenter:
                     labels[~tissue.rows(band.top, band.bottom, width)] = 0
                 rows.release(band.bottom)
                 pyramid.append(labels)
-                release_free_memory()
+                trim_heap()
         pyramid.finish()
         return dict(total=len(windows), run=to_run,
                     skipped=len(windows) - to_run)
