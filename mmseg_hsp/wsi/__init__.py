@@ -8,10 +8,11 @@ from .blending import (ArrayTiles, Band, BandBlender, BlendSpec, TileWindow,
                        blend_tiles, grid_windows, tile_starts)
 from .predictor import SegmentorPredictor, TilePreprocessor
 from .reader import SlideError, SlideReader, open_slide, resolve_scale
+from .segmenter import SlideSegmenter
 
 __all__ = [
     'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec', 'TileWindow',
     'blend_tiles', 'grid_windows', 'tile_starts', 'SegmentorPredictor',
     'TilePreprocessor', 'SlideError', 'SlideReader', 'open_slide',
-    'resolve_scale'
+    'resolve_scale', 'SlideSegmenter'
 ]
