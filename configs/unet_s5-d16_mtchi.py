@@ -4,6 +4,7 @@
 # are multiples of 16, so test images are padded and the padding cropped off.
 _base_ = ['mmseg::_base_/models/fcn_unet_s5-d16.py', './_base_/zoo_mtchi.py']
 model = dict(
+    type={{_base_.mtchi_segmentor}},
     data_preprocessor=dict(size=(400, 400), test_cfg=dict(size_divisor=16)),
     backbone=dict(norm_cfg={{_base_.mtchi_bn}}),
     decode_head={{_base_.mtchi_head}},

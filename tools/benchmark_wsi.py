@@ -10,13 +10,17 @@ tile/stride (tissue mask off, so every tile runs):
 * ``mmseg``: mmseg's own path, ``LoadImageFromFile`` + data preprocessor +
   ``EncoderDecoder.predict`` with ``test_cfg.mode='slide'`` (one crop per
   forward, uniform averaging of full-image logits);
+* ``testloop``: the same path with ``test_cfg.mode='gauss'``
+  (:class:`~mmseg_hsp.models.TileBlendEncoderDecoder`, what ``tools/test.py
+  --cfg-options model.test_cfg.mode=gauss`` runs): batched tiles, Gauss-like
+  blending in bands, labels only;
 * ``bare``: ``encode_decode`` alone on the same tiles, already cut and
   normalised, in batches of ``--batch-size``: the ceiling for any tiler.
 
 Methods are interleaved ``--repeats`` times and the best time of each is
 kept (the machine may be shared). Then, each in a fresh subprocess, peak
 resident memory of ``ours`` (on a tiled pyramidal TIFF read through
-OpenSlide), of ``mmseg``, and of the model alone run for as many batches
+OpenSlide), of ``mmseg`` and ``testloop``, and of the model alone run for as many batches
 (the allocator's own drift), for a slide ``--memory-height`` rows high and
 for one three times higher.
 
@@ -60,8 +64,10 @@ def parse_args():
     parser.add_argument('--stride', type=int, default=100)
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--repeats', type=int, default=2)
-    parser.add_argument(
-        '--threads', type=int, default=1, help='torch CPU threads, all runs')
+    parser.add_argument('--threads',
+                        type=int,
+                        default=1,
+                        help='torch CPU threads, all runs')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true')
     parser.add_argument(
@@ -70,11 +76,10 @@ def parse_args():
         default=600,
         help='slide height of the memory runs (and 3x that); 0 skips them')
     parser.add_argument('--out', help='also write the results as JSON')
-    parser.add_argument(
-        '--memory-child',
-        nargs=3,
-        metavar=('METHOD', 'IMAGE', 'WORKDIR'),
-        help=argparse.SUPPRESS)
+    parser.add_argument('--memory-child',
+                        nargs=3,
+                        metavar=('METHOD', 'IMAGE', 'WORKDIR'),
+                        help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -88,9 +93,9 @@ def synthetic_he(height, width, seed=0):
     """An H&E-like RGB picture: pink stroma, purple nuclei, white glass."""
     rng = np.random.default_rng(seed)
     rgb = np.full((height, width, 3), (236, 234, 238), np.uint8)
-    cv2.ellipse(rgb, (width // 2, height // 2), (width // 2 - 20,
-                                                 height // 2 - 20), 0, 0,
-                360, (225, 160, 205), -1)
+    cv2.ellipse(rgb, (width // 2, height // 2),
+                (width // 2 - 20, height // 2 - 20), 0, 0, 360,
+                (225, 160, 205), -1)
     for _ in range(height * width // 600):
         y, x = rng.integers(0, height), rng.integers(0, width)
         cv2.circle(rgb, (int(x), int(y)), int(rng.integers(2, 6)),
@@ -112,25 +117,24 @@ def synchronize(args):
 
 def segmenter(model, args):
     from mmseg_hsp.wsi.segmenter import SlideSegmenter
-    return SlideSegmenter(
-        model=model,
-        device=args.device,
-        amp=args.amp,
-        blend=dict(
-            mode='gauss',
-            tile=args.tile,
-            stride=args.stride,
-            batch_size=args.batch_size),
-        input_magnification=10,
-        tissue_mask=False,
-        progress=False)
+    return SlideSegmenter(model=model,
+                          device=args.device,
+                          amp=args.amp,
+                          blend=dict(mode='gauss',
+                                     tile=args.tile,
+                                     stride=args.stride,
+                                     batch_size=args.batch_size),
+                          input_magnification=10,
+                          tissue_mask=False,
+                          progress=False)
 
 
 def run_ours(model, image, workdir, args):
     """SlideSegmenter on the image: seconds to the label map, seconds with
     all outputs, tiles run."""
-    summary = segmenter(model, args).run(
-        image, osp.join(workdir, 'ours'), overwrite=True)
+    summary = segmenter(model, args).run(image,
+                                         osp.join(workdir, 'ours'),
+                                         overwrite=True)
     seconds = summary['seconds']
     return seconds['labels'], seconds['total'], summary['tiles']['run']
 
@@ -148,14 +152,16 @@ def mmseg_inputs(model, image):
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
 
 
-def run_mmseg(model, image, args):
-    """Seconds of mmseg's slide_inference path on the image."""
+def run_predict(model, image, args, mode='slide'):
+    """Seconds and labels of ``model.predict`` on the image in a test mode:
+    mmseg's ``'slide'`` (slide_inference) or our ``'gauss'``
+    (:class:`TileBlendEncoderDecoder`, the test-loop post-processing)."""
     from mmengine.config import ConfigDict
     saved = model.test_cfg
-    model.test_cfg = ConfigDict(
-        mode='slide',
-        crop_size=(args.tile, args.tile),
-        stride=(args.stride, args.stride))
+    model.test_cfg = ConfigDict(mode=mode,
+                                crop_size=(args.tile, args.tile),
+                                stride=(args.stride, args.stride),
+                                batch_size=args.batch_size)
     try:
         start = time.perf_counter()
         data = mmseg_inputs(model, image)
@@ -212,7 +218,10 @@ def run_model_alone(model, image, args):
     spec = BlendSpec(tile=args.tile, stride=args.stride)
     tiles = len(grid_windows((height, width), spec))
     predict = SegmentorPredictor(model, amp=args.amp)
-    batch = torch.randn(args.batch_size, 3, args.tile, args.tile,
+    batch = torch.randn(args.batch_size,
+                        3,
+                        args.tile,
+                        args.tile,
                         device=args.device)
     for _ in range(-(-tiles // args.batch_size)):
         predict(batch).cpu().numpy()
@@ -226,7 +235,9 @@ def memory_child(args):
     if method == 'ours':
         run_ours(model, image, workdir, args)
     elif method == 'mmseg':
-        run_mmseg(model, image, args)
+        run_predict(model, image, args, 'slide')
+    elif method == 'testloop':
+        run_predict(model, image, args, 'gauss')
     else:
         run_model_alone(model, image, args)
     print(json.dumps(dict(before_mb=before, peak_mb=peak_rss_mb())))
@@ -248,8 +259,11 @@ def measure_memory(method, image, workdir, args):
     if args.amp:
         command.append('--amp')
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    result = subprocess.run(command, capture_output=True, text=True,
-                            env=env, check=True)
+    result = subprocess.run(command,
+                            capture_output=True,
+                            text=True,
+                            env=env,
+                            check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -259,15 +273,14 @@ def write_slide(path, rgb):
     with tifffile.TiffWriter(path) as tif:
         for k in range(3):
             step = 2**k
-            tif.write(
-                rgb[::step, ::step],
-                tile=(256, 256),
-                photometric='rgb',
-                compression='zlib',
-                resolution=(1e4 / step, 1e4 / step),
-                resolutionunit='CENTIMETER',
-                subfiletype=1 if k else 0,
-                metadata=None)
+            tif.write(rgb[::step, ::step],
+                      tile=(256, 256),
+                      photometric='rgb',
+                      compression='zlib',
+                      resolution=(1e4 / step, 1e4 / step),
+                      resolutionunit='CENTIMETER',
+                      subfiletype=1 if k else 0,
+                      metadata=None)
 
 
 def speed(args, workdir):
@@ -275,23 +288,26 @@ def speed(args, workdir):
     image = osp.join(workdir, 'image.png')
     cv2.imwrite(image, synthetic_he(args.height, args.width)[..., ::-1])
     run_ours(model, image, workdir, args)  # warm-up (allocator, kernels)
-    times = dict(ours=[], ours_all_outputs=[], mmseg=[], bare=[])
+    times = dict(ours=[], ours_all_outputs=[], mmseg=[], testloop=[], bare=[])
     for _ in range(args.repeats):
         seconds, total, tiles = run_ours(model, image, workdir, args)
         times['ours'].append(seconds)
         times['ours_all_outputs'].append(total)
-        times['mmseg'].append(run_mmseg(model, image, args)[0])
+        times['mmseg'].append(run_predict(model, image, args, 'slide')[0])
+        times['testloop'].append(run_predict(model, image, args, 'gauss')[0])
         bare_seconds, bare_tiles = run_bare(model, image, args)
         times['bare'].append(bare_seconds)
     assert tiles == bare_tiles, (tiles, bare_tiles)
     best = {method: min(values) for method, values in times.items()}
-    return dict(
-        tiles=tiles,
-        seconds=best,
-        tiles_per_second={m: tiles / s
-                          for m, s in best.items()},
-        speedup_vs_mmseg=best['mmseg'] / best['ours'],
-        share_of_bare_throughput=best['bare'] / best['ours'])
+    return dict(tiles=tiles,
+                seconds=best,
+                tiles_per_second={
+                    m: tiles / s
+                    for m, s in best.items()
+                },
+                speedup_vs_mmseg=best['mmseg'] / best['ours'],
+                testloop_speedup_vs_mmseg=best['mmseg'] / best['testloop'],
+                share_of_bare_throughput=best['bare'] / best['ours'])
 
 
 def memory(args, workdir):
@@ -305,6 +321,7 @@ def memory(args, workdir):
         results[height] = dict(
             ours=measure_memory('ours', slide, workdir, args),
             mmseg=measure_memory('mmseg', image, workdir, args),
+            testloop=measure_memory('testloop', image, workdir, args),
             model_alone=measure_memory('model_alone', image, workdir, args))
     return results
 
@@ -317,24 +334,27 @@ def report(args, speed_results, memory_results):
         f'{args.threads} CPU thread(s), best of {args.repeats}.', '',
         '| method | seconds | tiles/s |', '|---|---|---|'
     ]
-    for method in ('ours', 'ours_all_outputs', 'mmseg', 'bare'):
+    for method in ('ours', 'ours_all_outputs', 'mmseg', 'testloop', 'bare'):
         lines.append(f"| {method} | {speed_results['seconds'][method]:.2f} | "
                      f"{speed_results['tiles_per_second'][method]:.2f} |")
     lines += [
         '', f"ours vs mmseg slide_inference: "
-        f"{speed_results['speedup_vs_mmseg']:.2f}x faster", f'ours vs bare '
+        f"{speed_results['speedup_vs_mmseg']:.2f}x faster",
+        f"testloop (tools/test.py, mode='gauss') vs mmseg slide_inference: "
+        f"{speed_results['testloop_speedup_vs_mmseg']:.2f}x faster",
+        f'ours vs bare '
         f"forward: {100 * speed_results['share_of_bare_throughput']:.1f}% "
         'of its throughput'
     ]
     if memory_results:
-        methods = ('ours', 'mmseg', 'model_alone')
+        methods = ('ours', 'mmseg', 'testloop', 'model_alone')
         lines += [
             '', f'Peak RSS (MiB), width {args.width}; in brackets the '
             'growth over the process after building the model '
             '(model_alone: the model on one random batch, as many batches '
             'as the slide has tiles):', '',
             '| slide height | ' + ' | '.join(methods) + ' |',
-            '|---|---|---|---|'
+            '|---|---|---|---|---|'
         ]
         for height, result in memory_results.items():
             cells = [
@@ -365,9 +385,11 @@ def main():
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(
-                dict(args=vars(args), speed=speed_results,
-                     memory=memory_results), f, indent=1)
+            json.dump(dict(args=vars(args),
+                           speed=speed_results,
+                           memory=memory_results),
+                      f,
+                      indent=1)
 
 
 if __name__ == '__main__':
