@@ -4,47 +4,26 @@ import pytest
 import tifffile
 import torch
 from mmcv.transforms import Compose
-from mmengine.config import ConfigDict
-from mmengine.registry import init_default_scope
 from PIL import Image
 
+from fixtures.wsi_slides import FCN_CONFIG, TINY_FCN_OPTIONS
+
 import mmseg_hsp  # noqa: F401
-from mmseg.registry import MODELS
-from mmseg_hsp.wsi.segmenter import SlideSegmenter
-
-NORM = dict(type='BN', requires_grad=True)
+from mmseg_hsp.wsi.segmenter import SlideSegmenter, build_segmentor
 
 
-def ours_cfg(test_cfg=None):
-    # ConfigDict, as the runner passes: mmseg reads ``test_cfg.mode``.
-    return ConfigDict(type='TileBlendEncoderDecoder',
-                      data_preprocessor=dict(type='SegDataPreProcessor',
-                                             mean=[123.675, 116.28, 103.53],
-                                             std=[58.395, 57.12, 57.375],
-                                             bgr_to_rgb=True),
-                      backbone=dict(type='ResNet',
-                                    depth=18,
-                                    stem_channels=8,
-                                    base_channels=8,
-                                    out_indices=(3, ),
-                                    norm_cfg=NORM,
-                                    init_cfg=None),
-                      decode_head=dict(
-                          type='FCNHead',
-                          in_channels=64,
-                          channels=16,
-                          num_convs=1,
-                          num_classes=5,
-                          norm_cfg=NORM,
-                          loss_decode=dict(type='CrossEntropyLoss')),
-                      test_cfg=test_cfg or dict(mode='whole'))
-
-
-def tiny_segmentor(test_cfg):
-    init_default_scope('mmseg')
+def tiny_segmentor(test_cfg, segmentor='TileBlendEncoderDecoder'):
+    """The whole-slide tests' tiny FCN, with this test mode."""
     torch.manual_seed(0)
-    model = MODELS.build(ours_cfg(test_cfg))
+    model = build_segmentor(
+        FCN_CONFIG, None, 'cpu',
+        dict(TINY_FCN_OPTIONS, **{
+            'model.type': segmentor,
+            'model.test_cfg': test_cfg
+        }))
+    assert type(model).__name__ == segmentor
     # Random but not degenerate: give BN non-trivial statistics.
+    torch.manual_seed(1)
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.running_mean.uniform_(-0.5, 0.5)
@@ -107,11 +86,7 @@ def test_test_loop_equals_slide_pipeline(tmp_path, mode, stride):
 def test_whole_mode_is_mmseg_encoder_decoder(tmp_path):
     path = region_png(tmp_path)
     ours = tiny_segmentor(dict(mode='whole'))
-    parent_cfg = ours_cfg()
-    parent_cfg.type = 'EncoderDecoder'
-    theirs = MODELS.build(parent_cfg).eval()
-    assert type(theirs).__name__ == 'EncoderDecoder'
-    theirs.load_state_dict(ours.state_dict())
+    theirs = tiny_segmentor(dict(mode='whole'), segmentor='EncoderDecoder')
     np.testing.assert_array_equal(predict_in_test_loop(ours, path),
                                   predict_in_test_loop(theirs, path))
 

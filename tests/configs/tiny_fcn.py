@@ -2,39 +2,16 @@
 # and an FCN head on 32x32 images in mmseg's plain img/ann layout (the test
 # writes the data and sets data_root).
 _base_ = [
+    '../../configs/wsi/fcn_r18-w32_benchmark.py',
     '../../configs/_base_/default_runtime.py',
 ]
 custom_imports = dict(
     imports=['mmseg_hsp', 'fixtures.probe_hooks'], allow_failed_imports=False)
-norm_cfg = dict(type='BN', requires_grad=True)
+# The benchmark's FCN at quarter width (as tests/fixtures/wsi_slides.py).
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255,
-        size=(32, 32)),
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        stem_channels=8,
-        base_channels=8,
-        out_indices=(3, ),
-        norm_cfg=norm_cfg,
-        init_cfg=None),
-    decode_head=dict(
-        type='FCNHead',
-        in_channels=64,
-        channels=16,
-        num_convs=1,
-        num_classes=5,
-        norm_cfg=norm_cfg,
-        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    data_preprocessor=dict(size=(32, 32)),
+    backbone=dict(stem_channels=8, base_channels=8),
+    decode_head=dict(in_channels=64, channels=16))
 dataset = dict(
     type='BaseSegDataset',
     data_root=None,
