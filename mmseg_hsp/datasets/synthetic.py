@@ -39,22 +39,24 @@ EOSIN_OD = np.array([0.06, 0.55, 0.30], np.float32)
 # Share of the thickness held by atypical cells, per label (1 = normal).
 ATYPICAL_SHARE = {
     1: (0.0, 0.0),
-    2: (0.25, 0.40),
-    3: (0.55, 0.72),
+    2: (0.30, 0.42),
+    3: (0.58, 0.74),
     4: (0.92, 1.0)
 }
 BASAL_SHARE = 0.12  # normal basal/parabasal layer
 SUPERFICIAL_SHARE = 0.8  # flattened cells above this height
 
-# Nuclei per zone: density (per px^2), semi-axes (px), hematoxylin amount
-# and orientation: 'across' (perpendicular to the membrane), 'along' it,
-# or 'random'.
-NUCLEI = {
-    'stroma': (0.005, (3.2, 1.0), 1.0, 'fibre'),
-    'basal': (0.045, (2.0, 1.4), 1.2, 'across'),
-    'intermediate': (0.012, (1.6, 1.5), 1.0, 'random'),
-    'superficial': (0.010, (2.2, 0.9), 1.3, 'along'),
-    'atypical': (0.032, (3.0, 2.3), 1.6, 'random'),
+# Cells per zone: density (per px^2), nucleus semi-axes (px), hematoxylin
+# amount, orientation ('across' = perpendicular to the membrane, 'along'
+# it, 'random', or along the stroma's 'fibre'), and the semi-axes of a
+# cell outline drawn in eosin (the roomy cells of the maturing layers), or
+# None.
+CELLS = {
+    'stroma': (0.005, (3.2, 1.0), 1.0, 'fibre', None),
+    'basal': (0.045, (2.0, 1.4), 1.2, 'across', None),
+    'intermediate': (0.012, (1.6, 1.5), 1.0, 'random', (5.5, 4.5)),
+    'superficial': (0.010, (2.2, 0.9), 1.3, 'along', (7.0, 2.8)),
+    'atypical': (0.032, (3.0, 2.3), 1.6, 'random', None),
 }
 
 
@@ -89,15 +91,14 @@ def _segments(rng: np.random.Generator, v: np.ndarray,
     return np.array(labels, np.uint8)[index], shares[index]
 
 
-def _draw_nuclei(rng, hema, zone_map, zone_id, spec, along_angle, fibre_angle):
-    density, (major, minor), amount, orientation = spec
+def _draw_cells(rng, hema, membranes, zone_map, zone_id, spec, along_angle,
+                fibre_angle):
+    density, (major, minor), amount, orientation, outline = spec
     h, w = zone_map.shape
     count = rng.poisson(density * h * w)
     ys, xs = rng.uniform(0, h, count), rng.uniform(0, w, count)
     inside = zone_map[ys.astype(int), xs.astype(int)] == zone_id
     for y, x in zip(ys[inside], xs[inside]):
-        jitter = rng.uniform(0.8, 1.25)
-        axes = (major * jitter, minor * rng.uniform(0.8, 1.25))
         if orientation == 'random':
             angle = rng.uniform(0, 180)
         elif orientation == 'fibre':
@@ -106,10 +107,17 @@ def _draw_nuclei(rng, hema, zone_map, zone_id, spec, along_angle, fibre_angle):
             angle = along_angle + (90 if orientation == 'across' else 0)
             angle += rng.normal(0, 12)
         # Sub-pixel centres and axes: cv2 fixed point with 4 fraction bits.
-        cv2.ellipse(hema, (int(x * 16), int(y * 16)),
+        centre = (int(x * 16), int(y * 16))
+        axes = (major * rng.uniform(0.8, 1.25), minor * rng.uniform(0.8, 1.25))
+        cv2.ellipse(hema, centre,
                     (max(int(axes[0] * 16), 8), max(int(axes[1] * 16), 8)),
                     angle, 0, 360, amount * rng.uniform(0.85, 1.15), -1,
                     cv2.LINE_8, 4)
+        if outline is not None:
+            cell = (int(outline[0] * 16 * rng.uniform(0.85, 1.15)),
+                    int(outline[1] * 16 * rng.uniform(0.85, 1.15)))
+            cv2.ellipse(membranes, centre, cell, angle, 0, 360, 1.0, 1,
+                        cv2.LINE_8, 4)
 
 
 def synthetic_region(rng: np.random.Generator,
@@ -178,9 +186,11 @@ def synthetic_region(rng: np.random.Generator,
                       np.where(zones == 5, 0.005, 0.06) * texture)
     eosin[(depth > -2.0) & (depth < 0)] = 1.3  # basement membrane
     along_angle = np.degrees(theta) + 90
+    membranes = np.zeros_like(eosin)
     for zone_id, name in enumerate(zone_names):
-        _draw_nuclei(rng, hema, zones, zone_id, NUCLEI[name], along_angle,
-                     fibre_angle)
+        _draw_cells(rng, hema, membranes, zones, zone_id, CELLS[name],
+                    along_angle, fibre_angle)
+    eosin += 0.5 * membranes * epithelium  # cell borders stay inside
     hema = cv2.GaussianBlur(hema, (0, 0), 0.6)
 
     stain_h = HEMATOXYLIN_OD * rng.uniform(0.85, 1.15, 3).astype(np.float32)

@@ -1,0 +1,200 @@
+"""The demo (`make demo`): HSP-Net learns the synthetic MTCHI on a CPU.
+
+1. Writes the synthetic MTCHI (Task 2 layout) if absent, and cuts its
+   training regions into patches (tools/dataset_converters/).
+2. Trains a small HSP-Net (configs/hspnet_r18_synthetic_demo.py).
+3. Evaluates it on the Test regions with MTCHIMetric (Dice, mIoU, AP over
+   normal/CIN1-3; NLH-/NC-mIoU), beside a constant predictor.
+4. Writes, under the work dir: ``metrics.json``, ``predictions/`` (one
+   ``Mask_<name>.png`` per test region) and ``predictions.png`` (test
+   regions, truth and prediction in the paper's palette).
+
+Example::
+
+    python tools/demo.py --work-dir work_dirs/demo
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import time
+
+import cv2
+import numpy as np
+import torch
+
+import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI)
+from mmseg_hsp.datasets import (MTCHI_PALETTE, mtchi_mask_name,
+                                write_synthetic_mtchi)
+from mmseg_hsp.datasets.file_io import write_png
+from mmseg_hsp.datasets.mtchi_patches import convert_regions, task2_regions
+from mmseg_hsp.evaluation import mtchi_scores
+from mmseg_hsp.evaluation.mtchi_metric import confusion_matrix
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Train and evaluate a small HSP-Net on synthetic MTCHI')
+    parser.add_argument(
+        '--config',
+        default=osp.join(REPO, 'configs', 'hspnet_r18_synthetic_demo.py'))
+    parser.add_argument(
+        '--data-root',
+        default='data/synthetic_mtchi/Task2',
+        help='synthetic set, written here if absent')
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--num-train', type=int, default=96)
+    parser.add_argument('--num-test', type=int, default=16)
+    parser.add_argument(
+        '--size', type=int, default=256, help='side of a synthetic region')
+    parser.add_argument('--patch-size', type=int, default=128)
+    parser.add_argument('--stride', type=int, default=64)
+    parser.add_argument(
+        '--max-iters', type=int, help="override the config's iterations")
+    parser.add_argument(
+        '--show',
+        type=int,
+        default=4,
+        help='test regions drawn in predictions.png')
+    return parser.parse_args()
+
+
+def prepare_data(args) -> float:
+    """Write the synthetic set and its patches if absent; seconds spent."""
+    start = time.time()
+    if not osp.isdir(args.data_root):
+        print(f'[demo] writing the synthetic MTCHI to {args.data_root}')
+        write_synthetic_mtchi(args.data_root, args.num_train, args.num_test,
+                              (args.size, args.size))
+    patches = osp.join(args.data_root, 'TrainingPatches')
+    if not osp.isdir(patches):
+        convert_regions(
+            osp.join(args.data_root, 'Training'),
+            patches,
+            patch_size=args.patch_size,
+            stride=args.stride)
+    first = sorted(os.listdir(osp.join(patches, 'Img')))[0]
+    side = cv2.imread(osp.join(patches, 'Img', first)).shape[0]
+    if side != args.patch_size:
+        raise SystemExit(f'error: {patches} holds {side}px patches, not '
+                         f'--patch-size {args.patch_size}; remove it to '
+                         'cut new ones')
+    return time.time() - start
+
+
+def demo_config(args):
+    """The demo config, pointed at the data and work dir.
+
+    Training does not validate: the trained model is evaluated once, by the
+    test loop, which also writes the predictions.
+    """
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    cfg.work_dir = args.work_dir
+    for loader in ('train_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.data_root = args.data_root
+    cfg.test_evaluator.output_dir = osp.join(args.work_dir, 'predictions')
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg.pop('val_interval', None)
+    if args.max_iters:
+        cfg.train_cfg.max_iters = args.max_iters
+    cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_iters
+    return cfg
+
+
+def read_labels(split_dir: str):
+    """The label maps of a Task 2 split folder, in name order."""
+    for _, mask in task2_regions(split_dir):
+        yield cv2.imread(mask, cv2.IMREAD_UNCHANGED)
+
+
+def constant_predictor(data_root: str) -> dict:
+    """Scores of predicting the most frequent training lesion everywhere."""
+    counts = sum(
+        np.bincount(labels.ravel(), minlength=5)
+        for labels in read_labels(osp.join(data_root, 'Training')))
+    label = int(np.argmax(counts[1:]) + 1)
+    # Truth 0 ignored, as MTCHIMetric does by default.
+    confusion = sum(
+        confusion_matrix(
+            torch.full(truth.shape, label),
+            torch.from_numpy(truth),
+            ignore_labels=(0, 255))
+        for truth in read_labels(osp.join(data_root, 'Test')))
+    return dict(label=label, **mtchi_scores(confusion))
+
+
+def draw_predictions(data_root: str, pred_dir: str, count: int,
+                     out_path: str) -> None:
+    """Rows of test region | truth | prediction, in the paper's palette."""
+    palette = np.array(MTCHI_PALETTE, np.uint8)[:, ::-1]  # BGR
+    rows = []
+    regions = task2_regions(osp.join(data_root, 'Test'))
+    for image_path, mask_path in regions[:count]:
+        name = osp.splitext(osp.basename(image_path))[0]
+        image = cv2.imread(image_path)
+        truth = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+        pred = cv2.imread(
+            osp.join(pred_dir, mtchi_mask_name(name)), cv2.IMREAD_UNCHANGED)
+        gap = np.full((image.shape[0], 4, 3), 128, np.uint8)
+        rows.append(
+            np.hstack([image, gap, palette[truth], gap, palette[pred]]))
+        rows.append(np.full((4, rows[-1].shape[1], 3), 128, np.uint8))
+    header = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
+    width = image.shape[1] + 4
+    for i, title in enumerate(('test region', 'truth', 'HSP-Net')):
+        cv2.putText(header, title, (i * width + 4, 17),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    legend = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
+    for i, cls in enumerate(('background', 'normal', 'CIN1', 'CIN2', 'CIN3')):
+        x = 4 + i * 100
+        cv2.rectangle(legend, (x, 6), (x + 12, 18), (128, 128, 128), 1)
+        legend[7:18, x + 1:x + 12] = palette[i]
+        cv2.putText(legend, cls, (x + 16, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
+                    (0, 0, 0), 1, cv2.LINE_AA)
+    write_png(out_path, np.vstack([header, *rows, legend]))
+
+
+def main():
+    from mmengine.runner import Runner
+    args = parse_args()
+    os.makedirs(args.work_dir, exist_ok=True)
+    data_seconds = prepare_data(args)
+    cfg = demo_config(args)
+    runner = Runner.from_cfg(cfg)
+    start = time.time()
+    runner.train()
+    train_seconds = time.time() - start
+    start = time.time()
+    scores = runner.test()
+    test_seconds = time.time() - start
+    result = dict(
+        config=osp.relpath(args.config, REPO),
+        data_root=args.data_root,
+        iterations=cfg.train_cfg.max_iters,
+        hspnet=scores,
+        constant_predictor=constant_predictor(args.data_root),
+        seconds=dict(
+            data=round(data_seconds, 1),
+            train=round(train_seconds, 1),
+            test=round(test_seconds, 1)))
+    with open(osp.join(args.work_dir, 'metrics.json.part'), 'w') as f:
+        json.dump(result, f, indent=1)
+    os.replace(
+        osp.join(args.work_dir, 'metrics.json.part'),
+        osp.join(args.work_dir, 'metrics.json'))
+    draw_predictions(args.data_root, cfg.test_evaluator.output_dir, args.show,
+                     osp.join(args.work_dir, 'predictions.png'))
+    const = result['constant_predictor']
+    print(f"[demo] HSP-Net on {args.num_test} synthetic test regions: "
+          f"mIoU {scores['mIoU']:.4f}, Dice {scores['Dice']:.4f}, "
+          f"AP {scores['AP']:.4f} (constant predictor: mIoU "
+          f"{const['mIoU']:.4f}); trained {train_seconds / 60:.1f} min")
+    print(f'[demo] written: {args.work_dir}/metrics.json, '
+          f'{args.work_dir}/predictions.png, {args.work_dir}/predictions/')
+
+
+if __name__ == '__main__':
+    main()
