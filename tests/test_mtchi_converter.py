@@ -1,5 +1,4 @@
 """The patch converter on a tiny fake MTCHI tree (and a tiny whole slide)."""
-import hashlib
 import os
 import subprocess
 import sys
@@ -7,6 +6,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from fixtures.folder_digest import folder_digest
 
 from mmseg_hsp.datasets.mtchi_patches import (SlideSource, convert_regions,
                                               convert_sources,
@@ -82,15 +82,6 @@ def test_patch_count_and_content(tmp_path):
         str(out / 'Truth' / f'Mask_{name}.png'), cv2.IMREAD_UNCHANGED)
     assert (patch == image[window]).all()
     assert (labels == mask[window]).all()
-
-
-def folder_digest(folder):
-    digest = hashlib.sha256()
-    for path in sorted(folder.rglob('*')):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_reproducible_and_refuses_to_overwrite(tmp_path):

@@ -1,28 +1,18 @@
 """The synthetic MTCHI: layout, reproducibility, and the grading rule."""
-import hashlib
-
 import cv2
 import numpy as np
 import pytest
+from fixtures.folder_digest import folder_digest
 
 from mmseg_hsp.datasets import synthetic_region, write_synthetic_mtchi
-
-
-def digest(folder):
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob('*')):
-        h.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
-            h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def test_task2_layout_and_reproducible(tmp_path):
     write_synthetic_mtchi(str(tmp_path / 'a'), 3, 2, (64, 80), seed=5)
     write_synthetic_mtchi(str(tmp_path / 'b'), 3, 2, (64, 80), seed=5)
     write_synthetic_mtchi(str(tmp_path / 'c'), 3, 2, (64, 80), seed=6)
-    assert digest(tmp_path / 'a') == digest(tmp_path / 'b')
-    assert digest(tmp_path / 'a') != digest(tmp_path / 'c')
+    assert folder_digest(tmp_path / 'a') == folder_digest(tmp_path / 'b')
+    assert folder_digest(tmp_path / 'a') != folder_digest(tmp_path / 'c')
     root = tmp_path / 'a'
     for split, count in (('Training', 3), ('Test', 2)):
         images = sorted(p.name for p in (root / split / 'Img').iterdir())

@@ -12,6 +12,14 @@ table5 = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(table5)
 
 # A tiny model: a narrow ResNet-18 with an FCN head and an auxiliary head.
+HEAD = dict(
+    type='FCNHead',
+    in_channels=64,
+    in_index=1,
+    channels=8,
+    num_convs=1,
+    num_classes=5,
+    loss_decode=dict(type='CrossEntropyLoss'))
 MODEL = dict(
     type='EncoderDecoder',
     backbone=dict(
@@ -20,21 +28,8 @@ MODEL = dict(
         stem_channels=8,
         base_channels=8,
         out_indices=(2, 3)),
-    decode_head=dict(
-        type='FCNHead',
-        in_channels=64,
-        in_index=1,
-        channels=8,
-        num_convs=1,
-        num_classes=5,
-        loss_decode=dict(type='CrossEntropyLoss')),
-    auxiliary_head=dict(
-        type='FCNHead',
-        in_channels=32,
-        in_index=0,
-        channels=8,
-        num_convs=1,
-        num_classes=5),
+    decode_head=HEAD,
+    auxiliary_head=dict(HEAD, in_channels=32, in_index=0),
     test_cfg=dict(mode='whole'))
 
 
