@@ -7,8 +7,6 @@ stream the labels to disk; then write the pyramidal label TIFF, the GeoJSON,
 the overlay PNG and, last, the JSON summary that marks the slide done.
 """
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
 import os.path as osp
@@ -21,6 +19,7 @@ from torch import nn
 
 from ..version import __version__
 from .blending import BlendSpec, blend_tiles, grid_windows
+from .memory import HeapTrimmer
 from .predictor import SegmentorPredictor, TilePreprocessor
 from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                      resolve_scale)
@@ -31,11 +30,10 @@ from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
 
 GEOJSON_ORIGINS = ('qupath', 'openslide')
 
-OUTPUT_SUFFIXES = dict(
-    labels='.labels.tif',
-    geojson='.geojson',
-    overlay='.overlay.png',
-    summary='.summary.json')
+OUTPUT_SUFFIXES = dict(labels='.labels.tif',
+                       geojson='.geojson',
+                       overlay='.overlay.png',
+                       summary='.summary.json')
 
 
 def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
@@ -56,7 +54,9 @@ def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
     }
 
 
-def build_segmentor(config, checkpoint: Optional[str], device: str,
+def build_segmentor(config,
+                    checkpoint: Optional[str],
+                    device: str,
                     cfg_options: Optional[dict] = None) -> nn.Module:
     """Build an mmseg segmentor in eval mode and load its weights.
 
@@ -81,49 +81,6 @@ def build_segmentor(config, checkpoint: Optional[str], device: str,
         loaded = load_checkpoint(model, checkpoint, map_location='cpu')
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
-
-
-class HeapTrimmer:
-    """Give the C heap's free pages back when resident memory creeps up.
-
-    Batch after batch, torch and numpy free and re-allocate buffers of many
-    sizes; glibc keeps the freed pages of its fragmented heap, so resident
-    memory would grow with the number of tiles. Trimming (``malloc_trim``)
-    costs page faults on the next allocations, so it is done only when the
-    resident size exceeds the level after the first band by ``slack``. A
-    no-op where the C library is not glibc or ``/proc`` is missing.
-
-    Args:
-        slack (int): Allowed growth in bytes. Defaults to 64 MiB.
-    """
-
-    def __init__(self, slack: int = 64 << 20):
-        self.slack = slack
-        self.limit = None
-        try:
-            self._trim = ctypes.CDLL(ctypes.util.find_library('c')).malloc_trim
-        except (OSError, AttributeError, TypeError):
-            self._trim = None
-
-    @staticmethod
-    def resident() -> Optional[int]:
-        """int | None: Resident bytes of this process (Linux)."""
-        try:
-            with open('/proc/self/statm') as f:
-                return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
-        except (OSError, ValueError):
-            return None
-
-    def __call__(self) -> None:
-        """Check the resident size; trim the heap if it grew too much."""
-        resident = self.resident() if self._trim is not None else None
-        if resident is None:
-            return
-        if self.limit is None:
-            self.limit = resident + self.slack
-        elif resident > self.limit:
-            self._trim(0)
-            self.limit = (self.resident() or resident) + self.slack
 
 
 def class_names_and_palette(model: nn.Module, num_classes: int):
@@ -238,11 +195,10 @@ class SlideSegmenter:
             blend = BlendSpec()
         self.spec = blend if isinstance(blend, BlendSpec) else BlendSpec(
             **blend)
-        self.resolution = dict(
-            magnification=magnification,
-            mpp=mpp,
-            input_mpp=input_mpp,
-            input_magnification=input_magnification)
+        self.resolution = dict(magnification=magnification,
+                               mpp=mpp,
+                               input_mpp=input_mpp,
+                               input_magnification=input_magnification)
         self.tissue_mask = tissue_mask
         self.black_is_background = black_is_background
         self.geojson_origin = geojson_origin
@@ -262,7 +218,9 @@ class SlideSegmenter:
         return all(
             osp.isfile(p) for p in output_paths(slide_path, out_dir).values())
 
-    def run(self, slide_path: str, out_dir: str,
+    def run(self,
+            slide_path: str,
+            out_dir: str,
             overwrite: bool = False) -> dict:
         """Segment one slide and write its outputs.
 
@@ -304,13 +262,12 @@ class SlideSegmenter:
             finally:
                 pyramid.close()
         end = time.perf_counter()
-        summary.update(
-            tiles=tiles,
-            seconds=dict(
-                labels=round(labelled - start, 3),
-                outputs=round(end - labelled, 3),
-                total=round(end - start, 3)),
-            tiles_per_second=round(tiles['run'] / (labelled - start), 3))
+        summary.update(tiles=tiles,
+                       seconds=dict(labels=round(labelled - start, 3),
+                                    outputs=round(end - labelled, 3),
+                                    total=round(end - start, 3)),
+                       tiles_per_second=round(
+                           tiles['run'] / (labelled - start), 3))
         write_json(paths['summary'], summary)
         return summary
 
@@ -343,7 +300,8 @@ class SlideSegmenter:
                 pyramid.append(labels)
                 trim_heap()
         pyramid.finish()
-        return dict(total=len(windows), run=to_run,
+        return dict(total=len(windows),
+                    run=to_run,
                     skipped=len(windows) - to_run)
 
     def _write_outputs(self, reader, region: ScaledRegion, scale,
@@ -370,35 +328,34 @@ class SlideSegmenter:
         height, width = fit_size(region.size, OVERLAY_MAX_SIDE)
         thumbnail = ScaledRegion(
             reader,
-            region.downsample * max(region.size[0] / height,
-                                    region.size[1] / width), region.frame)
-        rgb = cv2.resize(
-            thumbnail.read(0, 0, *thumbnail.size), (width, height),
-            interpolation=cv2.INTER_AREA)
+            region.downsample *
+            max(region.size[0] / height, region.size[1] / width), region.frame)
+        rgb = cv2.resize(thumbnail.read(0, 0, *thumbnail.size),
+                         (width, height),
+                         interpolation=cv2.INTER_AREA)
         small = cv2.resize(labels, (width, height),
                            interpolation=cv2.INTER_NEAREST)
         write_png(paths['overlay'], render_overlay(rgb, small, self.palette))
-        return dict(
-            slide=reader.path,
-            status='done',
-            reader=type(reader).__name__,
-            level0_size=list(reader.level_dimensions[0]),
-            frame=list(region.frame),
-            analysis=dict(
-                downsample=scale.downsample,
-                mpp=scale.mpp,
-                magnification=scale.magnification,
-                read_level=region.level,
-                size=[region.size[1], region.size[0]]),
-            blend=self.spec.to_dict(),
-            scores=self.predictor.scores,
-            tissue_fraction=None if tissue is None else round(
-                tissue.fraction, 4),
-            classes=self.class_names,
-            areas=class_areas(pyramid.counts, self.class_names, scale.mpp),
-            geojson_features=features,
-            geojson_origin=self.geojson_origin,
-            outputs=paths)
+        return dict(slide=reader.path,
+                    status='done',
+                    reader=type(reader).__name__,
+                    level0_size=list(reader.level_dimensions[0]),
+                    frame=list(region.frame),
+                    analysis=dict(downsample=scale.downsample,
+                                  mpp=scale.mpp,
+                                  magnification=scale.magnification,
+                                  read_level=region.level,
+                                  size=[region.size[1], region.size[0]]),
+                    blend=self.spec.to_dict(),
+                    scores=self.predictor.scores,
+                    tissue_fraction=None if tissue is None else round(
+                        tissue.fraction, 4),
+                    classes=self.class_names,
+                    areas=class_areas(pyramid.counts, self.class_names,
+                                      scale.mpp),
+                    geojson_features=features,
+                    geojson_origin=self.geojson_origin,
+                    outputs=paths)
 
 
 @contextlib.contextmanager
@@ -411,13 +368,12 @@ def _progress_bar(enabled: bool, name: str, total: int):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress,
                                TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
-    with Progress(
-            TextColumn('{task.description}'),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn('tiles'),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True)) as progress:
+    with Progress(TextColumn('{task.description}'),
+                  BarColumn(),
+                  MofNCompleteColumn(),
+                  TextColumn('tiles'),
+                  TimeElapsedColumn(),
+                  TimeRemainingColumn(),
+                  console=Console(stderr=True)) as progress:
         task = progress.add_task(name, total=total)
         yield lambda n: progress.advance(task, n)

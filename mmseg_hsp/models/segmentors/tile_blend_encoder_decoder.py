@@ -13,6 +13,7 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import OptSampleList, SampleList
 from mmseg_hsp.wsi.blending import (BLEND_MODES, ArrayTiles, BlendSpec,
                                     blend_tiles)
+from mmseg_hsp.wsi.memory import HeapTrimmer
 from mmseg_hsp.wsi.predictor import SegmentorPredictor, TilePreprocessor
 
 
@@ -109,8 +110,10 @@ class TileBlendEncoderDecoder(EncoderDecoder):
         labels = np.empty((height, width), np.uint8)
         bands = blend_tiles(ArrayTiles(image, pad_value), predictor,
                             (height, width), predictor.num_classes, spec)
+        trim_heap = HeapTrimmer()
         for band in bands:
             labels[band.top:band.bottom] = band.labels()
+            trim_heap()
         return torch.from_numpy(labels).to(image.device, torch.int64)
 
 
