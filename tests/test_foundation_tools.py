@@ -182,6 +182,8 @@ def test_user_config_inherits_from_installed_package(tmp_path):
     ([TINY_CFG, '--cfg-options', 'model.decode_head.typo=1'], 'typo'),
     ([TINY_CFG, '--cfg-options', 'model.decode_head.type=FCNHeed'],
      'FCNHeed'),
+    ([TINY_CFG, '--cfg-options', 'train_dataloader.dataset.data_root=/no/data'
+      ], '/no/data/img'),
 ])
 def test_bad_config_gets_one_line_error(tmp_path, args, message):
     proc = run_tool([

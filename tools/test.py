@@ -2,8 +2,8 @@
 import argparse
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-from mmseg_hsp.engine import (add_common_args, build_runner,
-                              exit_on_config_error, load_config)
+from mmseg_hsp.engine import (DATA_ERRORS, add_common_args, build_runner,
+                              exit_on_error, load_config)
 
 
 def parse_args(parser):
@@ -13,17 +13,20 @@ def parse_args(parser):
         '--out',
         type=str,
         help='The directory to save output prediction for offline evaluation')
-    parser.add_argument(
-        '--show', action='store_true', help='show prediction results')
-    parser.add_argument(
-        '--show-dir',
-        help='directory where painted images will be saved. '
-        'If specified, it will be automatically saved '
-        'to the work_dir/timestamp/show_dir')
-    parser.add_argument(
-        '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument('--show',
+                        action='store_true',
+                        help='show prediction results')
+    parser.add_argument('--show-dir',
+                        help='directory where painted images will be saved. '
+                        'If specified, it will be automatically saved '
+                        'to the work_dir/timestamp/show_dir')
+    parser.add_argument('--wait-time',
+                        type=float,
+                        default=2,
+                        help='the interval of show (s)')
+    parser.add_argument('--tta',
+                        action='store_true',
+                        help='Test time augmentation')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -49,7 +52,7 @@ def main():
     parser = argparse.ArgumentParser(
         description='MMSeg test (and eval) a model')
     args = parse_args(parser)
-    with exit_on_config_error(parser):
+    with exit_on_error(parser):
         cfg = load_config(args)
         cfg.load_from = args.checkpoint
         if args.show or args.show_dir:
@@ -62,7 +65,8 @@ def main():
             cfg.test_evaluator['output_dir'] = args.out
             cfg.test_evaluator['keep_results'] = True
         runner = build_runner(cfg)
-    runner.test()
+    with exit_on_error(parser, DATA_ERRORS):
+        runner.test()
 
 
 if __name__ == '__main__':

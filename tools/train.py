@@ -5,8 +5,8 @@ import logging
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.engine import (add_common_args, build_runner,
-                              exit_on_config_error, load_config)
+from mmseg_hsp.engine import (DATA_ERRORS, add_common_args, build_runner,
+                              exit_on_error, load_config)
 
 
 def parse_args(parser):
@@ -16,21 +16,19 @@ def parse_args(parser):
         action='store_true',
         default=False,
         help='resume from the latest checkpoint in the work_dir automatically')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        default=False,
-        help='enable automatic-mixed-precision training')
+    parser.add_argument('--amp',
+                        action='store_true',
+                        default=False,
+                        help='enable automatic-mixed-precision training')
     add_common_args(parser)
     return parser.parse_args()
 
 
 def enable_amp(cfg):
     if cfg.optim_wrapper.type == 'AmpOptimWrapper':
-        print_log(
-            'AMP training is already enabled in your config.',
-            logger='current',
-            level=logging.WARNING)
+        print_log('AMP training is already enabled in your config.',
+                  logger='current',
+                  level=logging.WARNING)
         return
     if cfg.optim_wrapper.type != 'OptimWrapper':
         raise ValueError('--amp is only supported when the optimizer wrapper '
@@ -42,13 +40,14 @@ def enable_amp(cfg):
 def main():
     parser = argparse.ArgumentParser(description='Train a segmentor')
     args = parse_args(parser)
-    with exit_on_config_error(parser):
+    with exit_on_error(parser):
         cfg = load_config(args)
         if args.amp:
             enable_amp(cfg)
         cfg.resume = args.resume
         runner = build_runner(cfg)
-    runner.train()
+    with exit_on_error(parser, DATA_ERRORS):
+        runner.train()
 
 
 if __name__ == '__main__':

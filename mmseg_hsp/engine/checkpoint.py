@@ -21,7 +21,6 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
 

@@ -34,11 +34,10 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none',
+                        help='job launcher')
     # torch.distributed.launch passes --local-rank, torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -88,24 +87,37 @@ def build_runner(cfg: Config) -> Runner:
 # built: a missing file, an unknown type name, an unexpected argument.
 CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
                  SyntaxError)
+# What bad input data raises once the run has started (the datasets and
+# transforms name the file): a missing folder or file, a broken mask.
+DATA_ERRORS = (FileNotFoundError, ValueError)
 
 
 @contextmanager
-def exit_on_config_error(parser: argparse.ArgumentParser):
-    """Turn config errors into one ``<tool>: error: ...`` line and exit 2.
+def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
+    """Turn user errors into one ``<tool>: error: ...`` line and exit 2.
 
-    mmengine's and mmseg's own messages name the problem (the missing file,
-    the unregistered type, the unexpected keyword); the traceback through
-    the tool adds nothing. Set ``MMSEG_HSP_DEBUG=1`` to see it anyway.
+    mmengine's, mmseg's and the plugin's own messages name the problem (the
+    missing file, the unregistered type, the unexpected keyword, the bad
+    mask); the traceback through the tool adds nothing. An error raised in a
+    dataloader worker carries the worker's traceback in its message: its
+    last line is the original error. Set ``MMSEG_HSP_DEBUG=1`` to see the
+    traceback anyway.
 
     Args:
         parser (argparse.ArgumentParser): The tool's parser, which prints
             the error.
+        errors (tuple[type]): The exception types to shorten. Defaults to
+            :data:`CONFIG_ERRORS`; use :data:`DATA_ERRORS` around
+            ``runner.train()`` / ``runner.test()``.
     """
     try:
         yield
-    except CONFIG_ERRORS as e:
+    except errors as e:
         if os.environ.get('MMSEG_HSP_DEBUG'):
             raise
-        message = ' '.join(str(e).split())
-        parser.error(f'{type(e).__name__}: {message}')
+        lines = [line for line in str(e).splitlines() if line.strip()]
+        if 'Original Traceback' in str(e):
+            message = lines[-1].strip()
+        else:
+            message = f"{type(e).__name__}: {' '.join(' '.join(lines).split())}"
+        parser.error(message)

@@ -28,8 +28,8 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
     cfg.sync_bn = None
-    cfg.model_wrapper_cfg = dict(
-        type='MMDistributedDataParallel',
-        device_ids=None,
-        broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    cfg.model_wrapper_cfg = dict(type='MMDistributedDataParallel',
+                                 device_ids=None,
+                                 broadcast_buffers=False,
+                                 find_unused_parameters=cfg.get(
+                                     'find_unused_parameters', False))
