@@ -4,9 +4,12 @@ import json
 import os.path as osp
 
 import pytest
+import torch
 from fixtures.test_runs import random_checkpoint, run_test_tool
+from mmseg.structures import SegDataSample
 
 from mmseg_hsp.datasets import write_synthetic_mtchi
+from mmseg_hsp.evaluation.mtchi_metric import unflipped_inputs
 
 # The demo's small HSP-Net (the MTCHI dataset config, its tta_pipeline).
 CONFIG = 'configs/hspnet_r18_synthetic_demo.py'
@@ -44,5 +47,20 @@ def test_tools_test_tta_writes_metrics(tmp_path, demo_run, mode):
     metrics_file, = glob.glob(osp.join(run_dir, '*.json'))
     with open(metrics_file) as f:
         metrics = json.loads(f.readlines()[-1])
-    for key in ('mDice', 'mIoU', 'AP'):
-        assert 0 <= metrics[key] <= 100, metrics
+    for key in ('Dice', 'mIoU', 'AP'):
+        assert 0 <= metrics[key] <= 1, metrics  # fractions
+
+
+def test_black_input_mask_reads_the_unflipped_view():
+    """MTCHIMetric(zero_black_input=True) under --tta: inputs come per view."""
+    views = [[torch.full((3, 4, 4), float(v))] for v in range(3)]
+    flips = [True, False, True]
+    batch = dict(inputs=views,
+                 data_samples=[[SegDataSample(metainfo=dict(flip=flip))]
+                               for flip in flips])
+    assert unflipped_inputs(batch) is views[1]
+    plain = dict(inputs=[torch.zeros(3, 4, 4)], data_samples=[None])
+    assert unflipped_inputs(plain) is plain['inputs']
+    batch['data_samples'][1][0].set_metainfo(dict(flip=True))
+    with pytest.raises(ValueError, match='not flipped'):
+        unflipped_inputs(batch)
