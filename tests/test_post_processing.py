@@ -42,22 +42,23 @@ def region_png(tmp_path, size=(150, 170)):
     return str(path)
 
 
-def samples_in_test_loop(model, paths):
-    """mmseg's test pipeline, data preprocessor and model.predict."""
-    pipeline = Compose(
-        [dict(type='LoadImageFromFile'),
-         dict(type='PackSegInputs')])
-    packed = [pipeline(dict(img_path=path)) for path in paths]
+# mmseg's test pipeline, without annotations.
+TEST_PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
+
+
+def sample_in_test_loop(model, path):
+    """One image through mmseg's test pipeline, preprocessor and predict."""
+    packed = Compose(TEST_PIPELINE)(dict(img_path=path))
     data = model.data_preprocessor(
-        dict(inputs=[p['inputs'] for p in packed],
-             data_samples=[p['data_samples'] for p in packed]), False)
+        dict(inputs=[packed['inputs']],
+             data_samples=[packed['data_samples']]), False)
     with torch.no_grad():
-        return model.predict(data['inputs'], data['data_samples'])
+        return model.predict(data['inputs'], data['data_samples'])[0]
 
 
 def predict_in_test_loop(model, path):
     """Labels of one image through mmseg's test pipeline and model.predict."""
-    return samples_in_test_loop(model, [path])[0].pred_sem_seg.data[0].numpy()
+    return sample_in_test_loop(model, path).pred_sem_seg.data[0].numpy()
 
 
 @pytest.mark.parametrize('mode, stride', [('gauss', 16), ('mean', 24),
@@ -107,7 +108,7 @@ def test_blend_modes_set_seg_logits_as_mmseg_modes(tmp_path, mode):
     pred_sem_seg is their arg-max."""
     model = tiny_segmentor(
         dict(mode=mode, crop_size=(64, 64), stride=(24, 24), batch_size=5))
-    sample, = samples_in_test_loop(model, [region_png(tmp_path)])
+    sample = sample_in_test_loop(model, region_png(tmp_path))
     scores = sample.seg_logits.data
     assert scores.shape == (5, 150, 170) and scores.dtype == torch.float32
     torch.testing.assert_close(scores.sum(0), torch.ones(150, 170))
@@ -124,10 +125,7 @@ def test_padded_batch_is_blended_per_image_without_its_padding(tmp_path):
     paths = [region_png(tmp_path / 'a', size=(97, 130)),
              region_png(tmp_path / 'b')]
     alone = [predict_in_test_loop(model, path) for path in paths]
-    pipeline = Compose(
-        [dict(type='LoadImageFromFile'),
-         dict(type='PackSegInputs')])
-    packed = [pipeline(dict(img_path=path)) for path in paths]
+    packed = [Compose(TEST_PIPELINE)(dict(img_path=path)) for path in paths]
     samples = [p['data_samples'] for p in packed]
     images = [
         model.data_preprocessor(dict(inputs=[p['inputs']]), False)['inputs'][0]
