@@ -210,8 +210,7 @@ def peak_rss_mb():
 def run_model_alone(model, image, args):
     """The model's scores for as many batches as the image has tiles, on
     one fixed random batch: what the allocator does for the model alone."""
-    from mmseg_hsp.tiling import BlendSpec, grid_windows
-    from mmseg_hsp.tiling import SegmentorPredictor
+    from mmseg_hsp.tiling import BlendSpec, SegmentorPredictor, grid_windows
     from mmseg_hsp.wsi.reader import open_slide
     with open_slide(image) as reader:
         width, height = reader.level_dimensions[0]

@@ -130,8 +130,9 @@ class BlendSpec:
         object.__setattr__(self, 'tile', tile)
         object.__setattr__(self, 'stride', stride)
         if self.mode == 'gauss':
-            window = np.outer(_axis_window(tile[0], self.weight, self.sigma),
-                              _axis_window(tile[1], self.weight, self.sigma))
+            window = np.outer(
+                _axis_window(tile[0], self.weight, self.sigma),
+                _axis_window(tile[1], self.weight, self.sigma))
             window = np.maximum(window, MIN_WEIGHT)
         else:
             window = np.ones(tile, dtype=np.float64)
@@ -155,12 +156,8 @@ class BlendSpec:
         Returns:
             BlendSpec: The spec.
         """
-        keys = dict(mode='mode',
-                    crop_size='tile',
-                    stride='stride',
-                    weight='weight',
-                    sigma='sigma',
-                    batch_size='batch_size')
+        keys = dict(mode='mode', crop_size='tile', stride='stride',
+                    weight='weight', sigma='sigma', batch_size='batch_size')
         test_cfg = test_cfg or {}
         settings = {
             ours: test_cfg[theirs]
@@ -179,12 +176,9 @@ class BlendSpec:
 
     def to_dict(self) -> dict:
         """dict: The settings, for summaries and logs."""
-        return dict(mode=self.mode,
-                    tile=list(self.tile),
-                    stride=list(self.stride),
-                    weight=self.weight,
-                    sigma=self.sigma,
-                    batch_size=self.batch_size)
+        return dict(mode=self.mode, tile=list(self.tile),
+                    stride=list(self.stride), weight=self.weight,
+                    sigma=self.sigma, batch_size=self.batch_size)
 
 
 class TileWindow(NamedTuple):
@@ -202,9 +196,7 @@ class TileWindow(NamedTuple):
     w: int
 
 
-def tile_starts(length: int,
-                tile: int,
-                stride: int,
+def tile_starts(length: int, tile: int, stride: int,
                 fit_inside: bool = True) -> List[int]:
     """Start offsets of tiles along one axis.
 
@@ -243,7 +235,8 @@ def grid_windows(image_size: Tuple[int, int],
     (height, width), (th, tw), (sh, sw) = image_size, spec.tile, spec.stride
     fit = spec.mode != 'none'
     return [
-        TileWindow(y, x, th, tw) for y in tile_starts(height, th, sh, fit)
+        TileWindow(y, x, th, tw)
+        for y in tile_starts(height, th, sh, fit)
         for x in tile_starts(width, tw, sw, fit)
     ]
 

@@ -18,6 +18,8 @@ from typing import List, Optional
 
 from torch import nn
 
+from mmseg.registry import DATASETS
+
 # Black (background), then Sasha Trubetskoy's 20 distinct colours, cycled
 # past 21 classes.
 GENERIC_PALETTE = [[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25],
@@ -66,13 +68,13 @@ class SlideClasses:
         Returns:
             SlideClasses: Names, palette and their source.
         """
-        for source, meta in (('checkpoint', getattr(model, 'dataset_meta',
-                                                    None)),
-                             ('config', _test_dataset_meta(model))):
+        candidates = (('checkpoint', getattr(model, 'dataset_meta', None)),
+                      ('config', _test_dataset_meta(model)))
+        for source, meta in candidates:
             names = (meta or {}).get('classes')
             if names is not None and len(names) == num_classes:
-                return cls(list(names), _palette(meta.get('palette'),
-                                                 num_classes), source)
+                palette = _palette(meta.get('palette'), num_classes)
+                return cls(list(names), palette, source)
         return cls([f'class_{i}' for i in range(num_classes)],
                    _palette(None, num_classes), 'generic')
 
@@ -89,9 +91,8 @@ def _palette(palette: Optional[list], num_classes: int) -> List[List[int]]:
 
 def _test_dataset_meta(model: nn.Module) -> Optional[dict]:
     """``METAINFO`` of the config's test dataset class, with its override."""
-    from mmseg.registry import DATASETS
-    cfg = getattr(model, 'cfg', None)
-    dataset = (cfg or {}).get('test_dataloader', {}).get('dataset', {})
+    cfg = getattr(model, 'cfg', None) or {}
+    dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
     kind = dataset.get('type')
     dataset_class = DATASETS.get(kind) if isinstance(kind, str) else kind
     if dataset_class is None:
