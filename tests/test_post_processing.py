@@ -4,6 +4,7 @@ import pytest
 import tifffile
 import torch
 from mmcv.transforms import Compose
+from mmseg.utils import stack_batch
 from PIL import Image
 
 from fixtures.wsi_slides import FCN_CONFIG, TINY_FCN_OPTIONS
@@ -32,6 +33,7 @@ def tiny_segmentor(test_cfg, segmentor='TileBlendEncoderDecoder'):
 
 
 def region_png(tmp_path, size=(150, 170)):
+    tmp_path.mkdir(exist_ok=True)
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (*size, 3), dtype=np.uint8)
     rgb[:20, :30] = 0  # an outside-region corner, as in MTCHI crops
@@ -40,18 +42,23 @@ def region_png(tmp_path, size=(150, 170)):
     return str(path)
 
 
+# mmseg's test pipeline, without annotations.
+TEST_PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
+
+
+def sample_in_test_loop(model, path):
+    """One image through mmseg's test pipeline, preprocessor and predict."""
+    packed = Compose(TEST_PIPELINE)(dict(img_path=path))
+    data = model.data_preprocessor(
+        dict(inputs=[packed['inputs']],
+             data_samples=[packed['data_samples']]), False)
+    with torch.no_grad():
+        return model.predict(data['inputs'], data['data_samples'])[0]
+
+
 def predict_in_test_loop(model, path):
     """Labels of one image through mmseg's test pipeline and model.predict."""
-    pipeline = Compose(
-        [dict(type='LoadImageFromFile'),
-         dict(type='PackSegInputs')])
-    data = model.data_preprocessor(
-        dict(inputs=[pipeline(dict(img_path=path))['inputs']],
-             data_samples=[pipeline(dict(img_path=path))['data_samples']]),
-        False)
-    with torch.no_grad():
-        sample = model.predict(data['inputs'], data['data_samples'])[0]
-    return sample.pred_sem_seg.data[0].numpy()
+    return sample_in_test_loop(model, path).pred_sem_seg.data[0].numpy()
 
 
 @pytest.mark.parametrize('mode, stride', [('gauss', 16), ('mean', 24),
@@ -65,15 +72,12 @@ def test_test_loop_equals_slide_pipeline(tmp_path, mode, stride):
     path = region_png(tmp_path)
     ours = predict_in_test_loop(model, path)
 
-    summary = SlideSegmenter(model=model,
-                             blend=dict(mode=mode,
-                                        tile=64,
-                                        stride=stride,
-                                        batch_size=3),
-                             input_magnification=10,
-                             tissue_mask=False,
-                             black_is_background=False,
-                             progress=False).run(path, str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(
+        model,
+        blend=dict(mode=mode, tile=64, stride=stride, batch_size=3),
+        resolution=dict(input_magnification=10),
+        outputs=dict(tissue_mask=False, black_is_background=False),
+        progress=False).run(path, str(tmp_path / 'out'))
     with tifffile.TiffFile(summary['outputs']['labels']) as tif:
         slide = tif.pages[0].asarray()
 
@@ -96,3 +100,46 @@ def test_unknown_mode_names_the_choices():
     inputs = torch.zeros(1, 3, 64, 64)
     with pytest.raises(AssertionError, match='slide'):
         model.predict(inputs)
+
+
+@pytest.mark.parametrize('mode', ['gauss', 'mean', 'none'])
+def test_blend_modes_set_seg_logits_as_mmseg_modes(tmp_path, mode):
+    """seg_logits (what SegTTAModel reads) holds the blended probabilities;
+    pred_sem_seg is their arg-max."""
+    model = tiny_segmentor(
+        dict(mode=mode, crop_size=(64, 64), stride=(24, 24), batch_size=5))
+    sample = sample_in_test_loop(model, region_png(tmp_path))
+    scores = sample.seg_logits.data
+    assert scores.shape == (5, 150, 170) and scores.dtype == torch.float32
+    torch.testing.assert_close(scores.sum(0), torch.ones(150, 170))
+    assert (scores >= 0).all()
+    assert torch.equal(sample.pred_sem_seg.data[0], scores.argmax(0))
+
+
+def test_padded_batch_is_blended_per_image_without_its_padding(tmp_path):
+    """Two sizes in one batch, padded bottom-right as mmseg's stack_batch
+    pads: each image gets the labels it gets alone, unpadded."""
+    test_cfg = dict(mode='gauss', crop_size=(64, 64), stride=(16, 16),
+                    batch_size=5)
+    model = tiny_segmentor(test_cfg)
+    paths = [region_png(tmp_path / 'a', size=(97, 130)),
+             region_png(tmp_path / 'b')]
+    alone = [predict_in_test_loop(model, path) for path in paths]
+    packed = [Compose(TEST_PIPELINE)(dict(img_path=path)) for path in paths]
+    samples = [p['data_samples'] for p in packed]
+    images = [
+        model.data_preprocessor(dict(inputs=[p['inputs']]), False)['inputs'][0]
+        for p in packed
+    ]
+    inputs, padding = stack_batch(images, size_divisor=32)
+    for sample, pad_info in zip(samples, padding):
+        sample.set_metainfo(pad_info)
+    # The batch's 160 x 192 (size_divisor 32), as SegDataPreProcessor's
+    # test_cfg pads.
+    assert [tuple(s.metainfo['img_padding_size']) for s in samples] == [
+        (0, 62, 0, 63), (0, 22, 0, 10)]
+    with torch.no_grad():
+        together = model.predict(inputs, samples)
+    for sample, labels in zip(together, alone):
+        np.testing.assert_array_equal(sample.pred_sem_seg.data[0].numpy(),
+                                      labels)

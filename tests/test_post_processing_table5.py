@@ -1,18 +1,12 @@
 """Table 5's "Post" column from real tools/test.py runs in two test modes."""
 import csv
-import os
 import subprocess
 import sys
 
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from fixtures.test_runs import REPO, random_checkpoint, run_test_tool
 
-import mmseg_hsp  # noqa: F401
-from mmseg.registry import MODELS
 from mmseg_hsp.datasets import write_synthetic_mtchi
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The demo's small HSP-Net, and mmseg's U-Net at 1/8 width: real configs of
 # the two families, small enough for checkpoints of a few MB.
 MODELS_UNDER_TEST = {
@@ -29,23 +23,6 @@ GAUSS = [
 ]
 
 
-def options_dict(options):
-    cfg = Config(dict(model=dict()))
-    for option in options:
-        key, value = option.split('=', 1)
-        cfg.merge_from_dict({key: eval(value)})
-    return cfg.to_dict()
-
-
-def random_checkpoint(config, options, path):
-    """What tools/test.py loads: a plain state dict of the built model."""
-    cfg = Config.fromfile(os.path.join(REPO, config))
-    cfg.merge_from_dict(options_dict(options))
-    init_default_scope('mmseg')
-    torch.manual_seed(0)
-    torch.save(MODELS.build(cfg.model).state_dict(), path)
-
-
 def test_tools_test_in_two_modes_fills_table5_post(tmp_path):
     root = str(tmp_path / 'Task2')
     write_synthetic_mtchi(root,
@@ -53,12 +30,6 @@ def test_tools_test_in_two_modes_fills_table5_post(tmp_path):
                           2, (64, 64),
                           thickness=(20, 30),
                           segment_length=(20, 40))
-    data = [
-        f'test_dataloader.{key}'
-        for key in (f'dataset.data_root={root}', 'num_workers=0',
-                    'persistent_workers=False')
-    ]
-    env = dict(os.environ, OMP_NUM_THREADS='1')
     work_dirs = []
     for i, (config, options) in enumerate(MODELS_UNDER_TEST.values()):
         checkpoint = str(tmp_path / f'model{i}.pth')
@@ -67,15 +38,8 @@ def test_tools_test_in_two_modes_fills_table5_post(tmp_path):
         # One after the other: runs in a work dir are told apart by their
         # timestamp folder (to the second).
         for mode in ([], GAUSS):
-            proc = subprocess.run([
-                sys.executable, 'tools/test.py', config, checkpoint,
-                '--work-dir', work_dirs[-1], '--cfg-options', *options, *data,
-                *mode
-            ],
-                                  cwd=REPO,
-                                  env=env,
-                                  capture_output=True,
-                                  text=True)
+            proc = run_test_tool(config, checkpoint, work_dirs[-1], root,
+                                 [*options, *mode])
             assert proc.returncode == 0, proc.stderr[-4000:]
 
     out = tmp_path / 'table'

@@ -5,7 +5,7 @@ import pytest
 import tifffile
 from fixtures.wsi_slides import painted_slide, write_pyramid
 
-from mmseg_hsp.wsi.blending import TileWindow
+from mmseg_hsp.tiling import TileWindow
 from mmseg_hsp.wsi.reader import (ImageReader, OpenSlideReader, RowBuffer,
                                   ScaledRegion, SlideError, SlideReader,
                                   TiffReader, analysis_frame, open_slide,

@@ -13,7 +13,7 @@ from mmcv.transforms import Compose
 from mmengine.registry import init_default_scope
 
 from mmseg_hsp.wsi import segmenter as segmenter_module
-from mmseg_hsp.wsi.blending import ArrayTiles, BlendSpec, blend_tiles
+from mmseg_hsp.tiling import ArrayTiles, BlendSpec, blend_tiles
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 SMALL = dict(tile=64, stride=16, batch_size=16)
@@ -41,8 +41,10 @@ def lesion_slide(tmp_path, name='slide.tif', size=(960, 1280)):
 
 def test_label_tiff_is_aligned_pyramidal_and_opens_in_openslide(tmp_path):
     path, rgb = lesion_slide(tmp_path)
-    summary = SlideSegmenter(model=ColourModel(), blend=SMALL,
-                             progress=False).run(path, str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(ColourModel(),
+                                        blend=SMALL,
+                                        progress=False).run(
+                                            path, str(tmp_path / 'out'))
     out = summary['outputs']
     # x40 -> x10: a downsample of 4 from the pyramid's 4x level, no resampling
     assert summary['analysis']['downsample'] == 4.0
@@ -74,8 +76,10 @@ def test_label_tiff_is_aligned_pyramidal_and_opens_in_openslide(tmp_path):
 
 def test_geojson_has_qupath_classes_in_level0_coordinates(tmp_path):
     path, _ = lesion_slide(tmp_path)
-    summary = SlideSegmenter(model=ColourModel(), blend=SMALL,
-                             progress=False).run(path, str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(ColourModel(),
+                                        blend=SMALL,
+                                        progress=False).run(
+                                            path, str(tmp_path / 'out'))
     with open(summary['outputs']['geojson']) as f:
         collection = json.load(f)
     assert collection['type'] == 'FeatureCollection'
@@ -106,9 +110,11 @@ def test_outputs_use_qupath_frame_of_a_cropped_slide(tmp_path, monkeypatch):
     monkeypatch.setattr(segmenter_module, 'open_slide', open_with_bounds)
     out = tmp_path / 'out'
     for origin in ('qupath', 'openslide'):
-        summary = SlideSegmenter(model=ColourModel(), blend=SMALL,
-                                 geojson_origin=origin,
-                                 progress=False).run(path, str(out / origin))
+        summary = SlideSegmenter.from_model(
+            ColourModel(),
+            blend=SMALL,
+            outputs=dict(geojson_origin=origin),
+            progress=False).run(path, str(out / origin))
         labels = tifffile.imread(summary['outputs']['labels'])
         assert labels.shape == (120, 160)
         np.testing.assert_array_equal(
@@ -135,10 +141,13 @@ def test_constant_mmseg_model_gives_its_class_everywhere(tmp_path, mode,
     rng = np.random.default_rng(1)
     rgb = rng.integers(0, 255, (397, 523, 3), np.uint8)  # no tissue mask
     cv2.imwrite(str(tmp_path / 'region.png'), rgb[..., ::-1])
-    summary = SlideSegmenter(
-        model=model, blend=dict(SMALL, mode=mode), input_magnification=10,
-        tissue_mask=False, progress=False).run(
-            str(tmp_path / 'region.png'), str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(
+        model,
+        blend=dict(SMALL, mode=mode),
+        resolution=dict(input_magnification=10),
+        outputs=dict(tissue_mask=False),
+        progress=False).run(str(tmp_path / 'region.png'),
+                            str(tmp_path / 'out'))
     labels = tifffile.imread(summary['outputs']['labels'])
     assert labels.shape == (397, 523)
     assert (labels == 3).all()  # edges and corners included
@@ -156,9 +165,12 @@ def test_slide_pipeline_equals_core_on_test_loop_input(tmp_path, mode,
     rgb = np.random.default_rng(2).integers(1, 255, (150, 200, 3), np.uint8)
     image = str(tmp_path / 'region.png')
     cv2.imwrite(image, rgb[..., ::-1])
-    segmenter = SlideSegmenter(model=model, blend=dict(SMALL, mode=mode),
-                               input_magnification=10, tissue_mask=False,
-                               progress=False)
+    segmenter = SlideSegmenter.from_model(
+        model,
+        blend=dict(SMALL, mode=mode),
+        resolution=dict(input_magnification=10),
+        outputs=dict(tissue_mask=False),
+        progress=False)
     summary = segmenter.run(image, str(tmp_path / 'out'))
     slide_labels = tifffile.imread(summary['outputs']['labels'])
 
@@ -181,8 +193,9 @@ def test_slide_smaller_than_one_tile(tmp_path):
     path = tmp_path / 'tiny.tif'
     write_pyramid(path, rgb, mpp=0.25, levels=1, tile=16)
     model = ColourModel()
-    summary = SlideSegmenter(model=model, blend=SMALL, progress=False).run(
-        str(path), str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(model, blend=SMALL,
+                                        progress=False).run(
+                                            str(path), str(tmp_path / 'out'))
     assert summary['tiles'] == dict(total=1, run=1, skipped=0)
     labels = tifffile.imread(summary['outputs']['labels'])
     assert labels.shape == (30, 22)
@@ -196,8 +209,9 @@ def test_slide_without_tissue_runs_no_tile(tmp_path):
     path = tmp_path / 'glass.tif'
     write_pyramid(path, glass, mpp=0.25, levels=2)
     model = ColourModel()
-    summary = SlideSegmenter(model=model, blend=SMALL, progress=False).run(
-        str(path), str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(model, blend=SMALL,
+                                        progress=False).run(
+                                            str(path), str(tmp_path / 'out'))
     assert model.calls == 0
     assert summary['tiles']['run'] == 0 and summary['tissue_fraction'] == 0
     assert (tifffile.imread(summary['outputs']['labels']) == 0).all()
@@ -211,10 +225,13 @@ def test_black_input_is_background_and_overlay_uses_palette(tmp_path):
     rgb[:, 128:] = 0  # MTCHI regions are pure black outside the region
     cv2.imwrite(str(tmp_path / 'r.png'), rgb[..., ::-1])
     model = ColourModel()
-    summary = SlideSegmenter(model=model, blend=SMALL, input_mpp=1.0,
-                             mpp=1.0, progress=False).run(
-                                 str(tmp_path / 'r.png'),
-                                 str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(model,
+                                        blend=SMALL,
+                                        resolution=dict(input_mpp=1.0,
+                                                        mpp=1.0),
+                                        progress=False).run(
+                                            str(tmp_path / 'r.png'),
+                                            str(tmp_path / 'out'))
     labels = tifffile.imread(summary['outputs']['labels'])
     assert (labels[:, :128] == 2).all() and (labels[:, 128:] == 0).all()
     overlay = cv2.imread(summary['outputs']['overlay'])[..., ::-1]
@@ -226,7 +243,7 @@ def test_black_input_is_background_and_overlay_uses_palette(tmp_path):
 def test_finished_slides_are_skipped_unless_overwrite(tmp_path):
     path, _ = lesion_slide(tmp_path, size=(256, 256))
     model = ColourModel()
-    segmenter = SlideSegmenter(model=model, blend=SMALL, progress=False)
+    segmenter = SlideSegmenter.from_model(model, blend=SMALL, progress=False)
     segmenter.run(path, str(tmp_path / 'out'))
     calls = model.calls
     assert segmenter.run(path, str(tmp_path / 'out'))['status'] == 'skipped'
@@ -248,6 +265,6 @@ def test_interrupted_slide_leaves_no_output(tmp_path):
 
     out = tmp_path / 'out'
     with pytest.raises(RuntimeError, match='out of memory'):
-        SlideSegmenter(model=FailingModel(), blend=SMALL,
-                       progress=False).run(path, str(out))
+        SlideSegmenter.from_model(FailingModel(), blend=SMALL,
+                                  progress=False).run(path, str(out))
     assert list(out.iterdir()) == []

@@ -13,7 +13,8 @@ tile/stride (tissue mask off, so every tile runs):
 * ``testloop``: the same path with ``test_cfg.mode='gauss'``
   (:class:`~mmseg_hsp.models.TileBlendEncoderDecoder`, what ``tools/test.py
   --cfg-options model.test_cfg.mode=gauss`` runs): batched tiles, Gauss-like
-  blending in bands, labels only;
+  blending, the whole image's scores handed to mmseg's
+  ``postprocess_result``;
 * ``bare``: ``encode_decode`` alone on the same tiles, already cut and
   normalised, in batches of ``--batch-size``: the ceiling for any tiler.
 
@@ -116,17 +117,16 @@ def synchronize(args):
 
 
 def segmenter(model, args):
-    from mmseg_hsp.wsi.segmenter import SlideSegmenter
-    return SlideSegmenter(model=model,
-                          device=args.device,
-                          amp=args.amp,
-                          blend=dict(mode='gauss',
-                                     tile=args.tile,
-                                     stride=args.stride,
-                                     batch_size=args.batch_size),
-                          input_magnification=10,
-                          tissue_mask=False,
-                          progress=False)
+    from mmseg_hsp.wsi import SlideSegmenter
+    return SlideSegmenter.from_model(model,
+                                     blend=dict(mode='gauss',
+                                                tile=args.tile,
+                                                stride=args.stride,
+                                                batch_size=args.batch_size),
+                                     resolution=dict(input_magnification=10),
+                                     outputs=dict(tissue_mask=False),
+                                     amp=args.amp,
+                                     progress=False)
 
 
 def run_ours(model, image, workdir, args):
@@ -176,7 +176,7 @@ def run_predict(model, image, args, mode='slide'):
 
 def run_bare(model, image, args):
     """Seconds of encode_decode alone on the grid's tiles, and their count."""
-    from mmseg_hsp.wsi.blending import ArrayTiles, BlendSpec, grid_windows
+    from mmseg_hsp.tiling import ArrayTiles, BlendSpec, grid_windows
     inputs = mmseg_inputs(model, image)['inputs']
     spec = BlendSpec(tile=args.tile, stride=args.stride)
     windows = grid_windows(inputs.shape[-2:], spec)
@@ -210,8 +210,7 @@ def peak_rss_mb():
 def run_model_alone(model, image, args):
     """The model's scores for as many batches as the image has tiles, on
     one fixed random batch: what the allocator does for the model alone."""
-    from mmseg_hsp.wsi.blending import BlendSpec, grid_windows
-    from mmseg_hsp.wsi.predictor import SegmentorPredictor
+    from mmseg_hsp.tiling import BlendSpec, SegmentorPredictor, grid_windows
     from mmseg_hsp.wsi.reader import open_slide
     with open_slide(image) as reader:
         width, height = reader.level_dimensions[0]

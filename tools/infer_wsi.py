@@ -50,32 +50,40 @@ def parse_args(argv=None):
         type=float,
         help='level-0 magnification of the inputs (e.g. 10 for MTCHI '
         'regions)')
-    parser.add_argument('--tile', type=int, default=400, help='tile side')
+    # Blend settings default to the config's test_cfg (crop_size, stride,
+    # a blend mode...) where it has them, else to the paper's.
     parser.add_argument(
-        '--stride', type=int, default=100, help='tile stride (not for none)')
+        '--tile',
+        type=int,
+        help='tile side (default: test_cfg.crop_size, else 400)')
+    parser.add_argument(
+        '--stride',
+        type=int,
+        help='tile stride, not for none (default: test_cfg.stride, else 100)')
     parser.add_argument(
         '--mode',
         choices=['gauss', 'mean', 'none'],
-        default='gauss',
-        help='blending of overlapping tiles (default: gauss)')
+        help='blending of overlapping tiles (default: test_cfg.mode if it '
+        'is one of these, else gauss)')
     parser.add_argument(
         '--weight',
         choices=['gaussian', 'cosine', 'exponential'],
-        default='gaussian',
-        help='weight window of --mode gauss (default: gaussian, nnU-Net)')
+        help='weight window of --mode gauss (default: test_cfg.weight, else '
+        'gaussian, nnU-Net\'s)')
     parser.add_argument(
         '--sigma',
         type=float,
-        default=0.125,
         help='gaussian/exponential width as a fraction of the tile '
-        '(default: 1/8)')
+        '(default: test_cfg.sigma, else 1/8)')
     parser.add_argument(
-        '--batch-size', type=int, default=8, help='tiles per forward')
+        '--batch-size',
+        type=int,
+        help='tiles per forward (default: test_cfg.batch_size, else 8)')
     parser.add_argument(
         '--scores',
         choices=['softmax', 'logits'],
-        default='softmax',
-        help='what is blended (default: softmax probabilities)')
+        help='what is blended (default: test_cfg.scores, else softmax '
+        'probabilities)')
     parser.add_argument(
         '--no-tissue-mask',
         action='store_true',
@@ -137,37 +145,37 @@ def main(argv=None):
         print(f'infer_wsi: cannot set up the model: {type(error).__name__}: '
               f'{reason}', file=sys.stderr)
         return 2
+    print(f'infer_wsi: {segmenter.classes.describe()}', file=sys.stderr)
     results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
     print_report(results, rank, world)
     return int(any(r['status'] == 'failed' for r in results))
 
 
 def build_segmenter(args, device):
-    from mmseg_hsp.wsi.segmenter import SlideSegmenter
-    return SlideSegmenter(
+    from mmseg_hsp.wsi import OutputSpec, ResolutionSpec, SlideSegmenter
+    return SlideSegmenter.from_config(
         args.config,
         args.checkpoint,
-        device=device,
-        amp=args.amp,
-        blend=dict(
-            mode=args.mode,
-            tile=args.tile,
-            stride=args.stride,
-            weight=args.weight,
-            sigma=args.sigma,
-            batch_size=args.batch_size),
-        magnification=None if args.mpp else args.magnification,
-        mpp=args.mpp,
-        input_mpp=args.input_mpp,
-        input_magnification=args.input_magnification,
-        tissue_mask=not args.no_tissue_mask,
-        black_is_background=not args.no_black_background,
-        scores=args.scores,
-        geojson_origin=args.geojson_origin,
-        geojson_min_area=args.geojson_min_area,
+        device,
         cfg_options=args.cfg_options,
+        blend=dict(mode=args.mode,
+                   tile=args.tile,
+                   stride=args.stride,
+                   weight=args.weight,
+                   sigma=args.sigma,
+                   batch_size=args.batch_size),
+        resolution=ResolutionSpec(
+            magnification=None if args.mpp else args.magnification,
+            mpp=args.mpp,
+            input_mpp=args.input_mpp,
+            input_magnification=args.input_magnification),
+        outputs=OutputSpec(tissue_mask=not args.no_tissue_mask,
+                           black_is_background=not args.no_black_background,
+                           geojson_origin=args.geojson_origin,
+                           geojson_min_area=args.geojson_min_area),
+        scores=args.scores,
+        amp=args.amp,
         progress=not args.no_progress)
-
 
 if __name__ == '__main__':
     sys.exit(main())

@@ -112,6 +112,33 @@ def pure_black_mask(image: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
     return black
 
 
+def unflipped_inputs(data_batch: dict) -> Sequence[torch.Tensor]:
+    """The batch's input images in the orientation of the predictions.
+
+    Under test-time augmentation (``tools/test.py --tta``) ``inputs`` and
+    ``data_samples`` hold one batch per view, and ``SegTTAModel`` returns
+    merged predictions in the original orientation: the first view that is
+    not flipped is that orientation.
+
+    Args:
+        data_batch (dict): The batch from the dataloader.
+
+    Returns:
+        Sequence[torch.Tensor]: One ``(C, H, W)`` image per sample.
+
+    Raises:
+        ValueError: If every view of a TTA batch is flipped.
+    """
+    inputs = data_batch['inputs']
+    if isinstance(inputs, torch.Tensor) or isinstance(inputs[0], torch.Tensor):
+        return inputs
+    for view, samples in zip(inputs, data_batch['data_samples']):
+        if not any(sample.metainfo.get('flip', False) for sample in samples):
+            return view
+    raise ValueError('zero_black_input needs one tta_pipeline view that is '
+                     "not flipped: add dict(type='RandomFlip', prob=0.)")
+
+
 @METRICS.register_module()
 class MTCHIMetric(BaseMetric):
     """Dice, mIoU and AP over normal/CIN1/CIN2/CIN3, and NLH-/NC-mIoU.
@@ -174,10 +201,12 @@ class MTCHIMetric(BaseMetric):
                 are used by ``zero_black_input``.
             data_samples (Sequence[dict]): The model's outputs.
         """
+        if self.zero_black_input:
+            inputs = unflipped_inputs(data_batch)
         for i, sample in enumerate(data_samples):
             pred = sample['pred_sem_seg']['data'].squeeze(0)
             if self.zero_black_input:
-                black = pure_black_mask(data_batch['inputs'][i], pred.shape)
+                black = pure_black_mask(inputs[i], pred.shape)
                 pred = pred.masked_fill(black.to(pred.device), 0)
             truth = sample['gt_sem_seg']['data'].squeeze(0)
             self.results.append(

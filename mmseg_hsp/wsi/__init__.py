@@ -1,18 +1,17 @@
-"""Whole-slide inference: tiling, Gauss-like blending, slide I/O, outputs.
+"""Whole-slide inference: slide I/O, tissue detection, outputs.
 
-:func:`blend_tiles` (with :class:`BlendSpec`) is the one tiling-and-blending
-implementation of the package, shared by :class:`SlideSegmenter` and the
-segmentor test mode. OpenSlide is imported only when a slide needs it.
+:class:`SlideSegmenter` reads a slide at the analysis resolution
+(:class:`ResolutionSpec`), blends tiles with the package's one tiling core
+(:mod:`mmseg_hsp.tiling`, :class:`~mmseg_hsp.tiling.BlendSpec`) and writes
+the outputs (:class:`OutputSpec`). OpenSlide is imported only when a slide
+needs it.
 """
-from .blending import (ArrayTiles, Band, BandBlender, BlendSpec, TileWindow,
-                       blend_tiles, grid_windows, tile_starts)
-from .predictor import SegmentorPredictor, TilePreprocessor
+from .classes import SlideClasses
 from .reader import SlideError, SlideReader, open_slide, resolve_scale
 from .segmenter import SlideSegmenter
+from .specs import OutputSpec, ResolutionSpec
 
 __all__ = [
-    'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec', 'TileWindow',
-    'blend_tiles', 'grid_windows', 'tile_starts', 'SegmentorPredictor',
-    'TilePreprocessor', 'SlideError', 'SlideReader', 'open_slide',
-    'resolve_scale', 'SlideSegmenter'
+    'SlideClasses', 'SlideError', 'SlideReader', 'open_slide',
+    'resolve_scale', 'SlideSegmenter', 'OutputSpec', 'ResolutionSpec'
 ]

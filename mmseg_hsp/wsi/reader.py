@@ -22,7 +22,7 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .blending import TileWindow
+from ..tiling import TileWindow
 
 # Slides are scanned at x40 ~ 0.25 um/px, x20 ~ 0.5, x10 ~ 1.0: the product
 # of magnification and microns per pixel, used to convert when a slide

@@ -2,33 +2,32 @@
 
 Per slide: open it, choose the analysis resolution (x10 by default) and the
 frame QuPath shows, detect tissue on a thumbnail, predict the tiles that
-touch tissue in batches, blend them band by band (:func:`blend_tiles`) and
-stream the labels to disk; then write the pyramidal label TIFF, the GeoJSON,
-the overlay PNG and, last, the JSON summary that marks the slide done.
+touch tissue in batches, blend them band by band
+(:func:`~mmseg_hsp.tiling.blend_tiles`) and stream the labels to disk; then
+write the pyramidal label TIFF, the GeoJSON, the overlay PNG and, last, the
+JSON summary that marks the slide done.
 """
 import contextlib
 import json
 import os
 import os.path as osp
 import time
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import cv2
-import numpy as np
 from torch import nn
 
+from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
+                      TilePreprocessor, blend_tiles, grid_windows)
 from ..version import __version__
-from .blending import BlendSpec, blend_tiles, grid_windows
-from .memory import HeapTrimmer
-from .predictor import SegmentorPredictor, TilePreprocessor
+from .classes import SlideClasses
 from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                      resolve_scale)
+from .specs import OutputSpec, ResolutionSpec
 from .tissue import TissueMask
 from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
                       class_areas, fit_size, render_overlay, write_geojson,
                       write_json, write_label_tiff, write_png)
-
-GEOJSON_ORIGINS = ('qupath', 'openslide')
 
 OUTPUT_SUFFIXES = dict(labels='.labels.tif',
                        geojson='.geojson',
@@ -67,8 +66,10 @@ def build_segmentor(config,
         cfg_options (dict, optional): Config overrides.
 
     Returns:
-        nn.Module: The model; ``dataset_meta`` only when the checkpoint
-        records one (mmseg's ``init_model`` would guess names otherwise).
+        nn.Module: The model, with ``cfg`` (the config) and
+        ``dataset_meta`` only when the checkpoint records one (mmseg's
+        ``init_model`` would guess names otherwise): see
+        :class:`~mmseg_hsp.wsi.SlideClasses`.
     """
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
     from mmengine.runner import load_checkpoint
@@ -81,33 +82,6 @@ def build_segmentor(config,
         loaded = load_checkpoint(model, checkpoint, map_location='cpu')
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
-
-
-def class_names_and_palette(model: nn.Module, num_classes: int):
-    """Class names and colours for the outputs.
-
-    The checkpoint's ``dataset_meta`` when it matches ``num_classes``, else
-    MTCHI's (background, normal, CIN1-3 in the paper's palette) for 5
-    classes, else ``class<i>`` in distinct colours.
-
-    Args:
-        model (nn.Module): The segmentor.
-        num_classes (int): Its score channels.
-
-    Returns:
-        tuple[list[str], list[list[int]]]: Names and RGB colours.
-    """
-    from ..datasets.mtchi import MTCHI_CLASSES, MTCHI_PALETTE
-    meta = getattr(model, 'dataset_meta', None) or {}
-    names = meta.get('classes')
-    if names is not None and len(names) == num_classes:
-        palette = meta.get('palette') or MTCHI_PALETTE
-        return list(names), [list(c) for c in palette][:num_classes]
-    if num_classes == len(MTCHI_CLASSES):
-        return list(MTCHI_CLASSES), [list(c) for c in MTCHI_PALETTE]
-    rng = np.random.RandomState(num_classes)
-    palette = [[0, 0, 0]] + rng.randint(0, 256, (num_classes - 1, 3)).tolist()
-    return [f'class{i}' for i in range(num_classes)], palette
 
 
 def qupath_name(name: str) -> str:
@@ -125,85 +99,119 @@ def qupath_name(name: str) -> str:
 class SlideSegmenter:
     """Segment whole slides (or image regions) with an mmseg segmentor.
 
+    Build it with :meth:`from_config` (config and checkpoint) or
+    :meth:`from_model` (a built segmentor), which take the settings as specs
+    or dicts and default the tiling to the model's ``test_cfg``; the
+    constructor takes the specs themselves.
+
     Args:
-        config (str | Config, optional): Model config (HSP-Net or any mmseg
-            ``EncoderDecoder``). Not needed when ``model`` is given.
-        checkpoint (str, optional): Weights for ``config``.
-        model (nn.Module, optional): A built segmentor, instead of
-            ``config``/``checkpoint``.
-        device (str): Torch device. Defaults to ``'cpu'``.
-        amp (bool): Mixed precision (CUDA only). Defaults to False.
-        blend (BlendSpec | dict, optional): Tiling and blending; defaults to
-            the paper's 400 px tiles, stride 100, ``gauss``.
-        magnification (float): Analysis magnification. Defaults to 10, the
-            paper's. Ignored when ``mpp`` is given.
-        mpp (float, optional): Analysis microns per pixel instead.
-        input_mpp (float, optional): The slides' level-0 microns per pixel,
-            for files without (or with wrong) metadata.
-        input_magnification (float, optional): The slides' level-0
-            magnification, likewise (e.g. 10 for MTCHI regions).
-        tissue_mask (bool): Skip tiles without tissue and label non-tissue
-            background. Defaults to True.
-        black_is_background (bool): Label pure-black (0, 0, 0) input pixels
-            background (scanner fill, MTCHI's outside-region pixels).
-            Defaults to True.
+        model (nn.Module): A segmentor with ``encode_decode`` (HSP-Net or any
+            mmseg ``EncoderDecoder``); it is put in eval mode.
+        blend (BlendSpec): Tiling and blending. Defaults to the paper's
+            400 px tiles, stride 100, ``gauss``.
+        resolution (ResolutionSpec): Analysis resolution. Defaults to x10.
+        outputs (OutputSpec): Background rules and GeoJSON settings.
         scores (str): What is blended: ``'softmax'`` (default) or
-            ``'logits'`` (see :class:`SegmentorPredictor`).
-        geojson_origin (str): ``'qupath'`` (default): polygon coordinates in
-            the slide as QuPath shows it (level 0, origin at the OpenSlide
-            bounds where QuPath crops to them); ``'openslide'``: level-0
-            coordinates of OpenSlide's ``read_region``.
-        geojson_min_area (float): Regions (and holes) of at most this many
-            analysis pixels are left out of the GeoJSON (not of the label
-            map). Defaults to 64 (64 um^2 at x10, about one cell).
-        cfg_options (dict, optional): Overrides for ``config``.
+            ``'logits'`` (see :class:`~mmseg_hsp.tiling.SegmentorPredictor`).
+        amp (bool): Mixed precision (CUDA only). Defaults to False.
         progress (bool): Show a progress bar per slide. Defaults to True.
     """
 
     def __init__(self,
-                 config=None,
-                 checkpoint: Optional[str] = None,
-                 model: Optional[nn.Module] = None,
-                 device: str = 'cpu',
-                 amp: bool = False,
-                 blend: Union[BlendSpec, dict, None] = None,
-                 magnification: float = 10.0,
-                 mpp: Optional[float] = None,
-                 input_mpp: Optional[float] = None,
-                 input_magnification: Optional[float] = None,
-                 tissue_mask: bool = True,
-                 black_is_background: bool = True,
+                 model: nn.Module,
+                 blend: BlendSpec = BlendSpec(),
+                 resolution: ResolutionSpec = ResolutionSpec(),
+                 outputs: OutputSpec = OutputSpec(),
                  scores: str = 'softmax',
-                 geojson_origin: str = 'qupath',
-                 geojson_min_area: float = 64,
-                 cfg_options: Optional[dict] = None,
+                 amp: bool = False,
                  progress: bool = True):
-        if model is None:
-            if config is None:
-                raise ValueError('give a config (and checkpoint) or a model')
-            model = build_segmentor(config, checkpoint, device, cfg_options)
-        if geojson_origin not in GEOJSON_ORIGINS:
-            raise ValueError(f'geojson_origin {geojson_origin!r} is unknown; '
-                             f'use one of {GEOJSON_ORIGINS}')
+        for name, value, kind in (('blend', blend, BlendSpec),
+                                  ('resolution', resolution, ResolutionSpec),
+                                  ('outputs', outputs, OutputSpec)):
+            if not isinstance(value, kind):
+                raise TypeError(f'{name} must be a {kind.__name__}, got '
+                                f'{type(value).__name__}; build one, or use '
+                                'SlideSegmenter.from_model')
         self.model = model.eval()
         self.predictor = SegmentorPredictor(model, scores=scores, amp=amp)
         self.preprocess = TilePreprocessor(model)
         self.num_classes = self.predictor.num_classes
-        self.class_names, self.palette = class_names_and_palette(
-            model, self.num_classes)
-        if blend is None:
-            blend = BlendSpec()
-        self.spec = blend if isinstance(blend, BlendSpec) else BlendSpec(
-            **blend)
-        self.resolution = dict(magnification=magnification,
-                               mpp=mpp,
-                               input_mpp=input_mpp,
-                               input_magnification=input_magnification)
-        self.tissue_mask = tissue_mask
-        self.black_is_background = black_is_background
-        self.geojson_origin = geojson_origin
-        self.geojson_min_area = geojson_min_area
+        self.classes = SlideClasses.of_model(model, self.num_classes)
+        self.spec = blend
+        self.resolution = resolution
+        self.outputs = outputs
         self.progress = progress
+
+    @classmethod
+    def from_model(cls,
+                   model: nn.Module,
+                   blend: Union[BlendSpec, dict, None] = None,
+                   resolution: Union[ResolutionSpec, dict, None] = None,
+                   outputs: Union[OutputSpec, dict, None] = None,
+                   scores: Optional[str] = None,
+                   **kwargs) -> 'SlideSegmenter':
+        """A segmenter for a built segmentor.
+
+        Args:
+            model (nn.Module): The segmentor.
+            blend (BlendSpec | dict, optional): A spec, or settings by
+                :class:`~mmseg_hsp.tiling.BlendSpec`'s names (None values
+                not given) over the model's ``test_cfg``: its blend mode,
+                ``crop_size`` (tile), ``stride``, ``weight``, ``sigma`` and
+                ``batch_size`` where set (:meth:`BlendSpec.from_test_cfg`),
+                else the paper's.
+            resolution (ResolutionSpec | dict, optional): Defaults to x10.
+            outputs (OutputSpec | dict, optional): Defaults to
+                :class:`OutputSpec`'s.
+            scores (str, optional): Defaults to ``test_cfg.scores``, else
+                ``'softmax'``.
+            **kwargs: ``amp`` and ``progress`` of the constructor.
+
+        Returns:
+            SlideSegmenter: The segmenter.
+        """
+        test_cfg = getattr(model, 'test_cfg', None) or {}
+        if not isinstance(blend, BlendSpec):
+            blend = BlendSpec.from_test_cfg(test_cfg, **(blend or {}))
+        return cls(model,
+                   blend,
+                   _as_spec(ResolutionSpec, resolution),
+                   _as_spec(OutputSpec, outputs),
+                   scores=scores or test_cfg.get('scores', 'softmax'),
+                   **kwargs)
+
+    @classmethod
+    def from_config(cls,
+                    config,
+                    checkpoint: Optional[str],
+                    device: str = 'cpu',
+                    cfg_options: Optional[dict] = None,
+                    **kwargs) -> 'SlideSegmenter':
+        """A segmenter for a model config and its weights.
+
+        Args:
+            config (str | Config): Model config (HSP-Net or any mmseg
+                ``EncoderDecoder``).
+            checkpoint (str, optional): Weights; random if None.
+            device (str): Torch device. Defaults to ``'cpu'``.
+            cfg_options (dict, optional): Overrides for ``config``.
+            **kwargs: Settings of :meth:`from_model`.
+
+        Returns:
+            SlideSegmenter: The segmenter.
+        """
+        model = build_segmentor(config, checkpoint, device, cfg_options)
+        return cls.from_model(model, **kwargs)
+
+    @property
+    def class_names(self) -> List[str]:
+        """list[str]: Names of the label values."""
+        return self.classes.names
+
+    @property
+    def palette(self) -> List[List[int]]:
+        """list[list[int]]: RGB colours of the label values."""
+        return self.classes.palette
 
     def is_done(self, slide_path: str, out_dir: str) -> bool:
         """Whether a slide's outputs are all there (summary written last).
@@ -248,11 +256,11 @@ class SlideSegmenter:
         os.makedirs(out_dir, exist_ok=True)
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
-            scale = resolve_scale(reader, **self.resolution)
+            scale = resolve_scale(reader, **self.resolution.to_dict())
             frame = analysis_frame(reader)
             region = ScaledRegion(reader, scale.downsample, frame)
             tissue = TissueMask.from_region(
-                region) if self.tissue_mask else None
+                region) if self.outputs.tissue_mask else None
             pyramid = LabelPyramid(region.size, out_dir)
             try:
                 tiles = self._segment(region, tissue, pyramid, slide_path)
@@ -292,7 +300,7 @@ class SlideSegmenter:
                 on_batch=advance)
             for band in bands:
                 labels = band.labels()
-                if self.black_is_background and band.covered.any():
+                if self.outputs.black_is_background and band.covered.any():
                     labels[rows.black(band.top, band.bottom)] = 0
                 if tissue is not None:
                     labels[~tissue.rows(band.top, band.bottom, width)] = 0
@@ -319,12 +327,12 @@ class SlideSegmenter:
                  mpp=scale.mpp))
         level = pyramid.finest_level_within(GEOJSON_MAX_SIDE)
         labels = pyramid.level(level)
-        origin = (frame_x, frame_y) if self.geojson_origin == 'openslide' \
-            else (0, 0)
+        origin = (frame_x, frame_y) \
+            if self.outputs.geojson_origin == 'openslide' else (0, 0)
         features = write_geojson(
             paths['geojson'], labels, scale.downsample * 2**level, origin,
             [qupath_name(name) for name in self.class_names], self.palette,
-            self.geojson_min_area / 4**level)
+            self.outputs.geojson_min_area / 4**level)
         height, width = fit_size(region.size, OVERLAY_MAX_SIDE)
         thumbnail = ScaledRegion(
             reader,
@@ -351,11 +359,17 @@ class SlideSegmenter:
                     tissue_fraction=None if tissue is None else round(
                         tissue.fraction, 4),
                     classes=self.class_names,
+                    classes_from=self.classes.source,
                     areas=class_areas(pyramid.counts, self.class_names,
                                       scale.mpp),
                     geojson_features=features,
-                    geojson_origin=self.geojson_origin,
+                    geojson_origin=self.outputs.geojson_origin,
                     outputs=paths)
+
+
+def _as_spec(kind, value):
+    """``value`` as a ``kind`` spec: the spec itself, a dict or None."""
+    return value if isinstance(value, kind) else kind(**(value or {}))
 
 
 @contextlib.contextmanager

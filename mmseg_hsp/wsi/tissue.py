@@ -13,7 +13,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .blending import TileWindow
+from ..tiling import TileWindow
 from .reader import ScaledRegion
 
 # Saturation (0-255) below which nothing counts as tissue.

@@ -16,6 +16,22 @@ test_pipeline = [
     dict(type='LoadMTCHIAnnotations'),
     dict(type='PackSegInputs')
 ]
+# Test-time augmentation (tools/test.py --tta): mmseg's SegTTAModel
+# (`tta_model`, from mmseg's default_runtime.py) averages the softmax of the
+# scores of three views, the image as it is and flipped left-right and
+# top-bottom. H&E tissue has no preferred orientation, so a flip keeps every
+# label's meaning. No multi-scale views (mmseg's usual Resize ratios): they
+# would show the model magnifications other than the x10 it was trained at.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='TestTimeAug',
+        transforms=[[
+            dict(type='RandomFlip', prob=0., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='vertical')
+        ], [dict(type='LoadMTCHIAnnotations')], [dict(type='PackSegInputs')]])
+]
 # The schedule counts epochs, so the sampler must end each one (mmseg's
 # iteration schedules use InfiniteSampler instead). drop_last: the global
 # pooling branches (DS-Block, ASPP) cannot batch-normalise a last batch of

@@ -3,42 +3,52 @@ from typing import List
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from mmengine.structures import PixelData
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
-from mmseg.utils import OptSampleList, SampleList
-from mmseg_hsp.wsi.blending import (BLEND_MODES, ArrayTiles, BlendSpec,
-                                    blend_tiles)
-from mmseg_hsp.wsi.memory import HeapTrimmer
-from mmseg_hsp.wsi.predictor import SegmentorPredictor, TilePreprocessor
+from mmseg_hsp.tiling import (BLEND_MODES, ArrayTiles, BlendSpec,
+                              HeapTrimmer, SegmentorPredictor,
+                              TilePreprocessor, blend_tiles)
 
 
 @MODELS.register_module()
 class TileBlendEncoderDecoder(EncoderDecoder):
     """An ``EncoderDecoder`` that can also predict by blending tiles.
 
-    ``test_cfg.mode`` takes mmseg's ``'whole'`` and ``'slide'`` (unchanged
-    behaviour) and three more, the post-processing of the paper's Table 5:
+    ``test_cfg.mode`` takes mmseg's ``'whole'`` and ``'slide'`` (the
+    parent's, unchanged) and three more, the post-processing of the paper's
+    Table 5:
 
     - ``'gauss'``: Gauss-like weighted averaging of overlapping tiles (the
       paper's rows with "Post": 400 px tiles, stride 100);
     - ``'mean'``: plain averaging (the Ensemble rows: stride 96);
     - ``'none'``: non-overlapping stitching of tiles (Figure 4).
 
-    These run through :func:`mmseg_hsp.wsi.blend_tiles`, the same tiling,
-    weighting and accumulation as the whole-slide pipeline
+    They are an override of :meth:`inference`, mmseg's one switch of test
+    modes: each image's blended class scores come back at their place in the
+    padded batch, and the parent's ``predict``/``postprocess_result`` crops
+    the padding, undoes the flip, resizes bilinearly to ``ori_shape``, takes
+    the arg-max (``pred_sem_seg``) and keeps the scores (``seg_logits``), as
+    in every mmseg test mode. The blending is
+    :func:`mmseg_hsp.tiling.blend_tiles`, the same tiling, weighting and
+    accumulation as the whole-slide pipeline
     (:class:`~mmseg_hsp.wsi.SlideSegmenter`), with the same
-    :class:`~mmseg_hsp.wsi.SegmentorPredictor` and white padding past the
+    :class:`~mmseg_hsp.tiling.SegmentorPredictor` and white padding past the
     image edge: an image gives the same labels, pixel for pixel, through
-    ``tools/test.py`` and ``tools/infer_wsi.py``. Class scores are held for a
-    band of ``crop_size[0]`` rows only; the result is the label map
-    (``pred_sem_seg``), so ``seg_logits`` is not set in these modes. Where
-    the test pipeline resized the image, the labels are resized back to the
-    original shape with nearest-neighbour interpolation.
+    ``tools/test.py`` and ``tools/infer_wsi.py``.
+
+    What ``seg_logits`` holds follows ``test_cfg.scores``: with
+    ``'softmax'`` (default) the blended probabilities, with ``'logits'`` the
+    blended logits. mmseg's ``SegTTAModel`` (``tools/test.py --tta``)
+    averages ``seg_logits.softmax(dim=0)`` over the augmented views, so with
+    ``'softmax'`` it averages a softmax of blended probabilities: the arg-max
+    of each view is kept, but the views are weighted more evenly than an
+    average of the probabilities themselves would weigh them.
+
+    Memory: the test loop holds the whole image's scores (``num_classes x H
+    x W`` float32) for ``postprocess_result``; only the slide pipeline keeps
+    the band-by-band bound of :class:`~mmseg_hsp.tiling.BandBlender`.
 
     A subclass rather than a wrapper (like ``SegTTAModel``): checkpoints,
     data preprocessor and training are the parent's, so any mmseg
@@ -52,86 +62,69 @@ class TileBlendEncoderDecoder(EncoderDecoder):
             (default 100), ``weight`` (``'gaussian'``, ``'cosine'`` or
             ``'exponential'``), ``sigma``, ``batch_size`` (tiles per forward)
             and ``scores`` (``'softmax'`` or ``'logits'``), as
-            :class:`~mmseg_hsp.wsi.BlendSpec` and
-            :class:`~mmseg_hsp.wsi.SegmentorPredictor` define them.
+            :class:`~mmseg_hsp.tiling.BlendSpec` and
+            :class:`~mmseg_hsp.tiling.SegmentorPredictor` define them.
     """
 
-    def predict(self,
-                inputs: Tensor,
-                data_samples: OptSampleList = None) -> SampleList:
-        """Predict a batch; blend modes give ``pred_sem_seg`` only.
+    def inference(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
+        """Class scores of a batch in the test mode of ``test_cfg``.
 
         Args:
-            inputs (Tensor): ``(N, C, H, W)`` preprocessed images.
-            data_samples (list[SegDataSample], optional): Their metainfo.
+            inputs (Tensor): ``(N, C, H, W)`` preprocessed (padded) images.
+            batch_img_metas (list[dict]): Their metainfo; the blend modes
+                read the padding (``img_padding_size``, else
+                ``padding_size``, as ``postprocess_result`` does) to blend
+                the image only.
 
         Returns:
-            list[SegDataSample]: With ``pred_sem_seg`` set.
+            Tensor: ``(N, num_classes, H, W)`` scores; in the blend modes 0
+            on the padding, which ``postprocess_result`` crops.
         """
-        mode = self.test_cfg.get('mode', 'whole')
-        if mode not in BLEND_MODES:
-            return super().predict(inputs, data_samples)
-        if data_samples is None:
-            shape = tuple(inputs.shape[2:])
-            data_samples = [
-                SegDataSample(metainfo=dict(ori_shape=shape,
-                                            img_shape=shape,
-                                            pad_shape=shape,
-                                            padding_size=[0, 0, 0, 0]))
-                for _ in range(len(inputs))
-            ]
+        if self.test_cfg.get('mode', 'whole') not in BLEND_MODES:
+            return super().inference(inputs, batch_img_metas)
         spec = BlendSpec.from_test_cfg(self.test_cfg)
-        predictor = SegmentorPredictor(self,
-                                       scores=self.test_cfg.get(
-                                           'scores', 'softmax'))
+        predictor = SegmentorPredictor(
+            self, scores=self.test_cfg.get('scores', 'softmax'))
         pad_value = TilePreprocessor(self).pad_value()
-        for image, sample in zip(inputs, data_samples):
-            labels = self.blend_labels(_crop_padding(image, sample.metainfo),
-                                       predictor, spec, pad_value)
-            sample.pred_sem_seg = PixelData(
-                data=_restore_geometry(labels, sample.metainfo))
-        return data_samples
+        height, width = inputs.shape[2:]
+        scores = inputs.new_zeros(
+            (len(inputs), predictor.num_classes, height, width))
+        for image, out, meta in zip(inputs, scores, batch_img_metas):
+            top, bottom, left, right = _unpadded(meta, height, width)
+            out[:, top:bottom, left:right] = self.blend_scores(
+                image[:, top:bottom, left:right], predictor, spec, pad_value)
+        return scores
 
-    def blend_labels(self, image: Tensor, predictor: SegmentorPredictor,
+    def blend_scores(self, image: Tensor, predictor: SegmentorPredictor,
                      spec: BlendSpec, pad_value: List[float]) -> Tensor:
-        """The blended label map of one image.
+        """The blended class scores of one image.
 
         Args:
-            image (Tensor): ``(C, H, W)`` preprocessed image.
+            image (Tensor): ``(C, H, W)`` preprocessed image, no padding.
             predictor (SegmentorPredictor): Scores of this model.
             spec (BlendSpec): Tiling and blending.
             pad_value (list[float]): Preprocessed value of the padding past
                 the image edge, per channel (white, as the slide reader).
 
         Returns:
-            Tensor: ``(H, W)`` int64 labels on the image's device.
+            Tensor: ``(num_classes, H, W)`` float32 on the image's device.
         """
         height, width = image.shape[1:]
-        labels = np.empty((height, width), np.uint8)
+        scores = np.empty((predictor.num_classes, height, width), np.float32)
         bands = blend_tiles(ArrayTiles(image, pad_value), predictor,
                             (height, width), predictor.num_classes, spec)
         trim_heap = HeapTrimmer()
         for band in bands:
-            labels[band.top:band.bottom] = band.labels()
+            scores[:, band.top:band.bottom] = band.scores
             trim_heap()
-        return torch.from_numpy(labels).to(image.device, torch.int64)
+        return torch.from_numpy(scores).to(image.device)
 
 
-def _crop_padding(image: Tensor, meta: dict) -> Tensor:
-    """The image without the padding the data preprocessor added."""
-    left, right, top, bottom = meta.get('padding_size', [0, 0, 0, 0])
-    height, width = image.shape[1:]
-    return image[:, top:height - bottom, left:width - right]
+def _unpadded(meta: dict, height: int, width: int) -> tuple:
+    """``(top, bottom, left, right)`` of the image inside its padded input.
 
-
-def _restore_geometry(labels: Tensor, meta: dict) -> Tensor:
-    """Undo test-time flip and resize, as ``postprocess_result`` does."""
-    if meta.get('flip', False):
-        dims = (1, ) if meta['flip_direction'] == 'horizontal' else (0, )
-        labels = labels.flip(dims)
-    ori_shape = tuple(meta.get('ori_shape', labels.shape))
-    if tuple(labels.shape) != ori_shape:
-        labels = F.interpolate(labels[None, None].float(),
-                               size=ori_shape,
-                               mode='nearest')[0, 0].long()
-    return labels[None]
+    The same padding ``BaseSegmentor.postprocess_result`` crops.
+    """
+    left, right, top, bottom = meta.get('img_padding_size',
+                                        meta.get('padding_size', [0] * 4))
+    return top, height - bottom, left, width - right

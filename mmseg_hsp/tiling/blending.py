@@ -54,6 +54,8 @@ from typing import (Callable, Iterable, Iterator, List, NamedTuple, Optional,
 import numpy as np
 
 BLEND_MODES = ('gauss', 'mean', 'none')
+# mmseg's own test modes, which a test_cfg may hold instead.
+MMSEG_MODES = ('whole', 'slide')
 GAUSS_WEIGHTS = ('gaussian', 'cosine', 'exponential')
 # Floor of the normalised weight window: far tile corners of a narrow
 # Gaussian underflow towards 0, and a zero weight would leave a pixel covered
@@ -138,23 +140,34 @@ class BlendSpec:
         object.__setattr__(self, '_window', window)
 
     @classmethod
-    def from_test_cfg(cls, test_cfg: dict) -> 'BlendSpec':
+    def from_test_cfg(cls, test_cfg: Optional[dict],
+                      **overrides) -> 'BlendSpec':
         """Build from an mmseg-style ``test_cfg``.
 
         Args:
-            test_cfg (dict): Reads ``mode``, ``crop_size`` (the tile),
-                ``stride``, ``weight``, ``sigma`` and ``batch_size``;
-                missing keys take the defaults, other keys are left to mmseg.
+            test_cfg (dict, optional): Reads ``mode`` (only a blend mode:
+                mmseg's ``'whole'``/``'slide'`` leave the default),
+                ``crop_size`` (the tile), ``stride``, ``weight``, ``sigma``
+                and ``batch_size``; missing keys take the defaults, other
+                keys are left to mmseg.
+            **overrides: Settings by their :class:`BlendSpec` name, winning
+                over ``test_cfg``; None values count as not given.
 
         Returns:
             BlendSpec: The spec.
         """
         keys = dict(mode='mode', crop_size='tile', stride='stride',
                     weight='weight', sigma='sigma', batch_size='batch_size')
-        return cls(**{
+        test_cfg = test_cfg or {}
+        settings = {
             ours: test_cfg[theirs]
             for theirs, ours in keys.items() if theirs in test_cfg
-        })
+        }
+        if settings.get('mode') in MMSEG_MODES:
+            del settings['mode']
+        settings.update((key, value) for key, value in overrides.items()
+                        if value is not None)
+        return cls(**settings)
 
     @property
     def window(self) -> np.ndarray:
@@ -470,10 +483,10 @@ def blend_tiles(
         predict (callable): Maps a batch of ``N`` tiles to ``(N,
             num_classes, tile_h, tile_w)`` scores (numpy or torch; torch is
             moved to CPU float32). Blending averages whatever it returns;
-            :class:`~mmseg_hsp.wsi.SegmentorPredictor` returns softmax
+            :class:`~mmseg_hsp.tiling.SegmentorPredictor` returns softmax
             probabilities. It runs in a worker thread, so it must enter its
             own ``torch.no_grad()``/autocast (thread-local in torch), as
-            :class:`~mmseg_hsp.wsi.SegmentorPredictor` does.
+            :class:`~mmseg_hsp.tiling.SegmentorPredictor` does.
         image_size (tuple[int, int]): ``(H, W)`` of the image.
         num_classes (int): Score channels.
         spec (BlendSpec): Tile, stride, mode, window and batch size.

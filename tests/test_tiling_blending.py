@@ -1,9 +1,9 @@
-"""The tiling and blending core (mmseg_hsp.wsi.blending), with fake models."""
+"""The tiling and blending core (mmseg_hsp.tiling), with fake models."""
 import numpy as np
 import pytest
 import torch
 
-from mmseg_hsp.wsi.blending import (MIN_WEIGHT, ArrayTiles, BandBlender,
+from mmseg_hsp.tiling.blending import (MIN_WEIGHT, ArrayTiles, BandBlender,
                                     BlendSpec, TileWindow, blend_tiles,
                                     grid_windows, tile_starts)
 

@@ -127,7 +127,7 @@ class TilePreprocessor:
     def pad_value(self, rgb: Sequence[int] = (255, 255, 255)) -> List[float]:
         """The normalised value of an RGB colour, per model input channel.
 
-        For :class:`~mmseg_hsp.wsi.blending.ArrayTiles` over an already
+        For :class:`~mmseg_hsp.tiling.ArrayTiles` over an already
         normalised image to pad as the slide pipeline does (white).
 
         Args:

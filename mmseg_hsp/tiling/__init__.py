@@ -1,0 +1,20 @@
+"""Tiling, blending and tile prediction: the core under ``models`` and ``wsi``.
+
+:func:`blend_tiles` (with :class:`BlendSpec`) is the one tiling-and-blending
+implementation of the package, shared by the segmentor test modes
+(:class:`~mmseg_hsp.models.TileBlendEncoderDecoder`) and the whole-slide
+pipeline (:class:`~mmseg_hsp.wsi.SlideSegmenter`).
+:class:`SegmentorPredictor` and :class:`TilePreprocessor` turn an mmseg
+segmentor into the ``predict`` callable it blends. This subpackage depends on
+numpy, torch and mmseg only, never on the rest of ``mmseg_hsp``.
+"""
+from .blending import (BLEND_MODES, ArrayTiles, Band, BandBlender, BlendSpec,
+                       TileWindow, blend_tiles, grid_windows, tile_starts)
+from .memory import HeapTrimmer
+from .predictor import SegmentorPredictor, TilePreprocessor
+
+__all__ = [
+    'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
+    'TileWindow', 'blend_tiles', 'grid_windows', 'tile_starts', 'HeapTrimmer',
+    'SegmentorPredictor', 'TilePreprocessor'
+]

@@ -1,0 +1,79 @@
+"""Small validated settings of the slide pipeline, grouped by concern.
+
+:class:`ResolutionSpec` says which resolution a slide is analysed at and
+:class:`OutputSpec` what the outputs label as background and how the GeoJSON
+is written; the tiling and blending are :class:`~mmseg_hsp.tiling.BlendSpec`.
+Each checks its values when built, so a bad setting fails before any slide
+is opened.
+"""
+from dataclasses import asdict, dataclass, fields
+from typing import Optional
+
+GEOJSON_ORIGINS = ('qupath', 'openslide')
+
+
+@dataclass(frozen=True)
+class ResolutionSpec:
+    """The analysis resolution, and the slides' own where metadata lacks it.
+
+    Args:
+        magnification (float, optional): Analysis magnification. Defaults to
+            10, the paper's. Ignored when ``mpp`` is given.
+        mpp (float, optional): Analysis microns per pixel instead.
+        input_mpp (float, optional): The slides' level-0 microns per pixel,
+            for files without (or with wrong) metadata.
+        input_magnification (float, optional): The slides' level-0
+            magnification, likewise (e.g. 10 for MTCHI regions).
+    """
+    magnification: Optional[float] = 10.0
+    mpp: Optional[float] = None
+    input_mpp: Optional[float] = None
+    input_magnification: Optional[float] = None
+
+    def __post_init__(self):
+        for setting in fields(self):
+            value = getattr(self, setting.name)
+            if value is not None and not (isinstance(value, (int, float))
+                                          and value > 0):
+                raise ValueError(f'{setting.name} must be a number > 0, got '
+                                 f'{value!r}')
+        if self.magnification is None and self.mpp is None:
+            raise ValueError('give an analysis magnification or mpp')
+
+    def to_dict(self) -> dict:
+        """dict: The settings, as :func:`~mmseg_hsp.wsi.resolve_scale`'s
+        keyword arguments."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What is labelled background, and how polygons are written.
+
+    Args:
+        tissue_mask (bool): Skip tiles without tissue and label non-tissue
+            background. Defaults to True.
+        black_is_background (bool): Label pure-black (0, 0, 0) input pixels
+            background (scanner fill, MTCHI's outside-region pixels).
+            Defaults to True.
+        geojson_origin (str): ``'qupath'`` (default): polygon coordinates in
+            the slide as QuPath shows it (level 0, origin at the OpenSlide
+            bounds where QuPath crops to them); ``'openslide'``: level-0
+            coordinates of OpenSlide's ``read_region``.
+        geojson_min_area (float): Regions (and holes) of at most this many
+            analysis pixels are left out of the GeoJSON (not of the label
+            map). Defaults to 64 (64 um^2 at x10, about one cell).
+    """
+    tissue_mask: bool = True
+    black_is_background: bool = True
+    geojson_origin: str = 'qupath'
+    geojson_min_area: float = 64
+
+    def __post_init__(self):
+        if self.geojson_origin not in GEOJSON_ORIGINS:
+            raise ValueError(f'geojson_origin {self.geojson_origin!r} is '
+                             f'unknown; use one of {GEOJSON_ORIGINS}')
+        if not (isinstance(self.geojson_min_area, (int, float))
+                and self.geojson_min_area >= 0):
+            raise ValueError(f'geojson_min_area must be a number >= 0, got '
+                             f'{self.geojson_min_area!r}')

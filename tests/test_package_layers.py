@@ -1,0 +1,112 @@
+"""Package layers: no module of mmseg_hsp imports across a forbidden edge.
+
+Every module is parsed (not imported), and every import in it, at module or
+function level, absolute or relative, is resolved to the ``mmseg_hsp``
+subpackage it reaches. ``import mmseg_hsp`` itself (which fills mmseg's
+registries) belongs to no layer and is allowed everywhere.
+"""
+import ast
+import os.path as osp
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / 'mmseg_hsp'
+# Importing subpackage -> subpackages it must never import. Add a row for a
+# new layer.
+FORBIDDEN = {
+    'tiling': ('models', 'wsi', 'datasets', 'evaluation', 'cli', 'compat',
+               'engine'),
+    'wsi': ('datasets', ),
+    'models': ('wsi', ),
+}
+
+
+def module_name(path: Path, root: Path) -> str:
+    """Dotted name of a module file under the package folder ``root``."""
+    parts = list(path.relative_to(root.parent).with_suffix('').parts)
+    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
+
+
+def imported_names(path: Path, root: Path):
+    """``(line, dotted name)`` of every import in a module, resolved.
+
+    ``from a import b`` yields ``a`` and ``a.b`` (``b`` may be a module).
+    """
+    name = module_name(path, root)
+    package = name if path.name == '__init__.py' else name.rpartition('.')[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split('.')
+                base = base[:len(base) - node.level + 1]
+                base = '.'.join(base + ([node.module] if node.module else []))
+            else:
+                base = node.module
+            yield node.lineno, base
+            for alias in node.names:
+                yield node.lineno, f'{base}.{alias.name}'
+
+
+def forbidden_imports(root: Path, forbidden: dict):
+    """``'file:line: a -> b'`` for each import across a forbidden edge."""
+    found = []
+    for path in sorted(root.rglob('*.py')):
+        layer = module_name(path, root).split('.')[1:2]
+        banned = forbidden.get(layer[0], ()) if layer else ()
+        for line, imported in imported_names(path, root):
+            parts = imported.split('.')
+            if parts[0] == root.name and len(parts) > 1 and \
+                    parts[1] in banned:
+                found.append(f'{path.relative_to(root.parent)}:{line}: '
+                             f'{layer[0]} -> {parts[1]}')
+    return sorted(set(found))
+
+
+def test_no_forbidden_import_edge():
+    assert forbidden_imports(PACKAGE, FORBIDDEN) == []
+
+
+def test_every_importing_layer_of_the_table_exists():
+    present = {p.name for p in PACKAGE.iterdir() if p.is_dir()}
+    assert set(FORBIDDEN) <= present
+
+
+def test_models_and_wsi_import_the_tiling_core():
+    """The walk sees real edges (resolution works), in the allowed way."""
+    seen = set()
+    for path in PACKAGE.rglob('*.py'):
+        layer = module_name(path, PACKAGE).split('.')[1:2]
+        for _, imported in imported_names(path, PACKAGE):
+            if imported.startswith('mmseg_hsp.tiling') and layer:
+                seen.add(layer[0])
+    assert {'models', 'wsi'} <= seen
+
+
+@pytest.mark.parametrize('source, edge', [
+    ('from ..wsi import SlideSegmenter\n', 'tiling -> wsi'),
+    ('import mmseg_hsp.datasets.mtchi\n', 'tiling -> datasets'),
+    ('from mmseg_hsp import models\n', 'tiling -> models'),
+    ('def f():\n    from .. import evaluation\n', 'tiling -> evaluation'),
+])
+def test_each_kind_of_import_is_caught(tmp_path, source, edge):
+    root = tmp_path / 'mmseg_hsp'
+    (root / 'tiling').mkdir(parents=True)
+    (root / '__init__.py').write_text('')
+    (root / 'tiling' / '__init__.py').write_text('')
+    (root / 'tiling' / 'core.py').write_text('import numpy\n' + source)
+    found = forbidden_imports(root, FORBIDDEN)
+    assert found == [osp.join('mmseg_hsp', 'tiling', 'core.py') +
+                     f':{source.count(chr(10)) + 1}: {edge}']
+
+
+def test_allowed_imports_pass(tmp_path):
+    root = tmp_path / 'mmseg_hsp'
+    (root / 'wsi').mkdir(parents=True)
+    (root / 'wsi' / '__init__.py').write_text(
+        'import mmseg_hsp\nfrom ..tiling import BlendSpec\n'
+        'from . import reader\nfrom mmseg.registry import DATASETS\n')
+    assert forbidden_imports(root, FORBIDDEN) == []
