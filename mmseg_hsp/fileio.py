@@ -101,8 +101,7 @@ def write_text(path: str, text: str) -> None:
         path (str): The file.
         text (str): What to write.
     """
-    with atomic_output(path) as partial, open(
-            partial, 'w', newline='') as f:
+    with atomic_output(path) as partial, open(partial, 'w', newline='') as f:
         f.write(text)
 
 

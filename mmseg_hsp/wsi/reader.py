@@ -341,7 +341,8 @@ def resolve_scale(reader: SlideReader,
     else:
         downsample = (slide_mag or MAGNIFICATION_X_MPP / slide_mpp) / \
             magnification
-    # x40 -> x10 from 0.2500001 um/px metadata is a downsample of 4, not 4.0000004.
+    # x40 -> x10 from 0.2500001 um/px metadata is a downsample of 4, not
+    # 4.0000004.
     if abs(downsample - round(downsample)) < 1e-6 * downsample:
         downsample = float(round(downsample))
     return SlideScale(
