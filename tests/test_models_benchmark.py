@@ -58,3 +58,14 @@ def test_bad_flags_are_named(argv, message, capsys):
     with pytest.raises(SystemExit):
         benchmark.parse_args(argv)
     assert message in capsys.readouterr().err
+
+
+def test_count_params_leaves_out_the_auxiliary_head():
+    import torch.nn as nn
+
+    from mmseg_hsp.models.utils import count_params
+    model = nn.Module()
+    model.decode_head = nn.Linear(2, 3)  # 6 weights + 3 biases
+    model.auxiliary_head = nn.Linear(4, 5)
+    assert count_params(model) == 9
+    assert benchmark.count_params is count_params

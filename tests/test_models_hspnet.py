@@ -13,8 +13,10 @@ from mmengine.registry import init_default_scope
 
 import mmseg_hsp  # noqa: F401 (registration)
 from conftest import REPO_ROOT
+from mmseg.models.decode_heads.aspp_head import ASPPModule
 from mmseg.registry import MODELS
 from mmseg_hsp.models import DSBlock, HSPHead
+from mmseg_hsp.models.utils import count_params
 
 CONFIGS = osp.join(REPO_ROOT, 'configs')
 PAPER_PARAMS = 69.70e6
@@ -85,16 +87,19 @@ def test_fusion_channels_reads_table_1_literally():
 def test_r101_parameter_count_within_3_percent_of_paper():
     model = build_model('_base_/models/hspnet_r101.py')
     params = sum(p.numel() for p in model.parameters())
+    assert count_params(model) == params == 68_220_869  # docs/models.md
     print(f'HSP-Net R101, 5 classes: {params:,} parameters '
           f'({params / PAPER_PARAMS - 1:+.2%} vs the paper\'s 69.70M)')
     assert abs(params / PAPER_PARAMS - 1) < 0.03
 
 
 def test_ds_block_branches_and_pooled_branch_is_bilinear_upsampling():
-    block = DSBlock(8, 4, dilations=(1, 2, 3), norm_cfg=dict(type='BN'))
+    block = DSBlock(8, 4, dilations=(2, 3, 4), norm_cfg=dict(type='BN'))
+    # The 1x1 and atrous branches are mmseg's ASPPModule, as in ASPPHead.
+    assert isinstance(block.branches, ASPPModule)
     convs = [m.conv for m in block.branches]
     assert [c.kernel_size for c in convs] == [(1, 1)] + [(3, 3)] * 3
-    assert [c.dilation for c in convs] == [(1, 1), (1, 1), (2, 2), (3, 3)]
+    assert [c.dilation for c in convs] == [(1, 1), (2, 2), (3, 3), (4, 4)]
     assert block.project.conv.in_channels == 5 * 4
     for module in block.modules():
         if isinstance(module, ConvModule):
@@ -125,6 +130,20 @@ def test_segmentation_head_is_three_3x3_convs_last_plain():
         for c, s in zip((64, 128, 256, 512), (4, 8, 16, 32))
     ]
     assert head(feats).shape == (2, 5, 16, 16)
+
+
+def test_head_forward_is_cls_seg_of_the_features():
+    # mmseg 1.x's split: _forward_feature gives the features before
+    # conv_seg, at x/4 and `channels` wide.
+    head = build_model('_base_/models/hspnet_r34.py').decode_head.eval()
+    feats = [
+        torch.randn(1, c, 64 // s, 64 // s)
+        for c, s in zip((64, 128, 256, 512), (4, 8, 16, 32))
+    ]
+    with torch.no_grad():
+        features = head._forward_feature(feats)
+        assert features.shape == (1, 256, 16, 16)
+        torch.testing.assert_close(head(feats), head.conv_seg(features))
 
 
 TABLE_3 = {

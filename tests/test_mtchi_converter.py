@@ -201,3 +201,54 @@ def test_whole_slide_at_lower_magnification(tmp_path):
         str(tmp_path / 'Mask_S1.png'),
         10,
         base_magnification=20).size == (32, 48)
+
+
+def test_slide_source_fills_unscanned_pixels_black(tmp_path):
+    # OpenSlide gives transparent pixels past a slide's edge: the converter
+    # reads them pure black (the outside of a Task 2 region), the slide
+    # pipeline's reader, by default, white glass.
+    import tifffile
+
+    from mmseg_hsp.wsi.reader import open_slide
+    slide = np.full((32, 32, 3), 90, np.uint8)
+    tifffile.imwrite(
+        tmp_path / 'S1.tiff',
+        slide,
+        tile=(16, 16),
+        photometric='rgb',
+        compression='zlib',
+        resolution=(10000, 10000),
+        resolutionunit='CENTIMETER')
+    cv2.imwrite(str(tmp_path / 'Mask_S1.png'), np.ones((32, 32), np.uint8))
+    source = SlideSource(
+        str(tmp_path / 'S1.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
+    past_edge = source.region.reader.read_region((24, 0), 0, (16, 4))
+    assert (past_edge[:, :8] == 90).all() and (past_edge[:, 8:] == 0).all()
+    with open_slide(str(tmp_path / 'S1.tiff')) as reader:
+        past_edge = reader.read_region((24, 0), 0, (16, 4))
+    assert (past_edge[:, :8] == 90).all() and (past_edge[:, 8:] == 255).all()
+
+
+def test_slide_pairs_expand_inputs_like_infer_wsi(tmp_path):
+    from mmseg_hsp.datasets.mtchi_patches import iter_slide_pairs
+    (tmp_path / 'slides').mkdir()
+    (tmp_path / 'masks').mkdir()
+    for name in ('b.svs', 'a.tif', 'notes.md'):
+        (tmp_path / 'slides' / name).write_bytes(b'')
+    (tmp_path / 'masks' / 'Mask_a.png').write_bytes(b'')
+    (tmp_path / 'masks' / 'Mask_b.tif').write_bytes(b'')
+    listing = tmp_path / 'list.txt'
+    listing.write_text('slides/a.tif  # again, listed\n')
+    pairs = list(
+        iter_slide_pairs([str(tmp_path / 'slides'),
+                          str(listing)], str(tmp_path / 'masks')))
+    assert [(os.path.basename(s), os.path.basename(m))
+            for s, m in pairs] == [('a.tif', 'Mask_a.png'),
+                                   ('b.svs', 'Mask_b.tif')]
+    with pytest.raises(FileNotFoundError, match='Mask_c.png: mask missing'):
+        (tmp_path / 'slides' / 'c.ndpi').write_bytes(b'')
+        list(iter_slide_pairs([str(tmp_path / 'slides')],
+                              str(tmp_path / 'masks')))
+    with pytest.raises(FileNotFoundError, match='x.svs: no such slide'):
+        list(iter_slide_pairs([str(tmp_path / 'x.svs')],
+                              str(tmp_path / 'masks')))

@@ -119,3 +119,22 @@ def test_writes_predictions_in_truth_format(tmp_path):
     assert written.tolist() == PRED
     assert sorted(p.name
                   for p in (tmp_path / 'pred').iterdir()) == ['Mask_x.png']
+
+
+def test_class_names_come_from_dataset_meta():
+    # The dataset's names label the per-class scores; the numbers stay.
+    default = evaluate([(PRED, TRUTH)])
+    metric = METRICS.build(dict(type='MTCHIMetric'))
+    metric.dataset_meta = dict(classes=('bg', 'N', 'L1', 'L2', 'L3'))
+    metric.process(dict(inputs=[None]), [sample(PRED, TRUTH)])
+    renamed = metric.compute_metrics(metric.results)
+    assert renamed['IoU.N'] == default['IoU.normal'] == pytest.approx(1 / 3)
+    assert renamed['Dice.L2'] == default['Dice.CIN2']
+    assert not any(key.endswith('normal') for key in renamed)
+    assert {k: v for k, v in renamed.items() if '.' not in k} == {
+        k: v
+        for k, v in default.items() if '.' not in k
+    }
+    metric.dataset_meta = dict(classes=('bg', 'lesion'))
+    with pytest.raises(ValueError, match='has 2 classes.*need 5'):
+        metric.process(dict(inputs=[None]), [sample(PRED, TRUTH)])

@@ -20,7 +20,6 @@ Example::
     python tools/benchmark_models.py --batch-sizes 2 --iters 3
 """
 import argparse
-import os
 import os.path as osp
 import statistics
 import sys
@@ -35,6 +34,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
 import mmseg_hsp  # noqa: F401 (registration)
+from mmseg_hsp.fileio import write_text
+from mmseg_hsp.models.utils import count_params
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
@@ -129,12 +130,6 @@ def model_config(config: str) -> ConfigDict:
         head.num_classes = NUM_CLASSES
     to_plain_bn(model)
     return model
-
-
-def count_params(model: torch.nn.Module) -> int:
-    """Parameters of the inference network (auxiliary heads left out)."""
-    return sum(p.numel() for name, p in model.named_parameters()
-               if not name.startswith('auxiliary_head.'))
 
 
 def count_flops(model: torch.nn.Module) -> int:
@@ -252,14 +247,6 @@ def environment(args, device: torch.device) -> str:
             f'median of {args.iters} after {args.warmup} warm-up')
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
     args = parse_args(argv)
     device = torch.device(args.device)
@@ -298,7 +285,7 @@ def main(argv=None):
     text = f'{environment(args, device)}\n\n{table}\n'
     print('\n' + text)
     if args.out:
-        write_atomic(args.out, text)
+        write_text(args.out, text)
 
 
 if __name__ == '__main__':

@@ -14,7 +14,6 @@ Example::
     python tools/demo.py --work-dir work_dirs/demo
 """
 import argparse
-import json
 import os
 import os.path as osp
 import time
@@ -24,12 +23,12 @@ import numpy as np
 import torch
 
 import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI)
-from mmseg_hsp.datasets import (MTCHI_PALETTE, mtchi_mask_name,
-                                write_synthetic_mtchi)
-from mmseg_hsp.datasets.file_io import write_png
+from mmseg_hsp.datasets import (MTCHI_CLASSES, MTCHI_PALETTE,
+                                mtchi_mask_name, write_synthetic_mtchi)
 from mmseg_hsp.datasets.mtchi_patches import convert_regions, task2_regions
 from mmseg_hsp.evaluation import mtchi_scores
 from mmseg_hsp.evaluation.mtchi_metric import confusion_matrix
+from mmseg_hsp.fileio import write_json, write_png
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -129,12 +128,12 @@ def constant_predictor(data_root: str) -> dict:
 def draw_predictions(data_root: str, pred_dir: str, count: int,
                      out_path: str) -> None:
     """Rows of test region | truth | prediction, in the paper's palette."""
-    palette = np.array(MTCHI_PALETTE, np.uint8)[:, ::-1]  # BGR
+    palette = np.array(MTCHI_PALETTE, np.uint8)
     rows = []
     regions = task2_regions(osp.join(data_root, 'Test'))
     for image_path, mask_path in regions[:count]:
         name = osp.splitext(osp.basename(image_path))[0]
-        image = cv2.imread(image_path)
+        image = cv2.cvtColor(cv2.imread(image_path), cv2.COLOR_BGR2RGB)
         truth = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
         pred = cv2.imread(
             osp.join(pred_dir, mtchi_mask_name(name)), cv2.IMREAD_UNCHANGED)
@@ -148,7 +147,7 @@ def draw_predictions(data_root: str, pred_dir: str, count: int,
         cv2.putText(header, title, (i * width + 4, 17),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     legend = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
-    for i, cls in enumerate(('background', 'normal', 'CIN1', 'CIN2', 'CIN3')):
+    for i, cls in enumerate(MTCHI_CLASSES):
         x = 4 + i * 100
         cv2.rectangle(legend, (x, 6), (x + 12, 18), (128, 128, 128), 1)
         legend[7:18, x + 1:x + 12] = palette[i]
@@ -180,11 +179,7 @@ def main():
             data=round(data_seconds, 1),
             train=round(train_seconds, 1),
             test=round(test_seconds, 1)))
-    with open(osp.join(args.work_dir, 'metrics.json.part'), 'w') as f:
-        json.dump(result, f, indent=1)
-    os.replace(
-        osp.join(args.work_dir, 'metrics.json.part'),
-        osp.join(args.work_dir, 'metrics.json'))
+    write_json(osp.join(args.work_dir, 'metrics.json'), result)
     draw_predictions(args.data_root, cfg.test_evaluator.output_dir, args.show,
                      osp.join(args.work_dir, 'predictions.png'))
     const = result['constant_predictor']

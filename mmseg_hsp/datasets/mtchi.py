@@ -133,8 +133,9 @@ class MTCHIDataset(BaseSegDataset):
         """Names of the samples: the split file's lines, or the folder's."""
         if not osp.isdir(img_dir):
             raise FileNotFoundError(
-                f'{img_dir}: image folder not found; check data_root and '
-                'data_prefix (see docs/mtchi.md for the layout)')
+                f'{img_dir}: image folder not found; expected the Task 2 '
+                'layout <split>/Img/<name>.png (in configs: data_root and '
+                'data_prefix; see docs/mtchi.md)')
         images = {
             f[:-len(self.img_suffix)]
             for f in os.listdir(img_dir) if f.endswith(self.img_suffix)

@@ -5,9 +5,10 @@ with stride 100, and patches whose annotated share (label != 0) is under 20%
 are dropped (7,724 patches remain). Windows start at 0 and step by the
 stride while they fit; a region smaller than a patch gives none.
 
-Sources are read one at a time (a whole slide is read window by window),
-and a patch set is written to a temporary folder that replaces the target
-only when complete. ``tools/dataset_converters/mtchi.py`` is the CLI.
+Sources are read one at a time (a whole slide is read window by window,
+by the slide pipeline's reader), and a patch set is written to a temporary
+folder that replaces the target only when complete.
+``tools/dataset_converters/mtchi.py`` is the CLI.
 """
 import json
 import os
@@ -20,8 +21,14 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .file_io import AtomicFolder, write_png
-from .mtchi import check_mtchi_mask, mtchi_mask_name
+from ..fileio import atomic_folder, write_png
+from ..wsi.reader import ScaledRegion, SlideError, open_slide, resolve_scale
+from ..wsi.runner import collect_slides
+from .mtchi import MTCHIDataset, check_mtchi_mask, mtchi_mask_name
+
+# Unscanned (transparent) slide pixels become pure black, like the outside
+# of a Task 2 region (the slide pipeline puts them on white glass instead).
+UNSCANNED_RGB = (0, 0, 0)
 
 
 def read_mask(mask_path: str, image_shape=None) -> np.ndarray:
@@ -99,7 +106,7 @@ class PatchSource:
             interpolation=cv2.INTER_NEAREST)
 
     def read_image(self, y: int, x: int, side: int) -> np.ndarray:
-        """The BGR image of a window at the target scale."""
+        """The RGB image of a window at the target scale."""
         raise NotImplementedError
 
 
@@ -117,6 +124,7 @@ class RegionSource(PatchSource):
         image = cv2.imread(img_path, cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f'{img_path}: cannot be read as an image')
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         mask = read_mask(mask_path, image.shape)
         if scale != 1:
             size = (round(image.shape[1] * scale),
@@ -133,17 +141,23 @@ class RegionSource(PatchSource):
 
 
 class SlideSource(PatchSource):
-    """A whole slide read through OpenSlide, with a label map of it.
+    """A whole slide with a label map of it, read as the slide pipeline
+    reads it.
 
-    The slide is read at ``magnification`` from the best pyramid level and
-    resampled (area); the mask covers the slide's full level-0 extent at any
-    resolution (same aspect ratio), ideally at least the target's, and is
-    resampled (nearest) to each window. The slide's native magnification is
-    its ``openslide.objective-power``, else ``10 / openslide.mpp-x`` (x10 is
-    about 1 um per pixel), else ``base_magnification``.
+    The slide is opened by :func:`mmseg_hsp.wsi.reader.open_slide` and read
+    at ``magnification`` (:func:`~mmseg_hsp.wsi.reader.resolve_scale`) by a
+    :class:`~mmseg_hsp.wsi.reader.ScaledRegion`: from the nearest finer
+    pyramid level, resampled with area interpolation. Unscanned pixels are
+    pure black (``UNSCANNED_RGB``). Only windows inside the slide are cut.
+    The mask covers the slide's full level-0 extent at any resolution (same
+    aspect ratio), ideally at least the target's, and is resampled
+    (nearest) to each window. The slide's native magnification is its
+    objective power, else ``10 / mpp`` (x10 is about 1 um per pixel), else
+    ``base_magnification``.
 
     Args:
-        slide_path (str): Any slide OpenSlide reads.
+        slide_path (str): Any slide the reader opens (OpenSlide formats,
+            TIFF, PNG/JPEG).
         mask_path (str): Label map of the whole slide (PNG or TIFF).
         magnification (float): Target magnification, e.g. 10.
         base_magnification (float, optional): Level-0 magnification when the
@@ -155,16 +169,22 @@ class SlideSource(PatchSource):
                  mask_path: str,
                  magnification: float,
                  base_magnification: Optional[float] = None) -> None:
-        import openslide  # lazy: only slide conversion needs the library
         try:
-            self.slide = openslide.OpenSlide(slide_path)
-        except (openslide.OpenSlideError, OSError) as e:
-            raise ValueError(f'{slide_path}: OpenSlide cannot open it '
-                             f'({e})') from None
-        base = base_magnification or self._native_magnification(slide_path)
-        self.downsample = base / magnification
-        width, height = self.slide.dimensions
-        size = (int(height / self.downsample), int(width / self.downsample))
+            reader = open_slide(slide_path, fill_rgb=UNSCANNED_RGB)
+        except SlideError as e:
+            raise ValueError(str(e)) from None
+        if base_magnification is None and reader.objective_power is None \
+                and reader.mpp is None:
+            raise ValueError(f'{slide_path}: no objective power or microns '
+                             'per pixel in its metadata; give '
+                             '--base-magnification')
+        downsample = resolve_scale(
+            reader, magnification,
+            input_magnification=base_magnification).downsample
+        width, height = reader.level_dimensions[0]
+        self.region = ScaledRegion(reader, downsample, (0, 0, width, height))
+        # Floor, not the region's ceil: a window never reaches past the edge.
+        size = (int(height / downsample), int(width / downsample))
         mask = read_mask(mask_path)
         aspect = height / width
         if abs(mask.shape[0] / mask.shape[1] - aspect) > 0.01 * aspect:
@@ -172,34 +192,12 @@ class SlideSource(PatchSource):
                 f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} (WxH), '
                 f'not the aspect of slide {slide_path} ({width}x{height}); '
                 'the mask must cover the whole slide')
-        self.level = self.slide.get_best_level_for_downsample(self.downsample)
         super().__init__(
             osp.splitext(osp.basename(slide_path))[0], size, mask,
             mask.shape[0] / size[0])
 
-    def _native_magnification(self, slide_path: str) -> float:
-        import openslide
-        props = self.slide.properties
-        if openslide.PROPERTY_NAME_OBJECTIVE_POWER in props:
-            return float(props[openslide.PROPERTY_NAME_OBJECTIVE_POWER])
-        if openslide.PROPERTY_NAME_MPP_X in props:
-            return 10.0 / float(props[openslide.PROPERTY_NAME_MPP_X])
-        raise ValueError(f'{slide_path}: no objective power or microns per '
-                         'pixel in its metadata; give --base-magnification')
-
     def read_image(self, y: int, x: int, side: int) -> np.ndarray:
-        level_downsample = self.slide.level_downsamples[self.level]
-        level_side = int(np.ceil(side * self.downsample / level_downsample))
-        rgba = np.asarray(
-            self.slide.read_region(
-                (round(x * self.downsample), round(y * self.downsample)),
-                self.level, (level_side, level_side)))
-        # Transparent (unscanned) pixels become pure black, like the
-        # outside of a Task 2 region.
-        rgb = rgba[..., :3] * (rgba[..., 3:] > 0)
-        return cv2.resize(
-            np.ascontiguousarray(rgb[..., ::-1]), (side, side),
-            interpolation=cv2.INTER_AREA)
+        return self.region.read(y, x, side, side)
 
 
 def window_origins(size: Tuple[int, int], side: int,
@@ -240,18 +238,24 @@ def crop_source(source: PatchSource, out_dir: str, patch_size: int,
         if source.annotated_share(y, x, patch_size) < min_annotated:
             continue
         name = f'{source.name}_{y:05d}_{x:05d}'
+        # No flush per patch: the folder's rename commits them all.
         write_png(
             osp.join(out_dir, 'Img', name + '.png'),
-            source.read_image(y, x, patch_size))
+            source.read_image(y, x, patch_size),
+            fsync=False)
         write_png(
             osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
-            source.read_mask(y, x, patch_size))
+            source.read_mask(y, x, patch_size),
+            fsync=False)
         names.append(name)
     return names, len(origins) - len(names)
 
 
 def task2_regions(split_dir: str) -> List[Tuple[str, str]]:
     """``(image, mask)`` paths of a Task 2 split folder, sorted by name.
+
+    The listing is :class:`MTCHIDataset`'s, so the converter and training
+    see the same samples and fail on the same missing files.
 
     Args:
         split_dir (str): e.g. ``data/MTCHI/Task2/Training``.
@@ -262,22 +266,12 @@ def task2_regions(split_dir: str) -> List[Tuple[str, str]]:
     Raises:
         FileNotFoundError: If ``Img`` is missing or empty, or a mask is.
     """
-    img_dir = osp.join(split_dir, 'Img')
-    truth_dir = osp.join(split_dir, 'Truth')
-    if not osp.isdir(img_dir):
-        raise FileNotFoundError(f'{img_dir}: not found; expected the Task 2 '
-                                'layout <split>/Img/<name>.png')
-    names = sorted(f[:-4] for f in os.listdir(img_dir) if f.endswith('.png'))
-    if not names:
-        raise FileNotFoundError(f'{img_dir}: no .png regions')
-    pairs = []
-    for name in names:
-        mask = osp.join(truth_dir, mtchi_mask_name(name))
-        if not osp.isfile(mask):
-            raise FileNotFoundError(
-                f'{mask}: mask missing for {osp.join(img_dir, name)}.png')
-        pairs.append((osp.join(img_dir, name + '.png'), mask))
-    return pairs
+    dataset = MTCHIDataset(
+        data_root=split_dir,
+        data_prefix=dict(img_path='Img', seg_map_path='Truth'),
+        lazy_init=True)
+    return [(sample['img_path'], sample['seg_map_path'])
+            for sample in dataset.load_data_list()]
 
 
 def convert_sources(sources: Sequence[Callable[[], PatchSource]],
@@ -303,7 +297,7 @@ def convert_sources(sources: Sequence[Callable[[], PatchSource]],
     Returns:
         dict[str, list[str]]: Patch names per source name.
     """
-    with AtomicFolder(out_dir, overwrite) as tmp:
+    with atomic_folder(out_dir, overwrite) as tmp:
         return _crop_all(sources, tmp, patch_size, stride, min_annotated,
                          progress)
 
@@ -414,7 +408,7 @@ def write_cross_validation(root: str,
                          f'{sorted(clash)[:3]}; names must be unique')
     folds = fold_assignment(names['Training'], names['Test'], num_folds, seed)
     pairs = splits['Training'] + splits['Test']
-    with AtomicFolder(osp.join(root, 'CrossVal'), overwrite) as tmp:
+    with atomic_folder(osp.join(root, 'CrossVal'), overwrite) as tmp:
         for sub in ('Img', 'Truth'):
             os.makedirs(osp.join(tmp, 'Regions', sub))
         for image, mask in pairs:
@@ -456,23 +450,17 @@ def iter_slide_pairs(slides: Sequence[str],
     """Pair slides with ``Mask_<slide name>.{png,tif,tiff}`` in a folder.
 
     Args:
-        slides (Sequence[str]): Slide files, or folders of slides.
+        slides (Sequence[str]): Slide files, folders of slides or list
+            files, expanded as ``tools/infer_wsi.py`` expands its inputs
+            (:func:`mmseg_hsp.wsi.runner.collect_slides`).
         mask_dir (str): Folder of masks.
 
     Yields:
         tuple[str, str]: ``(slide, mask)`` paths.
     """
-    files = []
-    for path in slides:
-        if osp.isdir(path):
-            files += sorted(
-                osp.join(path, f) for f in os.listdir(path)
-                if not f.startswith('.'))
-        elif osp.isfile(path):
-            files.append(path)
-        else:
-            raise FileNotFoundError(f'{path}: no such slide or folder')
-    for slide in files:
+    for slide in collect_slides(slides):
+        if not osp.isfile(slide):
+            raise FileNotFoundError(f'{slide}: no such slide or folder')
         stem = osp.splitext(osp.basename(slide))[0]
         candidates = [
             osp.join(mask_dir, f'Mask_{stem}{ext}')

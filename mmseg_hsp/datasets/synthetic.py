@@ -29,7 +29,7 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from .file_io import AtomicFolder, write_png
+from ..fileio import atomic_folder, write_png
 from .mtchi import mtchi_mask_name
 
 # Optical density of a unit of each stain in RGB (hematoxylin blue-purple,
@@ -135,7 +135,7 @@ def synthetic_region(rng: np.random.Generator,
             constant-grade segment along the membrane (px).
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: BGR uint8 ``(H, W, 3)`` image and
+        tuple[np.ndarray, np.ndarray]: RGB uint8 ``(H, W, 3)`` image and
         uint8 ``(H, W)`` labels (0 background, 1 normal, 2-4 CIN1-3).
     """
     h, w = size
@@ -199,7 +199,7 @@ def synthetic_region(rng: np.random.Generator,
                                                   None)[..., None] * stain_e
     rgb = 255 * np.exp(-density) * rng.uniform(0.92, 1.0)
     rgb += rng.normal(0, 3, rgb.shape)
-    image = np.clip(rgb, 1, 255).astype(np.uint8)[..., ::-1]  # BGR, never 0
+    image = np.clip(rgb, 1, 255).astype(np.uint8)  # never 0
 
     region = _region_mask(rng, h, w)
     image = image * region[..., None]
@@ -255,7 +255,7 @@ def write_synthetic_mtchi(root: str,
         segment_length (Sequence[float]): Grade segment length range (px).
         overwrite (bool): Replace an existing ``root``.
     """
-    with AtomicFolder(root, overwrite) as tmp:
+    with atomic_folder(root, overwrite) as tmp:
         splits = (('Training', 'TR', num_train), ('Test', 'TE', num_test))
         for split_id, (split, tag, count) in enumerate(splits):
             for sub in ('Img', 'Truth'):
@@ -266,7 +266,11 @@ def write_synthetic_mtchi(root: str,
                                                  tuple(thickness),
                                                  tuple(segment_length))
                 name = f'Crop_S{seed}-{tag}{i:04d}'
-                write_png(osp.join(tmp, split, 'Img', name + '.png'), image)
+                write_png(
+                    osp.join(tmp, split, 'Img', name + '.png'),
+                    image,
+                    fsync=False)
                 write_png(
                     osp.join(tmp, split, 'Truth', mtchi_mask_name(name)),
-                    labels)
+                    labels,
+                    fsync=False)

@@ -6,7 +6,7 @@ scores, as the official MTCHI evaluation does.
 """
 import os
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -16,8 +16,8 @@ from mmengine.logging import MMLogger, print_log
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
-from ..datasets.file_io import write_png
 from ..datasets.mtchi import MTCHI_CLASSES, mtchi_mask_name
+from ..fileio import write_png
 
 # Scored classes of Eq. 3-5: normal, CIN1, CIN2, CIN3 (label 0 is not).
 LESION_LABELS = (1, 2, 3, 4)
@@ -153,6 +153,11 @@ class MTCHIMetric(BaseMetric):
     - ``NC-mIoU``: mIoU over normal and CIN (any grade);
     - ``IoU.<class>``, ``Dice.<class>`` per class.
 
+    Class names come from ``dataset_meta['classes']``, as in mmseg's
+    ``IoUMetric`` (MTCHI's when the metric runs without a dataset); the
+    scores need five classes in MTCHI's order (background, normal, CIN1,
+    CIN2, CIN3), which the NLH and NC groups assume.
+
     Scores are fractions in [0, 1], as in the paper's tables (mmseg's
     ``IoUMetric`` reports percentages). A class absent from both
     prediction and truth scores NaN and is left out of the means.
@@ -193,6 +198,21 @@ class MTCHIMetric(BaseMetric):
         if output_dir:
             os.makedirs(output_dir, exist_ok=True)
 
+    @property
+    def class_names(self) -> Tuple[str, ...]:
+        """The dataset's class names; MTCHI's without a dataset.
+
+        Raises:
+            ValueError: If the dataset does not have MTCHI's five classes.
+        """
+        names = tuple((self.dataset_meta or {}).get('classes', MTCHI_CLASSES))
+        if len(names) != len(MTCHI_CLASSES):
+            raise ValueError(
+                f'MTCHIMetric: the dataset has {len(names)} classes {names}; '
+                f'the MTCHI scores need {len(MTCHI_CLASSES)} in the order '
+                f'{MTCHI_CLASSES}; use IoUMetric for other label sets')
+        return names
+
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Add each sample's confusion matrix to ``self.results``.
 
@@ -210,7 +230,7 @@ class MTCHIMetric(BaseMetric):
                 pred = pred.masked_fill(black.to(pred.device), 0)
             truth = sample['gt_sem_seg']['data'].squeeze(0)
             self.results.append(
-                confusion_matrix(pred, truth, len(MTCHI_CLASSES),
+                confusion_matrix(pred, truth, len(self.class_names),
                                  self.ignore_labels))
             if self.output_dir:
                 name = osp.splitext(osp.basename(sample['img_path']))[0]
@@ -229,9 +249,10 @@ class MTCHIMetric(BaseMetric):
             ``NC-mIoU``, ``IoU.<class>``, ``Dice.<class>``.
         """
         confusion = np.sum(results, axis=0)
-        metrics = mtchi_scores(confusion)
+        names = self.class_names
+        metrics = mtchi_scores(confusion, names)
         table = PrettyTable(field_names=['Class', 'IoU', 'Dice'])
-        for name in MTCHI_CLASSES[1:]:
+        for name in names[1:]:
             table.add_row([
                 name, f'{metrics["IoU." + name]:.4f}',
                 f'{metrics["Dice." + name]:.4f}'
@@ -241,12 +262,16 @@ class MTCHIMetric(BaseMetric):
         return metrics
 
 
-def mtchi_scores(confusion: np.ndarray) -> Dict[str, float]:
+def mtchi_scores(
+        confusion: np.ndarray,
+        class_names: Sequence[str] = MTCHI_CLASSES) -> Dict[str, float]:
     """All scores of :class:`MTCHIMetric` from a summed confusion matrix.
 
     Args:
         confusion (np.ndarray): ``(5, 5)`` pixel counts (truth, prediction)
             over the evaluated pixels.
+        class_names (Sequence[str]): Names of the five labels, used in the
+            per-class keys. Defaults to MTCHI's.
 
     Returns:
         dict[str, float]: See :class:`MTCHIMetric`.
@@ -265,8 +290,8 @@ def mtchi_scores(confusion: np.ndarray) -> Dict[str, float]:
         'NC-mIoU': _nanmean(nc_iou),
     }
     for label, class_iou, class_dice in zip(LESION_LABELS, iou, dice):
-        metrics[f'IoU.{MTCHI_CLASSES[label]}'] = float(class_iou)
-        metrics[f'Dice.{MTCHI_CLASSES[label]}'] = float(class_dice)
+        metrics[f'IoU.{class_names[label]}'] = float(class_iou)
+        metrics[f'Dice.{class_names[label]}'] = float(class_dice)
     return metrics
 
 

@@ -7,6 +7,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from mmseg.models.decode_heads.aspp_head import ASPPModule
 from mmseg.utils import ConfigType, OptConfigType
 
 
@@ -20,8 +21,12 @@ class DSBlock(BaseModule):
     - one 3x3 atrous conv per dilation (6, 12 and 18 in the paper);
 
     each giving ``c'`` channels. The ``5c'`` concatenation is reduced back to
-    ``c'`` by a 1x1 conv. Every conv is a :class:`ConvModule` (conv, norm,
-    activation), as the paper puts BN and ReLU after all convs but the
+    ``c'`` by a 1x1 conv. This is what mmseg's ``ASPPHead`` is made of: the
+    1x1 and atrous branches are its :class:`ASPPModule` with dilations
+    ``(1, *dilations)`` (so a dilation of 1 gives a 1x1 conv there, as in
+    mmseg), beside the same image-pool branch; the projection is 1x1 where
+    ASPPHead's bottleneck is 3x3. Every conv is a :class:`ConvModule` (conv,
+    norm, activation), as the paper puts BN and ReLU after all convs but the
     segmentation output.
 
     The pooled branch is a ``1x1`` map, so its bilinear up-sampling is a
@@ -57,21 +62,12 @@ class DSBlock(BaseModule):
         self.image_pool = nn.Sequential(
             nn.AdaptiveAvgPool2d(1),
             ConvModule(in_channels, out_channels, 1, **conv_kwargs))
-        self.branches = nn.ModuleList(
-            [ConvModule(in_channels, out_channels, 1, **conv_kwargs)])
-        self.branches.extend(
-            ConvModule(
-                in_channels,
-                out_channels,
-                3,
-                padding=dilation,
-                dilation=dilation,
-                **conv_kwargs) for dilation in self.dilations)
+        self.branches = ASPPModule((1, *self.dilations), in_channels,
+                                   out_channels, **conv_kwargs)
         self.project = ConvModule((len(self.branches) + 1) * out_channels,
                                   out_channels, 1, **conv_kwargs)
 
     def forward(self, x: Tensor) -> Tensor:
         """Reduce ``x`` of shape (N, c, h, w) to (N, c', h, w)."""
         pooled = self.image_pool(x).expand(-1, -1, *x.shape[2:])
-        outs = [pooled] + [branch(x) for branch in self.branches]
-        return self.project(torch.cat(outs, dim=1))
+        return self.project(torch.cat([pooled, *self.branches(x)], dim=1))

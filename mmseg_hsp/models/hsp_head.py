@@ -140,10 +140,20 @@ class HSPHead(BaseDecodeHead):
         ]
         return torch.cat(upsampled, dim=1)
 
-    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
-        """Logits at the side of the first selected input (x/4)."""
+    def _forward_feature(self, inputs: Sequence[Tensor]) -> Tensor:
+        """Features before ``conv_seg``: V-HSP, H-HSP and the two 3x3 convs.
+
+        Args:
+            inputs (Sequence[Tensor]): The encoder outputs.
+
+        Returns:
+            Tensor: ``(N, channels, x/4, x/4)`` features.
+        """
         feats = self.vertical_pyramid(self._transform_inputs(inputs))
         if self.fusion_proj is not None:
             feats = self.fusion_proj(feats)
-        feats = self.seg_convs(self.fuse_block(feats))
-        return self.cls_seg(feats)
+        return self.seg_convs(self.fuse_block(feats))
+
+    def forward(self, inputs: Sequence[Tensor]) -> Tensor:
+        """Logits at the side of the first selected input (x/4)."""
+        return self.cls_seg(self._forward_feature(inputs))

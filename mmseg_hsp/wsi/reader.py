@@ -1,7 +1,8 @@
 """Slide readers and reading a slide at the analysis resolution.
 
 Three readers share one interface (:class:`SlideReader`: a pyramid of RGB
-levels addressed in level-0 pixels, white past the slide's edge):
+levels addressed in level-0 pixels, a fill colour, by default white glass,
+past the slide's edge and where it was not scanned):
 
 * :class:`OpenSlideReader` for every format OpenSlide detects (Aperio,
   Hamamatsu, MIRAX, generic tiled TIFF, ...);
@@ -29,6 +30,7 @@ from ..tiling import TileWindow
 # reports only one of the two.
 MAGNIFICATION_X_MPP = 10.0
 WHITE = 255
+WHITE_RGB = (WHITE, WHITE, WHITE)
 # Largest side, in source pixels, of one block read from a slide.
 READ_BLOCK = 4096
 
@@ -42,6 +44,8 @@ class SlideReader:
 
     Args:
         path (str): The slide file.
+        fill_rgb (Sequence[int]): Colour of pixels past the slide's edge and
+            of unscanned (transparent) ones. Defaults to white (glass).
 
     Attributes:
         level_dimensions (list[tuple[int, int]]): ``(width, height)`` of
@@ -53,8 +57,9 @@ class SlideReader:
             ``(x, y, width, height)`` of the non-empty region, if recorded.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fill_rgb: Sequence[int] = WHITE_RGB):
         self.path = path
+        self.fill_rgb = np.asarray(fill_rgb, np.uint8)
         self.level_dimensions: List[Tuple[int, int]] = []
         self.level_downsamples: List[float] = []
         self.mpp: Optional[float] = None
@@ -72,8 +77,8 @@ class SlideReader:
             size (tuple[int, int]): ``(width, height)`` in level pixels.
 
         Returns:
-            np.ndarray: ``(height, width, 3)`` uint8 RGB, white past the
-            slide's edge.
+            np.ndarray: ``(height, width, 3)`` uint8 RGB, ``fill_rgb`` past
+            the slide's edge.
         """
         raise NotImplementedError
 
@@ -100,11 +105,12 @@ class OpenSlideReader(SlideReader):
 
     Args:
         path (str): The slide file.
+        fill_rgb (Sequence[int]): See :class:`SlideReader`.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fill_rgb: Sequence[int] = WHITE_RGB):
         import openslide
-        super().__init__(path)
+        super().__init__(path, fill_rgb)
         self.slide = openslide.OpenSlide(path)
         props = self.slide.properties
         self.level_dimensions = list(self.slide.level_dimensions)
@@ -122,10 +128,11 @@ class OpenSlideReader(SlideReader):
     def read_region(self, location, level, size):
         rgba = np.asarray(self.slide.read_region(location, level, size))
         # OpenSlide returns transparent pixels past the scanned area: put
-        # them on white glass (alpha-composite, alpha is not premultiplied).
+        # them on the fill (alpha-composite, alpha is not premultiplied).
         alpha = rgba[..., 3:].astype(np.uint16)
         rgb = rgba[..., :3].astype(np.uint16)
-        return ((rgb * alpha + WHITE * (255 - alpha) + 127) //
+        fill = self.fill_rgb.astype(np.uint16)
+        return ((rgb * alpha + fill * (255 - alpha) + 127) //
                 255).astype(np.uint8)
 
     def close(self):
@@ -146,7 +153,8 @@ class _ArrayLevelsReader(SlideReader):
         scale = self.level_downsamples[level]
         x, y = (int(round(c / scale)) for c in location)
         width, height = size
-        out = np.full((height, width, 3), WHITE, np.uint8)
+        out = np.empty((height, width, 3), np.uint8)
+        out[:] = self.fill_rgb
         x0, y0 = max(x, 0), max(y, 0)
         x1 = min(x + width, image.shape[1])
         y1 = min(y + height, image.shape[0])
@@ -181,11 +189,12 @@ class TiffReader(_ArrayLevelsReader):
 
     Args:
         path (str): The TIFF file.
+        fill_rgb (Sequence[int]): See :class:`SlideReader`.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, fill_rgb: Sequence[int] = WHITE_RGB):
         import tifffile
-        super().__init__(path)
+        super().__init__(path, fill_rgb)
         with tifffile.TiffFile(path) as tif:
             series = tif.series[0]
             page = series.pages[0]
@@ -219,14 +228,15 @@ class ImageReader(_ArrayLevelsReader):
 
     Args:
         path (str): The image file.
+        fill_rgb (Sequence[int]): See :class:`SlideReader`.
     """
 
-    def __init__(self, path: str):
-        super().__init__(path)
-        self._image = cv2.imread(path, cv2.IMREAD_COLOR)
-        if self._image is None:
+    def __init__(self, path: str, fill_rgb: Sequence[int] = WHITE_RGB):
+        bgr = cv2.imread(path, cv2.IMREAD_COLOR)
+        if bgr is None:
             raise SlideError(f'{path}: cannot be decoded as an image')
-        self._image = cv2.cvtColor(self._image, cv2.COLOR_BGR2RGB)
+        super().__init__(path, fill_rgb)
+        self._image = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         height, width = self._image.shape[:2]
         self.level_dimensions = [(width, height)]
         self.level_downsamples = [1.0]
@@ -235,11 +245,15 @@ class ImageReader(_ArrayLevelsReader):
         return self._image
 
 
-def open_slide(path: str) -> SlideReader:
+def open_slide(path: str,
+               fill_rgb: Sequence[int] = WHITE_RGB) -> SlideReader:
     """Open a slide or region with the reader that fits it.
 
     Args:
         path (str): The file.
+        fill_rgb (Sequence[int]): Colour of pixels past the slide's edge and
+            of unscanned ones. Defaults to white (glass), what the slide
+            pipeline's tissue detection and models expect.
 
     Returns:
         SlideReader: An OpenSlide reader for formats OpenSlide detects,
@@ -258,10 +272,10 @@ def open_slide(path: str) -> SlideReader:
         except ImportError:
             vendor = None
         if vendor is not None:
-            return OpenSlideReader(path)
+            return OpenSlideReader(path, fill_rgb)
         if path.lower().endswith(('.tif', '.tiff')):
-            return TiffReader(path)
-        return ImageReader(path)
+            return TiffReader(path, fill_rgb)
+        return ImageReader(path, fill_rgb)
     except SlideError:
         raise
     except Exception as error:
@@ -327,7 +341,8 @@ def resolve_scale(reader: SlideReader,
     else:
         downsample = (slide_mag or MAGNIFICATION_X_MPP / slide_mpp) / \
             magnification
-    # x40 -> x10 from 0.2500001 um/px metadata is a downsample of 4, not 4.0000004.
+    # x40 -> x10 from 0.2500001 um/px metadata is a downsample of 4, not
+    # 4.0000004.
     if abs(downsample - round(downsample)) < 1e-6 * downsample:
         downsample = float(round(downsample))
     return SlideScale(
@@ -445,7 +460,7 @@ class RowBuffer:
     """
 
     def __init__(self, region: ScaledRegion, chunk_rows: int,
-                 pad_rgb: Sequence[int] = (WHITE, WHITE, WHITE)):
+                 pad_rgb: Sequence[int] = WHITE_RGB):
         self.region = region
         self.chunk_rows = chunk_rows
         self.pad_rgb = np.asarray(pad_rgb, np.uint8)

@@ -4,19 +4,21 @@ Label rows arrive band by band; :class:`LabelPyramid` streams them to raw
 files on disk (one per pyramid level, decimated as they come) and counts
 the classes, so no output needs the label map in memory. Every output is
 written under a temporary name in the output folder and renamed when
-complete (:func:`atomic_output`): an interrupted run leaves no file that
-looks finished.
+complete (:func:`mmseg_hsp.fileio.atomic_output`): an interrupted run
+leaves no file that looks finished.
 """
-import contextlib
 import json
 import math
-import os
 import os.path as osp
 import tempfile
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+# write_json and write_png are part of this module's interface (the slide
+# pipeline writes its summary and overlay with them).
+from ..fileio import atomic_output, write_json, write_png  # noqa: F401
 
 # TIFF tiles of the label map (OpenSlide's and QuPath's usual size).
 TIFF_TILE = 256
@@ -27,39 +29,6 @@ GEOJSON_MAX_SIDE = 8192
 POLYGON_TOLERANCE = 1.0
 OVERLAY_MAX_SIDE = 1024
 OVERLAY_ALPHA = 0.5
-
-
-@contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[str]:
-    """Write a file under a temporary name, renamed to ``path`` on success.
-
-    Args:
-        path (str): The final file.
-
-    Yields:
-        str: The temporary path to write (same folder and extension, hidden
-        name); it is removed if writing raises.
-    """
-    folder, name = osp.split(path)
-    stem, ext = osp.splitext(name)
-    partial = osp.join(folder, f'.{stem}.partial-{os.getpid()}{ext}')
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        if osp.exists(partial):
-            os.remove(partial)
-
-
-def write_json(path: str, data: dict) -> None:
-    """Write JSON atomically.
-
-    Args:
-        path (str): The file.
-        data (dict): What to write.
-    """
-    with atomic_output(path) as partial, open(partial, 'w') as f:
-        json.dump(data, f, indent=1)
 
 
 class LabelPyramid:
@@ -340,18 +309,6 @@ def render_overlay(rgb: np.ndarray, labels: np.ndarray,
     overlay[fg] = np.round((1 - OVERLAY_ALPHA) * rgb[fg] +
                            OVERLAY_ALPHA * painted[fg]).astype(np.uint8)
     return np.concatenate([overlay, painted], axis=1)
-
-
-def write_png(path: str, rgb: np.ndarray) -> None:
-    """Write an RGB image as PNG atomically.
-
-    Args:
-        path (str): The ``.png`` file.
-        rgb (np.ndarray): ``(h, w, 3)`` uint8 RGB.
-    """
-    with atomic_output(path) as partial:
-        if not cv2.imwrite(partial, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
-            raise OSError(f'{path}: cannot be written')
 
 
 def class_areas(counts: np.ndarray, class_names: Sequence[str],

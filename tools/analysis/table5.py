@@ -147,10 +147,9 @@ def count_parameters(cfg) -> float:
     from mmengine.registry import init_default_scope
 
     from mmseg.registry import MODELS
+    from mmseg_hsp.models.utils import count_params
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    model = MODELS.build(cfg.model)
-    return sum(p.numel() for name, p in model.named_parameters()
-               if not name.startswith('auxiliary_head.')) / 1e6
+    return count_params(MODELS.build(cfg.model)) / 1e6
 
 
 def run_results(run_dir: str) -> Optional[dict]:
@@ -276,13 +275,6 @@ def table2(means: List[dict], with_paper: bool):
     return header, lines
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` under a temporary name, then rename it into place."""
-    with open(path + '.part', 'w', newline='') as f:
-        f.write(text)
-    os.replace(path + '.part', path)
-
-
 def to_csv(header: List[str], lines: List[List[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -307,6 +299,7 @@ def parse_args():
 def main():
     args = parse_args()
     import mmseg_hsp  # noqa: F401 (registers HSP-Net for counting)
+    from mmseg_hsp.fileio import write_text
     try:
         rows = [row for wd in args.work_dirs for row in read_runs(wd)]
         single = [r for r in rows if r['fold'] is None]
@@ -322,8 +315,8 @@ def main():
     for name, (header, lines) in tables.items():
         text = markdown(header, lines)
         print(text)
-        write_atomic(osp.join(args.out_dir, f'{name}.md'), text)
-        write_atomic(
+        write_text(osp.join(args.out_dir, f'{name}.md'), text)
+        write_text(
             osp.join(args.out_dir, f'{name}.csv'), to_csv(header, lines))
     print(f'written to {args.out_dir}: ' + ', '.join(f'{n}.md, {n}.csv'
                                                      for n in tables))

@@ -67,8 +67,8 @@ def parse_args():
     parser.add_argument(
         '--slides',
         nargs='+',
-        help='whole slides (files or folders) to crop '
-        'instead of Task 2 regions')
+        help='whole slides to crop instead of Task 2 regions: files, '
+        'folders or .txt lists, as tools/infer_wsi.py takes them')
     parser.add_argument(
         '--slide-masks',
         help='folder of Mask_<slide name>.png/.tif label '
