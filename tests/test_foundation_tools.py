@@ -17,6 +17,7 @@ from PIL import Image
 from conftest import REPO_ROOT, TESTS_DIR, make_venv
 
 TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
+DEMO_CFG = osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py')
 
 
 def write_tiny_dataset(root, n=6, size=32, seed=0):
@@ -226,6 +227,8 @@ def test_user_config_inherits_from_pep660_editable_install(tmp_path):
     ([TINY_CFG, '--cfg-options', 'model.decode_head.typo=1'], 'typo'),
     ([TINY_CFG, '--cfg-options', 'model.decode_head.type=FCNHeed'],
      'FCNHeed'),
+    # Refused by the plugin's own HSPHead, passing it on to mmseg's base.
+    ([DEMO_CFG, '--cfg-options', 'model.decode_head.typo=1'], 'typo'),
     ([TINY_CFG, '--cfg-options', 'train_dataloader.dataset.data_root=/no/data'
       ], '/no/data/img'),
 ])

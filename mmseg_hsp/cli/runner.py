@@ -3,6 +3,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
+
 from .weights import explain_failed_downloads
 
 
