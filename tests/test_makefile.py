@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +53,24 @@ def test_project_venv_is_made_once_with_pip(tmp_path):
     assert make_dry_run(tmp_path, 'VENV=venv') == [
         'bash tools/setup_env.sh', 'venv/bin/python -m pytest tests'
     ]
+
+
+def test_project_venv_without_ensurepip(tmp_path):
+    """Debian's python3 without python3-venv cannot make a virtualenv with
+    pip: it is made without, and the system's pip puts pip in."""
+    debian_python = tmp_path / 'python3'
+    debian_python.write_text(
+        '#!/bin/bash\n'
+        'if [ "$1 $2" = "-m venv" ] && [ "$3" != --without-pip ]; then\n'
+        '  echo "ensurepip is not available" >&2; exit 1\n'
+        'fi\n'
+        f'exec {sys.executable} "$@"\n')
+    debian_python.chmod(0o755)
+    venv = tmp_path / 'venv'
+    subprocess.run(['bash', osp.join(REPO_ROOT, 'tools', 'make_venv.sh'),
+                    str(venv)], check=True, capture_output=True,
+                   env=dict(os.environ, BASE_PYTHON=str(debian_python)))
+    pip = subprocess.run([str(venv / 'bin' / 'python'), '-m', 'pip',
+                          '--version'], check=True, capture_output=True,
+                         text=True).stdout
+    assert str(venv) in pip
