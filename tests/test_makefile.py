@@ -11,7 +11,10 @@ import pytest
 
 from conftest import REPO_ROOT
 
-ACTIVE_ENV_VARS = ('VIRTUAL_ENV', 'CONDA_PREFIX', 'PYTHON')
+# An active environment, and what a calling make (`make test` itself)
+# passes down: its flags and command-line variables (VENV=... in .ci/run).
+ACTIVE_ENV_VARS = ('VIRTUAL_ENV', 'CONDA_PREFIX', 'PYTHON', 'VENV',
+                   'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL')
 
 
 def make_dry_run(cwd, *args, **env):
