@@ -1,4 +1,5 @@
 import os.path as osp
+import subprocess
 import sys
 
 # Test-only modules (fixtures.probe_hooks) are imported by configs through
@@ -7,3 +8,30 @@ TESTS_DIR = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(TESTS_DIR)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
+
+
+def make_venv(path) -> str:
+    """A throw-away virtualenv that sees the running environment's packages.
+
+    ``venv --system-site-packages`` would show it the *base* interpreter's
+    packages, which lack mmengine & co. when the suite itself runs in a
+    virtualenv (as `make test` does). Instead a ``.pth`` file appends the
+    running interpreter's site-packages folders to its path, after its own;
+    their ``.pth`` files are not run, so an editable install of this
+    repository there cannot shadow the install under test. It has no pip of
+    its own: the running environment's is found through that path.
+
+    Returns:
+        str: The virtualenv's python.
+    """
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
+                    str(path)], check=True)
+    python = osp.join(str(path), 'bin', 'python')
+    purelib = subprocess.run(
+        [python, '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'],
+        check=True, capture_output=True, text=True).stdout.strip()
+    site_dirs = [p for p in sys.path
+                 if osp.basename(p) in ('site-packages', 'dist-packages')]
+    with open(osp.join(purelib, 'running_env.pth'), 'w') as f:
+        f.write('\n'.join(site_dirs) + '\n')
+    return python

@@ -1,8 +1,10 @@
 """The foundation: mmseg-style tools, resume on torch >= 2.6, CPU DDP,
 config inheritance from the installed package, and config errors."""
+import argparse
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
@@ -12,9 +14,10 @@ import torch
 from mmengine.config import Config
 from PIL import Image
 
-from conftest import REPO_ROOT, TESTS_DIR
+from conftest import REPO_ROOT, TESTS_DIR, make_venv
 
 TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
+DEMO_CFG = osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py')
 
 
 def write_tiny_dataset(root, n=6, size=32, seed=0):
@@ -30,8 +33,11 @@ def write_tiny_dataset(root, n=6, size=32, seed=0):
     return root
 
 
-def run_tool(args, cwd=REPO_ROOT, check=True):
-    env = dict(os.environ, PYTHONPATH=TESTS_DIR, OMP_NUM_THREADS='1')
+def run_tool(args, cwd=REPO_ROOT, check=True, **env):
+    pythonpath = os.pathsep.join(
+        filter(None, [TESTS_DIR, os.environ.get('PYTHONPATH')]))
+    env = {**os.environ, 'PYTHONPATH': pythonpath, 'OMP_NUM_THREADS': '1',
+           **env}
     proc = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     if check and proc.returncode != 0:
@@ -155,6 +161,18 @@ print(cfg.model.decode_head.type, cfg.model.backbone.depth,
 """
 
 
+def user_config_values(python, cwd):
+    """Where ``python`` imports mmseg_hsp from, and a user config's values
+    (the plugin as installed there, whatever PYTHONPATH says)."""
+    out = run_tool([python, '-c', USER_CFG], cwd=cwd,
+                   PYTHONPATH=TESTS_DIR).stdout
+    return out.strip().splitlines()[-2:]
+
+
+# Inherited through two packages: mmseg's runtime under ours.
+USER_CFG_VALUES = "HSPHead 101 4 mmseg ['mmseg_hsp']"
+
+
 def test_user_config_inherits_from_installed_package(tmp_path):
     """A plain (non-editable) install ships the configs inside the package."""
     run_tool([
@@ -163,18 +181,45 @@ def test_user_config_inherits_from_installed_package(tmp_path):
         str(tmp_path / 'wheel')
     ])
     venv = tmp_path / 'venv'
-    run_tool([
-        sys.executable, '-m', 'venv', '--system-site-packages',
-        str(venv)
-    ])
+    python = make_venv(venv)
     wheel = next((tmp_path / 'wheel').glob('mmseg_hsp-*.whl'))
-    python = str(venv / 'bin' / 'python')
-    run_tool([python, '-m', 'pip', 'install', '-q', '--no-deps', str(wheel)])
-    out = run_tool([python, '-c', USER_CFG], cwd=str(tmp_path)).stdout
-    installed_at, values = out.strip().splitlines()[-2:]
+    run_tool([python, '-m', 'pip', 'install', '-q', '--no-deps',
+              '--ignore-installed', str(wheel)])
+    installed_at, values = user_config_values(python, str(tmp_path))
     assert installed_at.startswith(str(venv))
-    # Inherited through two packages: mmseg's runtime under ours.
-    assert values == "HSPHead 101 4 mmseg ['mmseg_hsp']"
+    assert values == USER_CFG_VALUES
+
+
+# What an editable install needs of the repository.
+PROJECT_FILES = ('setup.py', 'setup.cfg', 'README.md', 'requirements',
+                 'mmseg_hsp', 'configs')
+
+
+def test_user_config_inherits_from_pep660_editable_install(tmp_path):
+    """pip >= 25 installs editable as PEP 660: site-packages holds only an
+    import hook, and mmseg_hsp:: must be found where the code really is."""
+    src = tmp_path / 'src'
+    src.mkdir()
+    for name in PROJECT_FILES:
+        path = osp.join(REPO_ROOT, name)
+        if osp.isdir(path):
+            shutil.copytree(path, src / name, symlinks=True,
+                            ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copy(path, src)
+    venv = tmp_path / 'venv'
+    python = make_venv(venv)
+    run_tool([python, '-m', 'pip', 'install', '-q', '--ignore-installed',
+              'pip>=25'])
+    run_tool([python, '-m', 'pip', 'install', '-q', '--no-deps',
+              '--ignore-installed', '--no-build-isolation', '-e', str(src)])
+    pip_version = run_tool([python, '-m', 'pip', '--version']).stdout
+    assert int(pip_version.split()[1].split('.')[0]) >= 25
+    assert list(venv.glob('lib/python*/site-packages/__editable__*'))
+    assert not list(venv.glob('lib/python*/site-packages/mmseg_hsp/'))
+    installed_at, values = user_config_values(python, str(tmp_path))
+    assert installed_at == str(src / 'mmseg_hsp' / '__init__.py')
+    assert values == USER_CFG_VALUES
 
 
 @pytest.mark.parametrize('args, message', [
@@ -182,6 +227,8 @@ def test_user_config_inherits_from_installed_package(tmp_path):
     ([TINY_CFG, '--cfg-options', 'model.decode_head.typo=1'], 'typo'),
     ([TINY_CFG, '--cfg-options', 'model.decode_head.type=FCNHeed'],
      'FCNHeed'),
+    # Refused by the plugin's own HSPHead, passing it on to mmseg's base.
+    ([DEMO_CFG, '--cfg-options', 'model.decode_head.typo=1'], 'typo'),
     ([TINY_CFG, '--cfg-options', 'train_dataloader.dataset.data_root=/no/data'
       ], '/no/data/img'),
 ])
@@ -195,3 +242,43 @@ def test_bad_config_gets_one_line_error(tmp_path, args, message):
     assert 'Traceback' not in proc.stderr
     assert lines[-1].startswith('train.py: error:')
     assert message in lines[-1]
+
+
+def test_bug_in_plugin_code_keeps_its_traceback(tmp_path):
+    """A KeyError raised by code (not by mmengine reading the config) is a
+    bug: it is not turned into a one-line config error."""
+    from mmseg_hsp.cli import build_runner, exit_on_error
+    import fixtures.buggy_plugin  # noqa: F401
+    cfg = Config.fromfile(TINY_CFG)
+    cfg.work_dir = str(tmp_path)
+    cfg.model.decode_head.type = 'HeadWithKeyErrorBug'
+    with pytest.raises(KeyError, match='wide'):
+        with exit_on_error(argparse.ArgumentParser(prog='train.py')):
+            build_runner(cfg)
+
+
+def test_offline_pretrained_weights_get_one_line(tmp_path, data_root):
+    """An unreachable weights URL ends in one line: which file, where torch
+    looks for it, how to point at a copy or train without it."""
+    cfg = tmp_path / 'pretrained.py'
+    cfg.write_text(
+        f'_base_ = {TINY_CFG!r}\n'
+        'model = dict(backbone=dict(init_cfg=dict(_delete_=True, '
+        'type="Pretrained", '
+        'checkpoint="http://127.0.0.1:9/resnet.pth")))\n')
+    torch_home = tmp_path / 'torch'
+    proc = run_tool([
+        sys.executable, 'tools/train.py', str(cfg), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'train_dataloader.dataset.data_root={data_root}'
+    ], check=False, TORCH_HOME=str(torch_home))
+    assert proc.returncode == 2
+    assert 'Traceback' not in proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith('train.py: error: PretrainedWeightsUnavailable: '
+                           'cannot download the pretrained weights '
+                           'http://127.0.0.1:9/resnet.pth')
+    assert f'copy resnet.pth into {torch_home}/hub/checkpoints/' in line
+    assert ('--cfg-options model.backbone.init_cfg.checkpoint='
+            '/path/to/resnet.pth') in line
+    assert line.endswith('--cfg-options model.backbone.init_cfg=None')

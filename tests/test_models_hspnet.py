@@ -63,7 +63,7 @@ def ds_block_shapes(model, size, batch=1):
 
 @pytest.mark.parametrize('encoder', ['r34', 'r101'])
 def test_ds_blocks_match_table_1_at_400(encoder):
-    model = build_model(f'_base_/models/hspnet_{encoder}.py')
+    model = build_model(f'hspnet_{encoder}_ce_mtchi.py')
     shapes, logits = ds_block_shapes(model, 400)
     assert len(shapes) == 5
     for (c, c_out, side_in, side_out), table in zip(shapes, TABLE_1[encoder]):
@@ -75,7 +75,7 @@ def test_ds_blocks_match_table_1_at_400(encoder):
 
 def test_fusion_channels_reads_table_1_literally():
     """fusion_channels=256: a 1x1 conv gives DS-Block 5 Table 1's c = 256."""
-    model = build_model('_base_/models/hspnet_r34.py', fusion_channels=256)
+    model = build_model('hspnet_r34_ce_mtchi.py', fusion_channels=256)
     shapes, logits = ds_block_shapes(model, 64, batch=2)
     assert shapes[4][:2] == (256, 256)
     assert logits.shape == (2, 5, 64, 64)
@@ -117,7 +117,7 @@ def test_ds_block_branches_and_pooled_branch_is_bilinear_upsampling():
 
 
 def test_segmentation_head_is_three_3x3_convs_last_plain():
-    head = build_model('_base_/models/hspnet_r34.py').decode_head
+    head = build_model('hspnet_r34_ce_mtchi.py').decode_head
     assert [m.conv.kernel_size for m in head.seg_convs] == [(3, 3)] * 2
     assert all(m.with_norm and m.with_activation for m in head.seg_convs)
     assert isinstance(head.conv_seg, nn.Conv2d)

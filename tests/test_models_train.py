@@ -38,7 +38,7 @@ def test_training_steps_lower_the_loss():
     torch.manual_seed(0)
     init_default_scope('mmseg')
     cfg = Config.fromfile(
-        osp.join(REPO_ROOT, 'configs', '_base_', 'models', 'hspnet_r34.py'))
+        osp.join(REPO_ROOT, 'configs', 'hspnet_r34_ce_mtchi.py'))
     cfg.model.backbone.init_cfg = None
     cfg.model.data_preprocessor.size = (64, 64)
     cfg.model.decode_head.loss_decode = dict(type='AdaptiveElasticLoss')

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up (or check) the environment for mmseg_hsp in the current Python.
+# Set up (or check) the environment for mmseg_hsp in $PYTHON (default python3;
+# `make` passes the active virtualenv or conda env, else the project's .venv).
 #   - keeps an installed torch (a CUDA build on a GPU machine), else installs
 #     torch==2.13.0 (never lets pip resolve a bare `torch`);
 #   - builds mmcv 2.1.0 with its ops against that torch (no wheel exists for

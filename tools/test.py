@@ -2,8 +2,8 @@
 import argparse
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-from mmseg_hsp.engine import (DATA_ERRORS, add_common_args, build_runner,
-                              exit_on_error, load_config)
+from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
+                           exit_on_error, load_config)
 
 
 def parse_args(parser):

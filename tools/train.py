@@ -5,8 +5,8 @@ import logging
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.engine import (DATA_ERRORS, add_common_args, build_runner,
-                              exit_on_error, load_config)
+from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
+                           exit_on_error, load_config)
 
 
 def parse_args(parser):

@@ -30,6 +30,15 @@ class LoadMTCHIAnnotations(LoadAnnotations):
         super().__init__(**kwargs)
         self.num_classes = num_classes
 
+    def transform(self, results: dict) -> dict:
+        # mmseg's inference_model and MMSegInferencer strip only a transform
+        # named exactly 'LoadAnnotations' from the test pipeline and pass an
+        # image alone. MTCHIDataset gives every sample a mask path, so the
+        # test loop still loads and checks every mask.
+        if 'seg_map_path' not in results:
+            return results
+        return super().transform(results)
+
     def _load_seg_map(self, results: dict) -> None:
         path = results['seg_map_path']
         raw = mmcv.imfrombytes(

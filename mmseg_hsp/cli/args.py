@@ -1,4 +1,5 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share: flags and config set-up.
+"""The flags ``tools/train.py`` and ``tools/test.py`` share, and the config
+they read.
 
 Both follow mmseg's own tools flag for flag; the plugin is imported before the
 config is read, so a user needs no ``PYTHONPATH`` or import step.
@@ -6,12 +7,8 @@ config is read, so a user needs no ``PYTHONPATH`` or import step.
 import argparse
 import os
 import os.path as osp
-from contextlib import contextmanager
 
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-
-from mmseg.registry import RUNNERS
 
 from .launch import setup_cpu_distributed
 
@@ -67,57 +64,3 @@ def load_config(args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
-
-
-def build_runner(cfg: Config) -> Runner:
-    """Build mmengine's default runner, or ``cfg.runner_type`` if set.
-
-    Args:
-        cfg (Config): The prepared config.
-
-    Returns:
-        Runner: The runner, with the model already built.
-    """
-    if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
-    return RUNNERS.build(cfg)
-
-
-# What a wrong config raises while it is read and its runner (and model) is
-# built: a missing file, an unknown type name, an unexpected argument.
-CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
-                 SyntaxError)
-# What bad input data raises once the run has started (the datasets and
-# transforms name the file): a missing folder or file, a broken mask.
-DATA_ERRORS = (FileNotFoundError, ValueError)
-
-
-@contextmanager
-def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
-    """Turn user errors into one ``<tool>: error: ...`` line and exit 2.
-
-    mmengine's, mmseg's and the plugin's own messages name the problem (the
-    missing file, the unregistered type, the unexpected keyword, the bad
-    mask); the traceback through the tool adds nothing. An error raised in a
-    dataloader worker carries the worker's traceback in its message: its
-    last line is the original error. Set ``MMSEG_HSP_DEBUG=1`` to see the
-    traceback anyway.
-
-    Args:
-        parser (argparse.ArgumentParser): The tool's parser, which prints
-            the error.
-        errors (tuple[type]): The exception types to shorten. Defaults to
-            :data:`CONFIG_ERRORS`; use :data:`DATA_ERRORS` around
-            ``runner.train()`` / ``runner.test()``.
-    """
-    try:
-        yield
-    except errors as e:
-        if os.environ.get('MMSEG_HSP_DEBUG'):
-            raise
-        lines = [line for line in str(e).splitlines() if line.strip()]
-        if 'Original Traceback' in str(e):
-            message = lines[-1].strip()
-        else:
-            message = f"{type(e).__name__}: {' '.join(' '.join(lines).split())}"
-        parser.error(message)

@@ -1,0 +1,14 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: mmseg's flags, the
+config they read, the runner they build, CPU-only distributed launch and
+one-line errors for the user's mistakes."""
+from .args import add_common_args, load_config
+from .errors import CONFIG_ERRORS, DATA_ERRORS, exit_on_error
+from .launch import setup_cpu_distributed
+from .runner import build_runner
+from .weights import PretrainedWeightsUnavailable
+
+__all__ = [
+    'add_common_args', 'load_config', 'CONFIG_ERRORS', 'DATA_ERRORS',
+    'exit_on_error', 'setup_cpu_distributed', 'build_runner',
+    'PretrainedWeightsUnavailable'
+]

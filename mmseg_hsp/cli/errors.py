@@ -1,0 +1,96 @@
+"""One ``<tool>: error: ...`` line (exit code 2) for a user's mistake.
+
+A mistake in the config or the data is the user's to fix, and mmengine's,
+mmseg's and the plugin's own messages name it (the missing file, the
+unregistered type, the unexpected keyword, the bad mask): the traceback
+through the tool adds nothing. A bug in the code is not the user's mistake
+and keeps its traceback.
+"""
+import argparse
+import os
+import os.path as osp
+import re
+from contextlib import contextmanager
+
+import mmengine
+
+# Where the config is parsed and its ``type`` names are looked up.
+MMENGINE_CONFIG_CODE = tuple(
+    osp.join(osp.dirname(mmengine.__file__), sub) + os.sep
+    for sub in ('config', 'registry'))
+# Python's messages for a call whose arguments (here: a config dict's keys)
+# do not fit the signature.
+SIGNATURE_MISMATCH = re.compile(
+    r'unexpected keyword argument|missing \d+ required .*argument|'
+    r'multiple values for argument|takes \d+ positional argument')
+
+# What a wrong config raises while it is read and its runner (and model) is
+# built: a missing file, a bad value, an unknown type name or key, an
+# unexpected argument (the last two only as :func:`is_config_error` says).
+CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
+                 SyntaxError)
+# What bad input data raises once the run has started (the datasets and
+# transforms name the file): a missing folder or file, a broken mask,
+# pretrained weights that cannot be downloaded.
+DATA_ERRORS = (FileNotFoundError, ValueError)
+
+
+def raised_in(error: BaseException) -> str:
+    """The file of the innermost frame of ``error``'s traceback."""
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return osp.abspath(tb.tb_frame.f_code.co_filename)
+
+
+def is_config_error(error: BaseException) -> bool:
+    """Whether a ``KeyError`` / ``TypeError`` comes from the config.
+
+    Any code raises these for its own bugs (a missing dict key, a wrong
+    call), so only two kinds are the config's: an error raised by mmengine
+    while it parses the config or looks up a ``type`` (an unregistered name,
+    a malformed dict), and a ``TypeError`` of a constructor whose keyword
+    arguments, the config dict's keys, do not fit its signature. Other
+    exception types pass.
+
+    Args:
+        error (BaseException): The exception raised.
+
+    Returns:
+        bool: False for a ``KeyError`` / ``TypeError`` of another origin.
+    """
+    if not isinstance(error, (KeyError, TypeError)):
+        return True
+    if raised_in(error).startswith(MMENGINE_CONFIG_CODE):
+        return True
+    return (isinstance(error, TypeError)
+            and SIGNATURE_MISMATCH.search(str(error)) is not None)
+
+
+@contextmanager
+def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
+    """Turn user errors into one ``<tool>: error: ...`` line and exit 2.
+
+    An error raised in a dataloader worker carries the worker's traceback in
+    its message: its last line is the original error. A ``KeyError`` or
+    ``TypeError`` that :func:`is_config_error` does not recognise keeps its
+    traceback. Set ``MMSEG_HSP_DEBUG=1`` to see the traceback anyway.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, which prints
+            the error.
+        errors (tuple[type]): The exception types to shorten. Defaults to
+            :data:`CONFIG_ERRORS`; use :data:`DATA_ERRORS` around
+            ``runner.train()`` / ``runner.test()``.
+    """
+    try:
+        yield
+    except errors as e:
+        if os.environ.get('MMSEG_HSP_DEBUG') or not is_config_error(e):
+            raise
+        lines = [line for line in str(e).splitlines() if line.strip()]
+        if 'Original Traceback' in str(e):
+            message = lines[-1].strip()
+        else:
+            message = f"{type(e).__name__}: {' '.join(' '.join(lines).split())}"
+        parser.error(message)
