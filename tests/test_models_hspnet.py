@@ -135,7 +135,7 @@ def test_segmentation_head_is_three_3x3_convs_last_plain():
 def test_head_forward_is_cls_seg_of_the_features():
     # mmseg 1.x's split: _forward_feature gives the features before
     # conv_seg, at x/4 and `channels` wide.
-    head = build_model('_base_/models/hspnet_r34.py').decode_head.eval()
+    head = build_model('hspnet_r34_ce_mtchi.py').decode_head.eval()
     feats = [
         torch.randn(1, c, 64 // s, 64 // s)
         for c, s in zip((64, 128, 256, 512), (4, 8, 16, 32))
