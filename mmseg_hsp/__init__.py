@@ -6,6 +6,7 @@ into mmseg's registries, lets torch >= 2.6 resume from mmengine checkpoints
 ``mmseg_hsp::<cfg>.py`` (:mod:`mmseg_hsp.engine.config_package`).
 """
 from . import datasets, evaluation, models, registry  # noqa: F401
+from . import stain  # noqa: F401 (stain augmentation, normalisation)
 from .engine import allow_mmengine_checkpoints, enable_package_configs
 from .version import __version__
 
