@@ -85,6 +85,7 @@ def parse_args():
                      f'--num-test {args.num_test}')
     args.data_root = args.data_root or osp.join(args.work_dir, 'data',
                                                 'Task2')
+    args.log = osp.join(args.work_dir, 'benchmark.log')
     return args
 
 
@@ -174,7 +175,8 @@ def train(args, model: str) -> str:
                        'test_dataloader')
     ]
     if args.max_iters:
-        command += schedule_options(CONFIGS[model], args.max_iters)
+        with output_to(args.log):
+            command += schedule_options(CONFIGS[model], args.max_iters)
     log_path = osp.join(work_dir, 'train.log')
     with open(log_path, 'w') as log:
         status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
@@ -359,12 +361,11 @@ def main():
     args = parse_args()
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    log_path = osp.join(args.work_dir, 'benchmark.log')
-    with output_to(log_path):
+    with output_to(args.log):
         import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI, stain)
         from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS
     stains = list(HELD_OUT_STAINS)
-    with output_to(log_path):
+    with output_to(args.log):
         prepare_data(args, HELD_OUT_STAINS)
     seconds = dict(data=time.time() - start)
     say(f'data: {args.num_train} training regions, {args.num_test} test '
@@ -379,7 +380,7 @@ def main():
         seconds[f'train_{model}'] = time.time() - step
         say(f'({model}) trained in {seconds[f"train_{model}"] / 60:.1f} min')
     step = time.time()
-    with output_to(log_path):
+    with output_to(args.log):
         reference = reference_stain(args)
     with open(osp.join(args.work_dir, 'reference_stain.json'), 'w') as f:
         json.dump(reference, f, indent=1)
@@ -387,7 +388,7 @@ def main():
     for variant, model, normalise in VARIANTS:
         results[variant] = {}
         for stain in (ORIGINAL, *stains):
-            with output_to(log_path):
+            with output_to(args.log):
                 scores = test(args, model, checkpoints[model], stain,
                               reference if normalise else None)
             results[variant][stain] = scores
