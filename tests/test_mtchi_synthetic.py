@@ -1,5 +1,8 @@
 """The synthetic MTCHI: layout, reproducibility, and the grading rule."""
 import hashlib
+import os.path as osp
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -8,6 +11,8 @@ from fixtures.folder_digest import folder_digest
 
 from mmseg_hsp.datasets import synthetic_region, write_synthetic_mtchi
 from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS, SyntheticStain
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_task2_layout_and_reproducible(tmp_path):
@@ -114,3 +119,20 @@ def test_held_out_stains_render_the_same_regions(tmp_path):
         stain=SyntheticStain(hematoxylin_amount=1.0, gamma=1.0))
     want = synthetic_region(np.random.default_rng(rng_key), (64, 80))
     assert all(np.array_equal(a, b) for a, b in zip(same, want))
+
+
+def test_cli_writes_held_out_stains(tmp_path):
+    root = tmp_path / 'Task2'
+    done = subprocess.run([
+        sys.executable, 'tools/dataset_converters/make_synthetic_mtchi.py',
+        str(root), '--num-train', '1', '--num-test', '1', '--size', '48',
+        '--test-stains', 'lab-b', 'scanner'
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == [
+        'Test', 'Test-lab-b', 'Test-scanner', 'Training'
+    ]
+    assert done.stdout.strip().endswith(f'{root}, Test-lab-b, Test-scanner')
