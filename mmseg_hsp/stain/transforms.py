@@ -33,8 +33,8 @@ class RandomHEDJitter(BaseTransform):
 
     Args:
         scale (float): Largest relative change of a concentration.
-            Defaults to 0.3 (Tellez et al. 2019 call 0.05 'light' and 0.2
-            'strong'; stains vary more than that between labs).
+            Defaults to 0.3: a strong setting, as stains differ between
+            labs by more than that (docs/stain.md).
         shift (float): Largest optical density added to a concentration.
             Defaults to 0.05.
         stain_vector_jitter (float): Largest relative change of each RGB
