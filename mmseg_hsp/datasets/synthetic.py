@@ -37,7 +37,6 @@ from .file_io import AtomicFolder, write_png
 from .mtchi import mtchi_mask_name
 
 
-
 @dataclass(frozen=True)
 class SyntheticStain:
     """How a region is stained and scanned.
