@@ -7,6 +7,7 @@ into mmseg's registries, lets torch >= 2.6 resume from mmengine checkpoints
 tools' shared code is :mod:`mmseg_hsp.cli`.
 """
 from . import datasets, evaluation, models, registry  # noqa: F401
+from . import stain  # noqa: F401 (stain augmentation, normalisation)
 from .compat import allow_mmengine_checkpoints, enable_package_configs
 from .version import __version__
 

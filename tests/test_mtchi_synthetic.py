@@ -1,10 +1,18 @@
 """The synthetic MTCHI: layout, reproducibility, and the grading rule."""
+import hashlib
+import os.path as osp
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
 from fixtures.folder_digest import folder_digest
 
 from mmseg_hsp.datasets import synthetic_region, write_synthetic_mtchi
+from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS, SyntheticStain
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_task2_layout_and_reproducible(tmp_path):
@@ -64,3 +72,68 @@ def test_grade_follows_the_share_of_atypical_thickness():
     assert all(len(dark[label]) >= 2 for label in dark)
     assert means[0] < means[1] < means[2] < means[3]
     assert means[3] > 2 * means[1]
+
+
+def test_default_stain_renders_the_same_bytes_as_before_stains_existed():
+    # Pinned: the demo's scores and other tests' digests rest on these.
+    digest = hashlib.sha256()
+    for i in range(2):
+        image, labels = synthetic_region(
+            np.random.default_rng([3, i]), (64, 80))
+        # Hashed in BGR, the order the digest was pinned in.
+        digest.update(np.ascontiguousarray(image[..., ::-1]).tobytes())
+        digest.update(labels.tobytes())
+    assert digest.hexdigest() == ('a6111af5a45d0085f7d82ef4e5da6fc0'
+                                  'f8c768cd8f5f735327991563137c8fc7')
+
+
+def test_held_out_stains_render_the_same_regions(tmp_path):
+    root = tmp_path / 'a'
+    write_synthetic_mtchi(
+        str(root), 1, 2, (64, 80), seed=5, test_stains=HELD_OUT_STAINS)
+    assert sorted(p.name for p in root.iterdir()) == [
+        'Test', 'Test-lab-b', 'Test-lab-c', 'Test-scanner', 'Training'
+    ]
+    # Adding stains leaves the other splits as they were.
+    write_synthetic_mtchi(str(tmp_path / 'b'), 1, 2, (64, 80), seed=5)
+    for split in ('Training', 'Test'):
+        assert folder_digest(root / split) == folder_digest(tmp_path / 'b' /
+                                                            split)
+    test = root / 'Test'
+    for name in HELD_OUT_STAINS:
+        other = root / f'Test-{name}'
+        assert folder_digest(other / 'Truth') == folder_digest(test /
+                                                               'Truth')
+        names = sorted(p.name for p in (test / 'Img').iterdir())
+        assert sorted(p.name for p in (other / 'Img').iterdir()) == names
+        for image_name in names:
+            original = cv2.imread(str(test / 'Img' / image_name))
+            image = cv2.imread(str(other / 'Img' / image_name))
+            black = ~original.any(axis=2)
+            assert np.array_equal(black, ~image.any(axis=2))
+            change = np.abs(image.astype(int) - original)[~black]
+            assert change.mean() > 4
+    # Any stain can be rendered; an unchanged one gives the same bytes.
+    rng_key = [7, 0]
+    same = synthetic_region(
+        np.random.default_rng(rng_key), (64, 80),
+        stain=SyntheticStain(hematoxylin_amount=1.0, gamma=1.0))
+    want = synthetic_region(np.random.default_rng(rng_key), (64, 80))
+    assert all(np.array_equal(a, b) for a, b in zip(same, want))
+
+
+def test_cli_writes_held_out_stains(tmp_path):
+    root = tmp_path / 'Task2'
+    done = subprocess.run([
+        sys.executable, 'tools/dataset_converters/make_synthetic_mtchi.py',
+        str(root), '--num-train', '1', '--num-test', '1', '--size', '48',
+        '--test-stains', 'lab-b', 'scanner'
+    ],
+                          cwd=REPO,
+                          capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in root.iterdir()) == [
+        'Test', 'Test-lab-b', 'Test-scanner', 'Training'
+    ]
+    assert done.stdout.strip().endswith(f'{root}, Test-lab-b, Test-scanner')

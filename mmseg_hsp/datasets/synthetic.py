@@ -21,10 +21,14 @@ atypical front to the full thickness, i.e. use spatial context.
 Images are rendered in optical density (Beer-Lambert) from hematoxylin and
 eosin concentration maps, with a per-region stain jitter. Every region is
 drawn from its own seeded generator: adding regions never changes others.
+The stain and scanner (:class:`SyntheticStain`) are parameters of the
+rendering, not of the generator, so the same regions can be rendered under
+other stains (:data:`HELD_OUT_STAINS`) pixel for pixel of their geometry.
 """
 import os
 import os.path as osp
-from typing import Sequence, Tuple
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -32,10 +36,68 @@ import numpy as np
 from ..fileio import atomic_folder, write_png
 from .mtchi import mtchi_mask_name
 
-# Optical density of a unit of each stain in RGB (hematoxylin blue-purple,
-# eosin pink), chosen to give the usual H&E colours.
-HEMATOXYLIN_OD = np.array([0.60, 0.75, 0.28], np.float32)
-EOSIN_OD = np.array([0.06, 0.55, 0.30], np.float32)
+
+@dataclass(frozen=True)
+class SyntheticStain:
+    """How a region is stained and scanned.
+
+    The default is the stain of the synthetic MTCHI's Training and Test
+    splits; it renders the same bytes as before this class existed.
+
+    Args:
+        hematoxylin_od (tuple[float]): RGB optical density of a unit of
+            hematoxylin. Defaults to blue-purple ``(0.60, 0.75, 0.28)``.
+        eosin_od (tuple[float]): RGB optical density of a unit of eosin.
+            Defaults to pink ``(0.06, 0.55, 0.30)``.
+        hematoxylin_amount (float): Factor on every hematoxylin
+            concentration (staining time, dye strength). Defaults to 1.
+        eosin_amount (float): Factor on every eosin concentration.
+            Defaults to 1.
+        gamma (float): Scanner tone curve ``255 * (v / 255) ** gamma``;
+            below 1 brightens. Defaults to 1.
+        saturation (float): Scanner colour gain around each pixel's grey
+            level (1 keeps the colours, 0 makes grey). Defaults to 1.
+    """
+    hematoxylin_od: Tuple[float, float, float] = (0.60, 0.75, 0.28)
+    eosin_od: Tuple[float, float, float] = (0.06, 0.55, 0.30)
+    hematoxylin_amount: float = 1.0
+    eosin_amount: float = 1.0
+    gamma: float = 1.0
+    saturation: float = 1.0
+
+    def scan(self, rgb: np.ndarray) -> np.ndarray:
+        """Apply the scanner's tone curve and colour gain to float RGB."""
+        if self.gamma != 1.0:
+            rgb = 255 * (np.clip(rgb, 0, 255) / 255)**self.gamma
+        if self.saturation != 1.0:
+            grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+            rgb = grey[..., None] + self.saturation * (rgb - grey[..., None])
+        return rgb
+
+
+ORIGINAL_STAIN = SyntheticStain()
+# Stains no training region is rendered with: other labs' dyes (other
+# stain vectors and amounts) and another scanner (tone curve, saturation).
+HELD_OUT_STAINS = {
+    # Bluer, stronger hematoxylin; paler, more orange eosin.
+    'lab-b':
+    SyntheticStain(
+        hematoxylin_od=(0.68, 0.66, 0.24),
+        eosin_od=(0.04, 0.50, 0.36),
+        hematoxylin_amount=1.25,
+        eosin_amount=0.8),
+    # Purple, paler hematoxylin; stronger, more magenta eosin.
+    'lab-c':
+    SyntheticStain(
+        hematoxylin_od=(0.52, 0.80, 0.36),
+        eosin_od=(0.09, 0.62, 0.24),
+        hematoxylin_amount=0.8,
+        eosin_amount=1.25),
+    # The original dyes on a scanner with a brighter tone curve and
+    # stronger colours.
+    'scanner':
+    SyntheticStain(gamma=0.8, saturation=1.35),
+}
 # Share of the thickness held by atypical cells, per label (1 = normal).
 ATYPICAL_SHARE = {
     1: (0.0, 0.0),
@@ -123,7 +185,8 @@ def _draw_cells(rng, hema, membranes, zone_map, zone_id, spec, along_angle,
 def synthetic_region(rng: np.random.Generator,
                      size: Tuple[int, int] = (256, 256),
                      thickness: Tuple[float, float] = (50, 80),
-                     segment_length: Tuple[float, float] = (70, 160)):
+                     segment_length: Tuple[float, float] = (70, 160),
+                     stain: SyntheticStain = ORIGINAL_STAIN):
     """Render one region and its label map.
 
     Args:
@@ -133,6 +196,9 @@ def synthetic_region(rng: np.random.Generator,
             (px). Defaults to (50, 80).
         segment_length (tuple[float, float]): Range of the length of a
             constant-grade segment along the membrane (px).
+        stain (SyntheticStain): Stain and scanner. The same ``rng`` state
+            gives the same region (geometry, cells, noise) under any stain.
+            Defaults to :data:`ORIGINAL_STAIN`.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: RGB uint8 ``(H, W, 3)`` image and
@@ -193,12 +259,16 @@ def synthetic_region(rng: np.random.Generator,
     eosin += 0.5 * membranes * epithelium  # cell borders stay inside
     hema = cv2.GaussianBlur(hema, (0, 0), 0.6)
 
-    stain_h = HEMATOXYLIN_OD * rng.uniform(0.85, 1.15, 3).astype(np.float32)
-    stain_e = EOSIN_OD * rng.uniform(0.85, 1.15, 3).astype(np.float32)
-    density = hema[..., None] * stain_h + np.clip(eosin, 0,
-                                                  None)[..., None] * stain_e
+    stain_h = np.array(stain.hematoxylin_od, np.float32) * rng.uniform(
+        0.85, 1.15, 3).astype(np.float32)
+    stain_e = np.array(stain.eosin_od, np.float32) * rng.uniform(
+        0.85, 1.15, 3).astype(np.float32)
+    hema = hema * stain.hematoxylin_amount
+    eosin = np.clip(eosin, 0, None) * stain.eosin_amount
+    density = hema[..., None] * stain_h + eosin[..., None] * stain_e
     rgb = 255 * np.exp(-density) * rng.uniform(0.92, 1.0)
     rgb += rng.normal(0, 3, rgb.shape)
+    rgb = stain.scan(rgb)
     image = np.clip(rgb, 1, 255).astype(np.uint8)  # never 0
 
     region = _region_mask(rng, h, w)
@@ -238,11 +308,16 @@ def write_synthetic_mtchi(root: str,
                           seed: int = 0,
                           thickness: Sequence[float] = (50, 80),
                           segment_length: Sequence[float] = (70, 160),
-                          overwrite: bool = False) -> None:
+                          overwrite: bool = False,
+                          test_stains: Optional[Mapping[str,
+                                                        SyntheticStain]] = None
+                          ) -> None:
     """Write a synthetic set in the exact Task 2 layout.
 
     ``<root>/{Training,Test}/Img/Crop_S<seed>-<TR|TE><i>.png`` and
     ``.../Truth/Mask_<same>.png``; ``root`` is written atomically.
+    Each of ``test_stains`` adds ``<root>/Test-<name>/{Img,Truth}``: the
+    Test regions, with the same names and masks, under that stain.
 
     Args:
         root (str): The ``Task2`` folder to create.
@@ -254,17 +329,24 @@ def write_synthetic_mtchi(root: str,
         thickness (Sequence[float]): Epithelial thickness range (px).
         segment_length (Sequence[float]): Grade segment length range (px).
         overwrite (bool): Replace an existing ``root``.
+        test_stains (Mapping[str, SyntheticStain]): Extra renderings of the
+            Test split, by folder suffix (e.g. :data:`HELD_OUT_STAINS`).
+            Defaults to None (none).
     """
+    # (folder, name tag, count, generator key, stain)
+    splits = [('Training', 'TR', num_train, 0, ORIGINAL_STAIN),
+              ('Test', 'TE', num_test, 1, ORIGINAL_STAIN)]
+    splits += [(f'Test-{name}', 'TE', num_test, 1, stain)
+               for name, stain in (test_stains or {}).items()]
     with atomic_folder(root, overwrite) as tmp:
-        splits = (('Training', 'TR', num_train), ('Test', 'TE', num_test))
-        for split_id, (split, tag, count) in enumerate(splits):
+        for split, tag, count, split_id, stain in splits:
             for sub in ('Img', 'Truth'):
                 os.makedirs(osp.join(tmp, split, sub))
             for i in range(count):
                 rng = np.random.default_rng([seed, split_id, i])
                 image, labels = synthetic_region(rng, tuple(size),
                                                  tuple(thickness),
-                                                 tuple(segment_length))
+                                                 tuple(segment_length), stain)
                 name = f'Crop_S{seed}-{tag}{i:04d}'
                 write_png(
                     osp.join(tmp, split, 'Img', name + '.png'),

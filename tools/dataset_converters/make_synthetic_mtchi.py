@@ -4,11 +4,15 @@ Example::
 
     python tools/dataset_converters/make_synthetic_mtchi.py \\
         data/synthetic_mtchi/Task2 --num-train 96 --num-test 16 --size 256
+
+``--test-stains lab-b scanner`` (or ``all``) also renders the Test regions
+under those held-out stains, in ``Test-<stain>/`` (docs/stain.md).
 """
 import argparse
 import sys
 
 from mmseg_hsp.datasets import write_synthetic_mtchi
+from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS
 
 
 def parse_args():
@@ -36,10 +40,19 @@ def parse_args():
         nargs=2,
         default=[70, 160],
         help='length range of a constant-grade stretch of epithelium')
+    parser.add_argument(
+        '--test-stains',
+        nargs='+',
+        default=[],
+        choices=['all', *HELD_OUT_STAINS],
+        help='also write the Test regions under these held-out stains, '
+        'in Test-<stain>/')
     parser.add_argument('--overwrite', action='store_true')
     args = parser.parse_args()
     if len(args.size) not in (1, 2):
         parser.error('--size takes one side or H W')
+    if 'all' in args.test_stains:
+        args.test_stains = list(HELD_OUT_STAINS)
     return args
 
 
@@ -49,11 +62,15 @@ def main():
     try:
         write_synthetic_mtchi(args.root, args.num_train, args.num_test, size,
                               args.seed, args.thickness, args.segment_length,
-                              args.overwrite)
+                              args.overwrite, {
+                                  name: HELD_OUT_STAINS[name]
+                                  for name in args.test_stains
+                              })
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
+    stains = ''.join(f', Test-{name}' for name in args.test_stains)
     print(f'{args.num_train} training and {args.num_test} test regions of '
-          f'{size[0]}x{size[1]} written to {args.root}')
+          f'{size[0]}x{size[1]} written to {args.root}{stains}')
 
 
 if __name__ == '__main__':
