@@ -9,11 +9,16 @@
    ``Mask_<name>.png`` per test region) and ``predictions.png`` (test
    regions, truth and prediction in the paper's palette).
 
+The console shows one line per step; mmengine's config dump and training
+log go to ``<work dir>/runner.log`` (and to mmengine's own
+``<work dir>/<timestamp>/<timestamp>.log``).
+
 Example::
 
     python tools/demo.py --work-dir work_dirs/demo
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import time
@@ -162,13 +167,19 @@ def main():
     os.makedirs(args.work_dir, exist_ok=True)
     data_seconds = prepare_data(args)
     cfg = demo_config(args)
-    runner = Runner.from_cfg(cfg)
-    start = time.time()
-    runner.train()
-    train_seconds = time.time() - start
-    start = time.time()
-    scores = runner.test()
-    test_seconds = time.time() - start
+    runner_log = osp.join(args.work_dir, 'runner.log')
+    print(f'[demo] training {cfg.train_cfg.max_iters} iterations, then '
+          f'testing (log: {runner_log})')
+    # mmengine's console handler writes to the sys.stdout of the moment
+    # the runner's logger is made: the log file, for the runner's life.
+    with open(runner_log, 'w') as log, contextlib.redirect_stdout(log):
+        runner = Runner.from_cfg(cfg)
+        start = time.time()
+        runner.train()
+        train_seconds = time.time() - start
+        start = time.time()
+        scores = runner.test()
+        test_seconds = time.time() - start
     result = dict(
         config=osp.relpath(args.config, REPO),
         data_root=args.data_root,
