@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO_ROOT
 
-ROWS = ('hspnet-r101-ae', 'unet')
+ROWS = ('hspnet-r34-ce', 'unet')
 
 
 def run_tool(work_dir):
@@ -56,11 +56,12 @@ def test_table_pictures_and_predictions(smoke):
     with open(os.path.join(work_dir, 'table5.csv')) as f:
         rows = list(csv.DictReader(f))
     assert [(r['Row'], r['Post']) for r in rows] == [
-        ('HSP-Net R101 AE', 'x'), ('HSP-Net R101 AE', '✓ (gauss)'),
+        ('HSP-Net R34 CE', 'x'), ('HSP-Net R34 CE', '✓ (gauss)'),
         ('U-Net', 'x'), ('U-Net', '✓ (gauss)')]
     assert [r['Variant'] for r in rows] == [
         '', '', 'paper-sized', 'paper-sized']
-    assert {r['Loss'] for r in rows[:2]} == {'AE-Loss'}
+    assert [r['Network'] for r in rows] == ['HSP-Net (R-34)'] * 2 + ['U-Net'
+                                                                    ] * 2
     for row in rows:
         assert row['Seeds'] == '0'
         assert 0 <= float(row['mIoU']) <= 1

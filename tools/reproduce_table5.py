@@ -3,9 +3,10 @@
 For each row (HSP-Net R101 AE, R101 CE, R34 CE, DeepLab v3+, FCN, U-Net;
 ``--ablations`` adds Table 3's) and each seed, under ``--work-dir``:
 
-1. ``<row>/seed<k>/config.py``: the row's config with the preset applied;
-   trained with ``tools/train.py`` (skipped when its last checkpoint is
-   there; resumed from ``last_checkpoint`` when it was interrupted);
+1. ``<row>/seed<k>.py``: the row's config with the preset applied;
+   trained in ``<row>/seed<k>/`` with ``tools/train.py`` (skipped when its
+   last checkpoint is there; resumed from ``last_checkpoint`` when it was
+   interrupted);
 2. tested with ``tools/test.py`` in the paper's two protocols (Section
    4.5): ``x``, patches stitched without overlap (the configs' default), and
    ``Post``, Gauss-like blending at a quarter-patch stride
@@ -300,7 +301,9 @@ def train_and_test(row: Row, seed: int, cfg, run_dir: str, step: Step,
                    amp: bool) -> None:
     """Train (or resume, or skip) one seed of a row, test both protocols."""
     os.makedirs(run_dir, exist_ok=True)
-    config = osp.join(run_dir, 'config.py')
+    # Beside the run dir: mmengine dumps its own copy, with the work dir and
+    # launcher added, into the run dir under the config's file name.
+    config = f'{run_dir}.py'
     text = cfg.pretty_text
     if osp.isfile(config):
         with open(config) as f:
