@@ -4,9 +4,9 @@
 # regular atrous convs (rates 6, 12, 18) and image pooling, a 1x1
 # projection, and a decoder on stage 1 (48 channels, two 3x3 convs):
 # 59,340,197 parameters for 5 classes (DeepLabV3PlusHead), the paper's
-# count. Everything but the model is HSP-Net's (hspnet_r101_ce_mtchi.py). mmseg's zoo version
-# (512-channel separable ASPP, ResNet-101-V1c at stride 8, 60.21M) is
-# deeplabv3plus_r101_mtchi.py.
+# count. Everything but the model is HSP-Net's (hspnet_r101_ce_mtchi.py).
+# mmseg's zoo version (512-channel separable ASPP, ResNet-101-V1c at stride 8,
+# 60.21M) is deeplabv3plus_r101_mtchi.py.
 _base_ = './hspnet_r101_ce_mtchi.py'
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(

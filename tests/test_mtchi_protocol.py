@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image

@@ -139,7 +139,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Train, test and tabulate Table 5 (see module doc)')
     parser.add_argument('--preset', choices=sorted(PRESETS), default='cpu')
-    parser.add_argument('--work-dir', help='default: work_dirs/table5_<preset>')
+    parser.add_argument(
+        '--work-dir', help='default: work_dirs/table5_<preset>')
     parser.add_argument('--data-root', help="override the preset's")
     parser.add_argument('--seeds', type=int, nargs='+')
     parser.add_argument(
