@@ -86,6 +86,9 @@ else
         echo "error: $WHEELS/ has no mmcv sdist; run tools/gpu_check.sh --download on a machine with network first" >&2
         exit 1
     }
+    # The machine's Python may be a system one (PEP 668): install anyway,
+    # it is a throw-away machine.
+    export PIP_BREAK_SYSTEM_PACKAGES=1
     "$PY" -m pip install --disable-pip-version-check -q --no-index --no-deps \
         "$WHEELS"/*.whl
     # mmcv's ops built for the CPU only: CUDA hidden (see setup_env.sh).
