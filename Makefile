@@ -15,7 +15,7 @@ PYTHON ?= $(VENV)/bin/python
 endif
 export PYTHON
 
-.PHONY: setup demo test
+.PHONY: setup demo test table5
 setup: $(filter $(VENV)/bin/python,$(PYTHON))
 	bash tools/setup_env.sh
 
@@ -27,3 +27,7 @@ demo: setup
 
 test: setup
 	$(PYTHON) -m pytest tests
+
+# Table 5 in miniature on CPU (tools/reproduce_table5.py; 3 seeds).
+table5: setup
+	$(PYTHON) tools/reproduce_table5.py --preset cpu

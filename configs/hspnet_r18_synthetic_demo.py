@@ -10,14 +10,18 @@ data_root = 'data/synthetic_mtchi/Task2'
 crop_size = (128, 128)
 model = dict(
     data_preprocessor=dict(size=crop_size),
+    # The paper's protocol at this patch size: 'x' = 128 px patches stitched
+    # without overlap; 'Post' (model.test_cfg.mode=gauss) at stride 32.
+    test_cfg=dict(crop_size=crop_size, stride=(32, 32)),
     backbone=dict(
         depth=18, stem_channels=32, base_channels=32, init_cfg=None),
     decode_head=dict(
         in_channels=(32, 64, 128, 256),
         ds_channels=(16, 32, 64, 128),
         channels=64))
+total_batch_size = 8
 train_dataloader = dict(
-    batch_size=8,
+    batch_size=total_batch_size,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(data_root=data_root))

@@ -51,7 +51,7 @@ def scores(dice, miou, ap):
 
 
 def test_post_marks():
-    assert table5.post_mark(dict(mode='whole')) == 'x'
+    assert table5.post_mark(dict(mode='whole')) == 'x (whole region)'
     assert table5.post_mark(dict(mode='none', crop_size=400)) == 'x'
     assert table5.post_mark(dict(mode='gauss')) == '✓ (gauss)'
     assert table5.post_mark(dict(mode='mean')) == '✓ (mean)'
@@ -70,12 +70,13 @@ def test_rows_per_post_mode_and_latest_run(tmp_path):
     write_run(work_dir, '20260103_000000', scores(0.5, 0.6, 0.7),
               dict(mode='gauss', crop_size=(400, 400), stride=(100, 100)))
     rows = {r['post']: r for r in table5.read_runs(work_dir)}
-    assert sorted(rows) == ['x', '✓ (gauss)']
-    assert (rows['x']['Dice'], rows['x']['mIoU'],
-            rows['x']['AP']) == (0.2, 0.3, 0.4
-                                 )  # the later of the two whole-image runs
-    assert rows['x']['network'] == 'FCN (R-18)'
-    assert rows['x']['loss'] == 'CE-Loss'
+    assert sorted(rows) == ['x (whole region)', '✓ (gauss)']
+    whole = rows['x (whole region)']
+    # the later of the two whole-image runs
+    assert (whole['Dice'], whole['mIoU'], whole['AP']) == (0.2, 0.3, 0.4)
+    assert whole['network'] == 'FCN (R-18)'
+    assert whole['variant'] == 'zoo'
+    assert whole['loss'] == 'CE-Loss'
     # Parameters without the auxiliary head.
     import mmseg_hsp  # noqa: F401
     from mmengine.registry import init_default_scope
@@ -85,7 +86,7 @@ def test_rows_per_post_mode_and_latest_run(tmp_path):
     model = MODELS.build(MODEL)
     inference = sum(p.numel() for n, p in model.named_parameters()
                     if not n.startswith('auxiliary_head'))
-    assert rows['x']['params'] == pytest.approx(inference / 1e6)
+    assert whole['params'] == pytest.approx(inference / 1e6)
 
 
 def test_fold_mean_and_sample_std(tmp_path):
@@ -113,6 +114,36 @@ def test_fold_mean_and_sample_std(tmp_path):
     # The same fold twice is an error, not a silently skewed mean.
     with pytest.raises(ValueError, match='evaluated twice'):
         table5.fold_means(rows + rows[:1])
+
+
+def test_variants():
+    unet = dict(backbone=dict(type='UNet', norm_cfg=None),
+                decode_head=dict(type='FCNHead'))
+    assert table5.variant(unet) == 'paper-sized'
+    unet['backbone']['norm_cfg'] = dict(type='BN')
+    assert table5.variant(unet) == 'zoo'
+    resnet = dict(type='ResNet')
+    assert table5.variant(
+        dict(backbone=resnet,
+             decode_head=dict(type='DeepLabV3PlusHead'))) == 'paper-sized'
+    assert table5.variant(
+        dict(backbone=resnet,
+             decode_head=dict(type='DepthwiseSeparableASPPHead'))) == 'zoo'
+    assert table5.variant(
+        dict(backbone=resnet, decode_head=dict(type='HSPHead'))) == ''
+
+
+def test_seed_mean_and_sample_std(tmp_path):
+    rows = [
+        dict(network='FCN', params=1.0, loss='CE-Loss', post='x', seed=seed,
+             **scores(dice, 0.5, 0.5))
+        for seed, dice in enumerate((0.2, 0.4, 0.6))
+    ]
+    (mean, ) = table5.fold_means(rows, over='seed')
+    assert mean['folds'] == 3
+    assert mean['Dice'] == pytest.approx((0.4, 0.2))
+    with pytest.raises(ValueError, match='seed'):
+        table5.fold_means(rows + rows[:1], over='seed')
 
 
 def test_work_dir_without_results(tmp_path):

@@ -9,11 +9,16 @@
    ``Mask_<name>.png`` per test region) and ``predictions.png`` (test
    regions, truth and prediction in the paper's palette).
 
+The console shows one line per step; mmengine's config dump and training
+log go to ``<work dir>/runner.log`` (and to mmengine's own
+``<work dir>/<timestamp>/<timestamp>.log``).
+
 Example::
 
     python tools/demo.py --work-dir work_dirs/demo
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import time
@@ -23,12 +28,12 @@ import numpy as np
 import torch
 
 import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI)
-from mmseg_hsp.datasets import (MTCHI_CLASSES, MTCHI_PALETTE,
-                                mtchi_mask_name, write_synthetic_mtchi)
+from mmseg_hsp.datasets import write_synthetic_mtchi
 from mmseg_hsp.datasets.mtchi_patches import convert_regions, task2_regions
 from mmseg_hsp.evaluation import mtchi_scores
 from mmseg_hsp.evaluation.mtchi_metric import confusion_matrix
-from mmseg_hsp.fileio import write_json, write_png
+from mmseg_hsp.fileio import write_json
+from mmseg_hsp.visualization import draw_prediction_grid
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -125,50 +130,25 @@ def constant_predictor(data_root: str) -> dict:
     return dict(label=label, **mtchi_scores(confusion))
 
 
-def draw_predictions(data_root: str, pred_dir: str, count: int,
-                     out_path: str) -> None:
-    """Rows of test region | truth | prediction, in the paper's palette."""
-    palette = np.array(MTCHI_PALETTE, np.uint8)
-    rows = []
-    regions = task2_regions(osp.join(data_root, 'Test'))
-    for image_path, mask_path in regions[:count]:
-        name = osp.splitext(osp.basename(image_path))[0]
-        image = cv2.cvtColor(cv2.imread(image_path), cv2.COLOR_BGR2RGB)
-        truth = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
-        pred = cv2.imread(
-            osp.join(pred_dir, mtchi_mask_name(name)), cv2.IMREAD_UNCHANGED)
-        gap = np.full((image.shape[0], 4, 3), 128, np.uint8)
-        rows.append(
-            np.hstack([image, gap, palette[truth], gap, palette[pred]]))
-        rows.append(np.full((4, rows[-1].shape[1], 3), 128, np.uint8))
-    header = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
-    width = image.shape[1] + 4
-    for i, title in enumerate(('test region', 'truth', 'HSP-Net')):
-        cv2.putText(header, title, (i * width + 4, 17),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
-    legend = np.full((24, rows[0].shape[1], 3), 255, np.uint8)
-    for i, cls in enumerate(MTCHI_CLASSES):
-        x = 4 + i * 100
-        cv2.rectangle(legend, (x, 6), (x + 12, 18), (128, 128, 128), 1)
-        legend[7:18, x + 1:x + 12] = palette[i]
-        cv2.putText(legend, cls, (x + 16, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                    (0, 0, 0), 1, cv2.LINE_AA)
-    write_png(out_path, np.vstack([header, *rows, legend]))
-
-
 def main():
     from mmengine.runner import Runner
     args = parse_args()
     os.makedirs(args.work_dir, exist_ok=True)
     data_seconds = prepare_data(args)
     cfg = demo_config(args)
-    runner = Runner.from_cfg(cfg)
-    start = time.time()
-    runner.train()
-    train_seconds = time.time() - start
-    start = time.time()
-    scores = runner.test()
-    test_seconds = time.time() - start
+    runner_log = osp.join(args.work_dir, 'runner.log')
+    print(f'[demo] training {cfg.train_cfg.max_iters} iterations, then '
+          f'testing (log: {runner_log})')
+    # mmengine's console handler writes to the sys.stdout of the moment
+    # the runner's logger is made: the log file, for the runner's life.
+    with open(runner_log, 'w') as log, contextlib.redirect_stdout(log):
+        runner = Runner.from_cfg(cfg)
+        start = time.time()
+        runner.train()
+        train_seconds = time.time() - start
+        start = time.time()
+        scores = runner.test()
+        test_seconds = time.time() - start
     result = dict(
         config=osp.relpath(args.config, REPO),
         data_root=args.data_root,
@@ -180,8 +160,9 @@ def main():
             train=round(train_seconds, 1),
             test=round(test_seconds, 1)))
     write_json(osp.join(args.work_dir, 'metrics.json'), result)
-    draw_predictions(args.data_root, cfg.test_evaluator.output_dir, args.show,
-                     osp.join(args.work_dir, 'predictions.png'))
+    draw_prediction_grid(args.data_root,
+                         [('HSP-Net', cfg.test_evaluator.output_dir)],
+                         args.show, osp.join(args.work_dir, 'predictions.png'))
     const = result['constant_predictor']
     print(f"[demo] HSP-Net on {args.num_test} synthetic test regions: "
           f"mIoU {scores['mIoU']:.4f}, Dice {scores['Dice']:.4f}, "

@@ -5,7 +5,10 @@
 #     torch==2.13.0 (never lets pip resolve a bare `torch`);
 #   - builds mmcv 2.1.0 with its ops against that torch (no wheel exists for
 #     recent torch): MMCV_WITH_OPS=1, no build isolation, setuptools>=77,<82
-#     (the build and mmengine's `mmseg::` configs need pkg_resources);
+#     (the build and mmengine's `mmseg::` configs need pkg_resources); with
+#     CUDA hidden, so only the CPU ops are compiled: no model here uses mmcv's
+#     CUDA kernels, and compiling them for a new CUDA is slow and may fail.
+#     MMCV_CUDA_OPS=1 builds the CUDA kernels too (on a CUDA machine);
 #   - installs this package editable with its test extra.
 # Idempotent; with pip's wheel cache warm it takes well under a minute.
 set -euo pipefail
@@ -13,6 +16,14 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 has() { "$PY" -c "$1" >/dev/null 2>&1; }
+build_mmcv() { # pip flags; CUDA hidden unless MMCV_CUDA_OPS=1
+    if [ "${MMCV_CUDA_OPS:-0}" = 1 ]; then
+        export FORCE_CUDA=1
+    else
+        export CUDA_VISIBLE_DEVICES= FORCE_CUDA=0
+    fi
+    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation "$@" mmcv==2.1.0
+}
 
 if has 'import torch'; then
     echo "[setup] torch $("$PY" -c 'import torch; print(torch.__version__)') already installed: kept"
@@ -30,11 +41,11 @@ mmcv_ok='import mmcv, mmcv.ops; assert mmcv.__version__ == "2.1.0"'
 if ! has "$mmcv_ok"; then
     echo "[setup] building mmcv 2.1.0 with ops (about 20 min on 2 cores; fast from pip's wheel cache)"
     pip_install mmengine==0.10.7
-    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation mmcv==2.1.0
+    (build_mmcv)
     if ! has "$mmcv_ok"; then
         # A cached wheel built against another torch fails to load: rebuild.
         echo "[setup] cached mmcv does not load with this torch: rebuilding"
-        MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} pip_install --no-build-isolation --no-cache-dir --force-reinstall --no-deps mmcv==2.1.0
+        (build_mmcv --no-cache-dir --force-reinstall --no-deps)
     fi
 fi
 

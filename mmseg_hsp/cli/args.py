@@ -10,6 +10,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
+from .batch import split_total_batch
 from .launch import setup_cpu_distributed
 
 
@@ -47,8 +48,9 @@ def load_config(args: argparse.Namespace) -> Config:
             plus ``config``.
 
     Returns:
-        Config: The config with launcher, overrides and work_dir set, made
-        ready for CPU-only distributed runs where there is no CUDA.
+        Config: The config with launcher, overrides and work_dir set, the
+        per-process batch split from ``total_batch_size``, made ready for
+        CPU-only distributed runs where there is no CUDA.
     """
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -56,6 +58,9 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    if 'train_dataloader.batch_size' not in (args.cfg_options or {}):
+        # An explicit per-process batch wins, as in mmseg.
+        split_total_batch(cfg, args.launcher)
     # work_dir priority: CLI > config file > config file name.
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

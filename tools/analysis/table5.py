@@ -9,8 +9,12 @@ one run:
 
 - Network, Parameters: from the run's model config, the model built and
   its parameters counted without the training-only auxiliary head;
+- Variant: ``zoo`` (mmseg's model), ``paper-sized`` (the configs sized to
+  the paper's Table 5) or empty (HSP-Net), see :func:`variant`;
 - Loss: the decode head's loss;
-- Post: the run's ``model.test_cfg`` through :data:`POST_MARKS`;
+- Post: the run's ``model.test_cfg`` through :data:`POST_MARKS`: ``x`` is
+  the paper's protocol (patches stitched without overlap), ``x (whole
+  region)`` one pass over a whole region, which is not;
 - Dice, mIoU, AP: :class:`mmseg_hsp.evaluation.MTCHIMetric`'s scores.
 
 Per work dir and Post mark the latest run is kept. Runs whose evaluated
@@ -38,11 +42,14 @@ from typing import List, Optional
 import numpy as np
 
 METRICS = ('Dice', 'mIoU', 'AP')
-# test_cfg mode -> Post mark. Whole-image inference and non-overlapping
-# stitching are the paper's "x"; blending overlapping windows is
-# post-processing. New test modes register their mark here.
+# test_cfg mode -> Post mark. Non-overlapping stitching of patches is the
+# paper's "x" (Section 4.5); whole-region inference has no post-processing
+# either but is not the paper's protocol (the global pooling of DS-Blocks
+# and ASPP sees a context training never showed), so it is labelled.
+# Blending overlapping windows is post-processing. New test modes register
+# their mark here.
 POST_MARKS = {
-    'whole': 'x',
+    'whole': 'x (whole region)',
     'none': 'x',
     'gauss': '✓ (gauss)',
     'mean': '✓ (mean)',
@@ -134,6 +141,24 @@ def network_name(model: dict) -> str:
     return name
 
 
+def variant(model: dict) -> str:
+    """Which version of a baseline a model config is.
+
+    Returns:
+        str: ``paper-sized`` for the configs sized to the paper's Table 5
+        (``DeepLabV3PlusHead``; a U-Net without norm layers, the original),
+        ``zoo`` for mmseg's own models, ``''`` for HSP-Net.
+    """
+    head = model['decode_head']['type']
+    if head == 'HSPHead':
+        return ''
+    if head == 'DeepLabV3PlusHead' or (model['backbone']['type'] == 'UNet' and
+                                       model['backbone'].get('norm_cfg')
+                                       is None):
+        return 'paper-sized'
+    return 'zoo'
+
+
 def loss_name(model: dict) -> str:
     """The decode head's loss(es), e.g. ``AE-Loss``."""
     losses = model['decode_head']['loss_decode']
@@ -187,10 +212,12 @@ def read_runs(work_dir: str) -> List[dict]:
         fold = FOLD.search(str(loader['dataset'].get('ann_file', '')))
         row = dict(
             network=network_name(cfg.model),
+            variant=variant(cfg.model),
             params=count_parameters(cfg),
             loss=loss_name(cfg.model),
             post=post_mark(cfg.model.get('test_cfg', {})),
             fold=int(fold.group(1)) if fold else None,
+            seed=cfg.get('randomness', {}).get('seed'),
             source=f'{osp.normpath(work_dir)} ({name}, {results["split"]})',
             **{m: float(results[m])
                for m in METRICS})
@@ -202,18 +229,28 @@ def read_runs(work_dir: str) -> List[dict]:
     return list(rows.values())
 
 
-def fold_means(rows: List[dict]) -> List[dict]:
-    """Mean and sample std over folds, per network/loss/post."""
+def fold_means(rows: List[dict], over: str = 'fold') -> List[dict]:
+    """Mean and sample std over folds (or seeds), per network/loss/post.
+
+    Args:
+        rows (list[dict]): Rows of :func:`read_runs`.
+        over (str): ``'fold'`` or ``'seed'``: the key that tells the runs
+            of one model apart.
+
+    Returns:
+        list[dict]: One row per network/variant/loss/post, with ``(mean,
+        std)`` scores and the count of folds (seeds) in ``folds``.
+    """
     groups = defaultdict(list)
     for row in rows:
-        groups[(row['network'], row['params'], row['loss'],
-                row['post'])].append(row)
+        groups[(row['network'], row.get('variant', ''), row['params'],
+                row['loss'], row['post'])].append(row)
     means = []
-    for (network, params, loss, post), members in groups.items():
-        folds = sorted(r['fold'] for r in members)
+    for (network, variant_name, params, loss, post), members in groups.items():
+        folds = sorted(r[over] for r in members)
         if len(set(folds)) != len(folds):
-            raise ValueError(f'{network} {loss} {post}: fold {folds} '
-                             'evaluated twice; give one work dir per fold')
+            raise ValueError(f'{network} {loss} {post}: {over} {folds} '
+                             f'evaluated twice; give one work dir per {over}')
         stats = {}
         for m in METRICS:
             values = np.array([r[m] for r in members])
@@ -222,6 +259,7 @@ def fold_means(rows: List[dict]) -> List[dict]:
         means.append(
             dict(
                 network=network,
+                variant=variant_name,
                 params=params,
                 loss=loss,
                 post=post,
@@ -243,14 +281,16 @@ def markdown(header: List[str], lines: List[List[str]]) -> str:
 
 def table5(rows: List[dict], with_paper: bool):
     """Header and lines of the Table 5 comparison."""
-    header = ['Network', 'Parameters', 'Loss', 'Post', *METRICS, 'Source']
+    header = [
+        'Network', 'Variant', 'Parameters', 'Loss', 'Post', *METRICS, 'Source'
+    ]
     lines = [[
-        r['network'], f'{r["params"]:.2f}M', r['loss'], r['post'],
-        *(f'{r[m]:.4f}' for m in METRICS), r['source']
+        r['network'], r['variant'], f'{r["params"]:.2f}M', r['loss'],
+        r['post'], *(f'{r[m]:.4f}' for m in METRICS), r['source']
     ] for r in rows]
     if with_paper:
         lines += [[
-            network, f'{params:.2f}M', loss, post,
+            network, 'paper', f'{params:.2f}M', loss, post,
             *(f'{v:.4f}' for v in scores), 'paper (Table 5)'
         ] for network, params, loss, post, *scores in PAPER_TABLE5]
     return header, lines

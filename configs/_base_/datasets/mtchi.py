@@ -32,12 +32,18 @@ tta_pipeline = [
             dict(type='RandomFlip', prob=1., direction='vertical')
         ], [dict(type='LoadMTCHIAnnotations')], [dict(type='PackSegInputs')]])
 ]
+# The paper's batch: 16 patches per step in total, whatever the number of
+# processes. tools/train.py sets train_dataloader.batch_size (per process, as
+# in mmseg) to total_batch_size / world size (mmseg_hsp.cli.batch), e.g. 8
+# for `tools/dist_train.sh CONFIG 2`; `--cfg-options
+# train_dataloader.batch_size=N` still sets the per-process batch directly.
+total_batch_size = 16
 # The schedule counts epochs, so the sampler must end each one (mmseg's
 # iteration schedules use InfiniteSampler instead). drop_last: the global
 # pooling branches (DS-Block, ASPP) cannot batch-normalise a last batch of
 # one patch.
 train_dataloader = dict(
-    batch_size=16,
+    batch_size=total_batch_size,
     num_workers=4,
     persistent_workers=True,
     drop_last=True,

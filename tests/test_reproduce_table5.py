@@ -1,0 +1,108 @@
+"""tools/reproduce_table5.py end to end on its smoke preset, and the GPU
+check's dry run on CPU."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from conftest import REPO_ROOT
+
+ROWS = ('hspnet-r34-ce', 'unet')
+
+
+def run_tool(work_dir):
+    return subprocess.run([
+        sys.executable, 'tools/reproduce_table5.py', '--preset', 'smoke',
+        '--work-dir', work_dir, '--rows', *ROWS
+    ],
+                          cwd=REPO_ROOT,
+                          env=dict(os.environ, OMP_NUM_THREADS='1'),
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
+
+
+def steps(stdout):
+    return [line for line in stdout.splitlines() if line.startswith(
+        '[table5] ') and '/6 ' in line]
+
+
+@pytest.fixture(scope='module')
+def smoke(tmp_path_factory):
+    work_dir = str(tmp_path_factory.mktemp('table5'))
+    proc = run_tool(work_dir)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return work_dir, proc.stdout
+
+
+def test_one_console_line_per_step_and_logs_in_files(smoke):
+    work_dir, stdout = smoke
+    lines = steps(stdout)
+    # 2 rows x 1 seed x (train, test x, test Post).
+    assert [line.split()[1] for line in lines] == [
+        f'{i}/6' for i in range(1, 7)]
+    assert 'Config:' not in stdout and 'Iter(train)' not in stdout
+    with open(os.path.join(work_dir, 'unet', 'seed0', 'train.log')) as f:
+        log = f.read()
+    assert 'Iter(train) [2/2]' in log
+
+
+def test_table_pictures_and_predictions(smoke):
+    work_dir, _ = smoke
+    with open(os.path.join(work_dir, 'table5.csv')) as f:
+        rows = list(csv.DictReader(f))
+    assert [(r['Row'], r['Post']) for r in rows] == [
+        ('HSP-Net R34 CE', 'x'), ('HSP-Net R34 CE', '✓ (gauss)'),
+        ('U-Net', 'x'), ('U-Net', '✓ (gauss)')]
+    assert [r['Variant'] for r in rows] == [
+        '', '', 'paper-sized', 'paper-sized']
+    assert [r['Network'] for r in rows] == ['HSP-Net (R-34)'] * 2 + ['U-Net'
+                                                                    ] * 2
+    for row in rows:
+        assert row['Seeds'] == '0'
+        assert 0 <= float(row['mIoU']) <= 1
+    with open(os.path.join(work_dir, 'table5.md')) as f:
+        assert f.read().startswith('| Row | Network | Variant |')
+    bars = cv2.imread(os.path.join(work_dir, 'table5_miou.png'))
+    assert bars is not None and bars.shape[1] > 200
+    grid = cv2.imread(os.path.join(work_dir, 'table5_predictions.png'))
+    # test region | truth | 2 models: four 128 px panels and 3 gaps; one
+    # row per test region (2 in the smoke set) between header and legend.
+    assert grid.shape[:2] == (24 + 2 * (128 + 4) + 24, 4 * 128 + 3 * 4)
+    for protocol in ('x', 'post'):
+        masks = os.listdir(
+            os.path.join(work_dir, 'unet', 'seed0', f'pred_{protocol}'))
+        assert len(masks) == 2
+
+
+def test_second_run_skips_what_is_done(smoke):
+    work_dir, _ = smoke
+    proc = run_tool(work_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = steps(proc.stdout)
+    assert len(lines) == 6 and all('already' in line for line in lines)
+
+
+def test_gpu_check_dry_run(tmp_path):
+    proc = subprocess.run(['bash', 'tools/gpu_check.sh', '--dry-run'],
+                          cwd=REPO_ROOT,
+                          env=dict(os.environ,
+                                   OUT=str(tmp_path),
+                                   PYTHON=sys.executable,
+                                   OMP_NUM_THREADS='1'),
+                          capture_output=True,
+                          text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(tmp_path / 'gpu_check.json') as f:
+        result = json.load(f)
+    assert result['dry_run'] is True and result['device'] == 'cpu'
+    speeds = result['train_images_per_second']
+    assert set(speeds) == {'hspnet_r101_amp', 'deeplabv3plus_paper'}
+    assert all(v > 0 for v in speeds.values())
+    assert result['infer_wsi']['tiles']['run'] >= 1
+    assert result['infer_wsi']['tiles_per_second'] > 0
