@@ -80,23 +80,12 @@ ORIGINAL_STAIN = SyntheticStain()
 # stain vectors and amounts) and another scanner (tone curve, saturation).
 HELD_OUT_STAINS = {
     # Bluer, stronger hematoxylin; paler, more orange eosin.
-    'lab-b':
-    SyntheticStain(
-        hematoxylin_od=(0.68, 0.66, 0.24),
-        eosin_od=(0.04, 0.50, 0.36),
-        hematoxylin_amount=1.25,
-        eosin_amount=0.8),
+    'lab-b': SyntheticStain((0.68, 0.66, 0.24), (0.04, 0.50, 0.36), 1.25, 0.8),
     # Purple, paler hematoxylin; stronger, more magenta eosin.
-    'lab-c':
-    SyntheticStain(
-        hematoxylin_od=(0.52, 0.80, 0.36),
-        eosin_od=(0.09, 0.62, 0.24),
-        hematoxylin_amount=0.8,
-        eosin_amount=1.25),
+    'lab-c': SyntheticStain((0.52, 0.80, 0.36), (0.09, 0.62, 0.24), 0.8, 1.25),
     # The original dyes on a scanner with a brighter tone curve and
     # stronger colours.
-    'scanner':
-    SyntheticStain(gamma=0.8, saturation=1.35),
+    'scanner': SyntheticStain(gamma=0.8, saturation=1.35),
 }
 # Share of the thickness held by atypical cells, per label (1 = normal).
 ATYPICAL_SHARE = {
