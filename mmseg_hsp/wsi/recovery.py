@@ -1,7 +1,7 @@
 """Temporaries a killed run leaves in an output folder, and removing them.
 
 Every temporary a slide run writes in its output folder is named after its
-owner, ``<host>-<pid>``: the label-pyramid folders ``.labels-<owner>~*``
+owner, ``<host>-<pid>`` (:func:`mmseg_hsp.fileio.owner_tag`): the label-pyramid folders ``.labels-<owner>~*``
 and the files being written, ``.<name>.partial-<owner><ext>``. A process
 killed with SIGKILL (or by the out-of-memory killer, or a power cut) cannot
 remove them; a later run removes those whose owner is a process of this
@@ -22,15 +22,6 @@ TEMPORARY_NAMES = (
     re.compile(r'^\.labels-(?P<owner>.+)~[^~]*$'),
     re.compile(r'^\..+\.partial-(?P<owner>.+?-\d+)(\.[A-Za-z0-9]+)?$'),
 )
-
-
-def owner_tag() -> str:
-    """This process's tag for its temporaries: ``<host>-<pid>``.
-
-    Returns:
-        str: The tag.
-    """
-    return f'{socket.gethostname()}-{os.getpid()}'
 
 
 def process_is_running(pid: int) -> bool:
