@@ -133,9 +133,10 @@ def test_input_mpp_overrides_a_recorded_objective_power(tmp_path):
     with open_slide(str(path)) as reader:
         assert (reader.objective_power, reader.mpp) == (20.0, 0.5)
         scale = resolve_scale(reader, 10, input_mpp=1.0)
-    # the user says 1 um/px, i.e. x10 already: no downsampling
+    # the user says 1 um/px, i.e. x10 already: no downsampling (and the
+    # recorded x20 is not used for the magnification either)
     assert (scale.downsample, scale.mpp, scale.magnification) == (1.0, 1.0,
-                                                                  10.0)
+                                                                  None)
     summary = SlideSegmenter(model=ColourModel(), blend=SMALL,
                              input_mpp=1.0, progress=False).run(
                                  str(path), str(tmp_path / 'out'))
@@ -144,10 +145,12 @@ def test_input_mpp_overrides_a_recorded_objective_power(tmp_path):
     # 120 x 160 red pixels of 1 um^2 each
     assert summary['areas']['CIN3'] == dict(pixels=120 * 160,
                                             mm2=120 * 160 * 1e-6)
-    # likewise --input-magnification overrides a recorded pixel size
+    # likewise --input-magnification overrides a recorded pixel size (which
+    # then gives no areas in mm^2 either)
     with open_slide(str(path)) as reader:
         scale = resolve_scale(reader, mpp=1.0, input_magnification=10)
-    assert (scale.downsample, scale.mpp) == (1.0, 1.0)
+    assert (scale.downsample, scale.mpp, scale.magnification) == (1.0, None,
+                                                                  10.0)
 
 
 def load_infer_wsi():
