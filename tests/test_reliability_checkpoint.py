@@ -65,7 +65,7 @@ def test_infer_wsi_exits_2_naming_the_shapes(tmp_path):
          str(slides), '--out-dir', str(tmp_path / 'out'), '--no-progress',
          '--cfg-options', *[f'{k}={v}' for k, v in TINY_FCN_OPTIONS.items()]],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT))
     assert result.returncode == 2
     assert 'Traceback' not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -98,7 +98,7 @@ def test_tools_test_exits_2_on_a_misfit_checkpoint(tmp_path, state_dict_of,
          'test_dataloader.num_workers=0',
          'test_dataloader.persistent_workers=False'],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT))
     assert result.returncode == 2, result.stderr[-3000:]
     assert 'Traceback' not in result.stderr
     last = result.stderr.strip().splitlines()[-1]

@@ -21,7 +21,8 @@ DEMO_CONFIG = 'configs/hspnet_r18_synthetic_demo.py'
 
 
 def run_tool(*args, debug=False):
-    env = dict(os.environ, PYTHONPATH=TESTS_DIR, OMP_NUM_THREADS='1')
+    env = dict(os.environ, OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
     env.pop('MMSEG_HSP_DEBUG', None)
     if debug:
         env['MMSEG_HSP_DEBUG'] = '1'

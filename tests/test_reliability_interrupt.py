@@ -44,14 +44,12 @@ def pause(*args, **kwargs):
 
 if where == 'geojson':  # the new label TIFF is in place, nothing else yet
     segmenter.write_geojson = pause
-else:  # the label pyramid is on disk, the TIFF half written
+else:  # the label pyramid is on disk, the TIFF file open
     tiles = LabelPyramid.tiles
 
     def paused_tiles(self, k):
-        for tile in tiles(self, k):
-            yield tile
-            if k == 1:
-                pause()
+        pause()
+        yield from tiles(self, k)
 
     LabelPyramid.tiles = paused_tiles
 sys.argv = sys.argv[3:]
@@ -66,7 +64,7 @@ def model_files(tmp_path_factory):
 
 
 def env():
-    return dict(os.environ, OMP_NUM_THREADS='1')
+    return dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT)
 
 
 def write_slide(path, lesion):

@@ -186,7 +186,7 @@ def test_bad_numbers_are_one_line_argparse_errors(capsys, flags, named):
 
 
 def test_implausible_input_mpp_exits_2_before_any_work(tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
     result = subprocess.run(
         [sys.executable, INFER_WSI, FCN_CONFIG, 'missing.pth',
          str(tmp_path), '--out-dir', str(tmp_path / 'out'), '--input-mpp',
