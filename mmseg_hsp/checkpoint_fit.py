@@ -74,8 +74,7 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
     expected = model.state_dict()
     shapes = [
         f'{key} {list(weights[key].shape)} in the checkpoint, '
-        f'{list(value.shape)} in the model'
-        for key, value in expected.items()
+        f'{list(value.shape)} in the model' for key, value in expected.items()
         if key in weights and weights[key].shape != value.shape
     ]
     # BatchNorm's step counters are not weights (mmengine ignores them too).
@@ -84,11 +83,11 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
         if key not in weights and not key.endswith('num_batches_tracked')
     ]
     unexpected = [key for key in weights if key not in expected]
+    kinds = dict(
+        zip(('shape mismatches', 'missing keys', 'unexpected keys'),
+            (shapes, missing, unexpected)))
     problems = [
-        _listing(kind, items)
-        for kind, items in (('shape mismatches', shapes),
-                            ('missing keys', missing),
-                            ('unexpected keys', unexpected)) if items
+        _listing(kind, items) for kind, items in kinds.items() if items
     ]
     if problems:
         raise CheckpointMismatch(

@@ -65,10 +65,10 @@ def resume_checkpoint(work_dir: str,
         named = f.read().strip()
     if checkpoint_is_complete(named):
         return named
-    numbered = sorted(
-        ((int(match.group(1)), name) for name in os.listdir(work_dir)
-         for match in [CHECKPOINT_NAME.match(name)] if match),
-        reverse=True)
+    numbered = sorted(((int(match.group(1)), name)
+                       for name in os.listdir(work_dir)
+                       for match in [CHECKPOINT_NAME.match(name)] if match),
+                      reverse=True)
     for _, name in numbered:
         path = osp.join(work_dir, name)
         if osp.abspath(path) != osp.abspath(named) and \

@@ -57,9 +57,9 @@ def stale_owner(name: str) -> bool:
         if match is None:
             continue
         owner = OWNER.fullmatch(match.group('owner'))
-        return owner is not None and owner.group(
-            'host') == socket.gethostname() and not process_is_running(
-                int(owner.group('pid')))
+        if owner is None or owner.group('host') != socket.gethostname():
+            return False
+        return not process_is_running(int(owner.group('pid')))
     return False
 
 
