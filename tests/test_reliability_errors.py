@@ -6,8 +6,10 @@ input and its fix (the traceback stays behind ``MMSEG_HSP_DEBUG=1``).
 """
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -156,3 +158,28 @@ def test_infer_wsi_bad_inputs_are_one_line(tmp_path, inputs, named):
                       str(tmp_path / 'out'))
     one_line_error(result, 'infer_wsi', named)
     assert not (tmp_path / 'out').exists()
+
+
+def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
+    work_dir = tmp_path / 'work'
+    env = dict(os.environ, OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
+    env.pop('MMSEG_HSP_DEBUG', None)
+    process = subprocess.Popen(
+        [sys.executable, 'tools/train.py', TINY_CFG, '--work-dir',
+         str(work_dir), '--cfg-options',
+         f'train_dataloader.dataset.data_root={tiny_data}',
+         'train_cfg.max_iters=100000'],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while not any('Iter(train)' in log.read_text()
+                  for log in work_dir.glob('*/*.log')):
+        assert process.poll() is None and time.time() < deadline, \
+            process.communicate()[1][-3000:]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert 'Traceback' not in stderr
+    assert stderr.strip().splitlines()[-1].startswith('train.py: interrupted')
