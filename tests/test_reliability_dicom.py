@@ -40,8 +40,8 @@ def test_dicom_folder_is_one_slide_named_after_the_folder(tmp_path):
     assert collect_slides([str(folder)]) == [str(folder)]
     model = ColourModel()
     out = tmp_path / 'out'
-    results = run_slides(SlideSegmenter(model=model, blend=SMALL,
-                                        progress=False),
+    results = run_slides(SlideSegmenter.from_model(model, blend=SMALL,
+                                                   progress=False),
                          collect_slides([str(folder)]), str(out))
     assert [r['status'] for r in results] == ['done']
     assert sorted(os.listdir(out)) == [

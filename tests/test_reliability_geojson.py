@@ -97,12 +97,11 @@ def test_slide_geojson_areas_agree_with_the_summary(tmp_path):
                                                                      0)
     path = tmp_path / 'slide.tif'
     write_pyramid(path, rgb, mpp=0.25, levels=3)
-    summary = SlideSegmenter(model=ColourModel(),
-                             blend=dict(mode='gauss', tile=64, stride=32,
-                                        batch_size=16),
-                             geojson_min_area=0,
-                             progress=False).run(str(path),
-                                                 str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(
+        ColourModel(),
+        blend=dict(mode='gauss', tile=64, stride=32, batch_size=16),
+        outputs=dict(geojson_min_area=0),
+        progress=False).run(str(path), str(tmp_path / 'out'))
     features = read_features(summary['outputs']['geojson'])
     assert features
     for name, polygon in features:

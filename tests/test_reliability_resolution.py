@@ -94,8 +94,8 @@ def test_implausible_slide_fails_alone_and_fast_in_a_batch(tmp_path):
     write_pyramid(folder / 'b_good.tif', lesion(256, 320), mpp=0.25,
                   levels=2)
     out = tmp_path / 'out'
-    segmenter = SlideSegmenter(model=ColourModel(), blend=SMALL,
-                               progress=False)
+    segmenter = SlideSegmenter.from_model(ColourModel(), blend=SMALL,
+                                          progress=False)
     from mmseg_hsp.wsi.runner import run_slides
     with time_limit(120):
         summaries = run_slides(segmenter, sorted(
@@ -137,9 +137,9 @@ def test_input_mpp_overrides_a_recorded_objective_power(tmp_path):
     # recorded x20 is not used for the magnification either)
     assert (scale.downsample, scale.mpp, scale.magnification) == (1.0, 1.0,
                                                                   None)
-    summary = SlideSegmenter(model=ColourModel(), blend=SMALL,
-                             input_mpp=1.0, progress=False).run(
-                                 str(path), str(tmp_path / 'out'))
+    summary = SlideSegmenter.from_model(
+        ColourModel(), blend=SMALL, resolution=dict(input_mpp=1.0),
+        progress=False).run(str(path), str(tmp_path / 'out'))
     assert summary['analysis']['downsample'] == 1.0
     assert summary['analysis']['size'] == [320, 256]
     # 120 x 160 red pixels of 1 um^2 each
@@ -195,3 +195,11 @@ def test_implausible_input_mpp_exits_2_before_any_work(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert '--input-mpp' in lines[-1] and '20' in lines[-1]
     assert not (tmp_path / 'out').exists()
+
+
+def test_resolution_spec_refuses_an_implausible_level0_resolution():
+    from mmseg_hsp.wsi import ResolutionSpec
+    with pytest.raises(ValueError, match='1000.00 um/px is outside'):
+        ResolutionSpec(input_mpp=1000)
+    with pytest.raises(ValueError, match='x0.01 is outside'):
+        ResolutionSpec(input_magnification=0.01)

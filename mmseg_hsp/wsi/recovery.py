@@ -1,8 +1,9 @@
 """Temporaries a killed run leaves in an output folder, and removing them.
 
 Every temporary a slide run writes in its output folder is named after its
-owner, ``<host>-<pid>`` (:func:`mmseg_hsp.fileio.owner_tag`): the label-pyramid folders ``.labels-<owner>~*``
-and the files being written, ``.<name>.partial-<owner><ext>``. A process
+owner, ``<host>-<pid>`` (:func:`mmseg_hsp.fileio.owner_tag`): the
+label-pyramid folders ``.labels-<owner>~*`` and the files being written,
+``.<name>.partial-<owner><ext>``. A process
 killed with SIGKILL (or by the out-of-memory killer, or a power cut) cannot
 remove them; a later run removes those whose owner is a process of this
 host that no longer runs. Temporaries of live processes (other ranks of a
