@@ -2,6 +2,7 @@
 import argparse
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
+import mmseg_hsp.checkpoint_fit  # noqa: F401 (registers StrictCheckpointHook)
 from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
                            exit_on_error, load_config)
 
@@ -55,6 +56,12 @@ def main():
     with exit_on_error(parser):
         cfg = load_config(args)
         cfg.load_from = args.checkpoint
+        # mmengine loads load_from non-strictly; scores from a checkpoint
+        # that does not fit the model are an error here, not a warning.
+        cfg.custom_hooks = [
+            *cfg.get('custom_hooks', []),
+            dict(type='StrictCheckpointHook', checkpoint=args.checkpoint)
+        ]
         if args.show or args.show_dir:
             cfg = trigger_visualization_hook(cfg, args)
         if args.tta:
