@@ -70,7 +70,7 @@ def test_broken_png_in_test_set_is_one_line_naming_it(tmp_path, broken):
 
 def test_broken_mask_in_training_set_is_one_line_naming_it(tmp_path):
     root = tmp_path / 'Task2'
-    write_synthetic_mtchi(str(root), 2, 0, (64, 64))
+    write_synthetic_mtchi(str(root), 2, 1, (64, 64))
     mask = sorted((root / 'Training' / 'Truth').iterdir())[1]
     mask.write_bytes(mask.read_bytes()[:60])  # cut short while copying
     result = run_tool(
@@ -80,7 +80,10 @@ def test_broken_mask_in_training_set_is_one_line_naming_it(tmp_path):
         'train_dataloader.dataset.data_prefix.seg_map_path=Training/Truth',
         'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
         'train_dataloader.persistent_workers=False',
-        'train_dataloader.sampler.shuffle=False', 'train_cfg.max_iters=1')
+        'train_dataloader.sampler.shuffle=False', 'train_cfg.max_iters=1',
+        f'val_dataloader.dataset.data_root={root}',
+        'val_dataloader.num_workers=0',
+        'val_dataloader.persistent_workers=False')
     one_line_error(result, 'train.py', mask.name)
 
 
