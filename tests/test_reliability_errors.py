@@ -168,21 +168,22 @@ def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
     env = dict(os.environ, OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
     env.pop('MMSEG_HSP_DEBUG', None)
-    process = subprocess.Popen(
-        [sys.executable, 'tools/train.py', TINY_CFG, '--work-dir',
-         str(work_dir), '--cfg-options',
-         f'train_dataloader.dataset.data_root={tiny_data}',
-         'train_cfg.max_iters=100000'],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 240
-    while not any('Iter(train)' in log.read_text()
-                  for log in work_dir.glob('*/*.log')):
-        assert process.poll() is None and time.time() < deadline, \
-            process.communicate()[1][-3000:]
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    output = tmp_path / 'output.txt'  # a file: a full pipe would block it
+    with open(output, 'w') as f:
+        process = subprocess.Popen(
+            [sys.executable, 'tools/train.py', TINY_CFG, '--work-dir',
+             str(work_dir), '--cfg-options',
+             f'train_dataloader.dataset.data_root={tiny_data}',
+             'train_cfg.max_iters=100000'],
+            cwd=REPO_ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
+        deadline = time.time() + 240
+        while '(train)' not in output.read_text():
+            assert process.poll() is None and time.time() < deadline, \
+                output.read_text()[-3000:]
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    stderr = output.read_text()
+    assert process.returncode == 130, stderr[-3000:]
     assert 'Traceback' not in stderr
     assert stderr.strip().splitlines()[-1].startswith('train.py: interrupted')

@@ -22,7 +22,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from mmseg_hsp.cli_numbers import (level0_magnification, level0_mpp,
+from mmseg_hsp.cli.numbers import (level0_magnification, level0_mpp,
                                    non_negative, positive)
 
 

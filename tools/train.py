@@ -5,9 +5,8 @@ import logging
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
-                           exit_on_error, load_config)
-from mmseg_hsp.resume import resume_checkpoint
+from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
+                           load_config, resume_checkpoint)
 
 
 def parse_args(parser):
@@ -54,7 +53,8 @@ def main():
         if args.resume and cfg.get('load_from') is None:
             cfg.load_from = resume_checkpoint(cfg.work_dir, warn=warn)
         runner = build_runner(cfg)
-    with exit_on_error(parser, DATA_ERRORS):
+        # The loop builds the rest of the config (loops, dataloaders,
+        # evaluator) and reads the data: errors there are the user's too.
         runner.train()
 
 
