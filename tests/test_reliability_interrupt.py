@@ -73,6 +73,14 @@ def write_slide(path, lesion):
     write_pyramid(path, rgb, mpp=0.25, levels=2)
 
 
+def one_slide(tmp_path):
+    """A folder with slide ``s.tif``, and the output folder's path."""
+    slides = tmp_path / 'in'
+    slides.mkdir()
+    write_slide(slides / 's.tif', lesion=(64, 64))
+    return slides, tmp_path / 'out'
+
+
 def infer(model_files, slides, out, *extra):
     return subprocess.run(
         [sys.executable, INFER_WSI, *model_files, str(slides), '--out-dir',
@@ -107,10 +115,7 @@ def hidden(folder):
 
 
 def test_killed_overwrite_is_not_taken_as_done(tmp_path, model_files):
-    slides = tmp_path / 'in'
-    slides.mkdir()
-    out = tmp_path / 'out'
-    write_slide(slides / 's.tif', lesion=(64, 64))
+    slides, out = one_slide(tmp_path)
     assert infer(model_files, slides, out).returncode == 0
     old_tiff = (out / 's.labels.tif').read_bytes()
     # the slide is rescanned: the lesion moved; redo it, and kill -9 the
@@ -136,10 +141,7 @@ def test_killed_overwrite_is_not_taken_as_done(tmp_path, model_files):
 
 
 def test_done_slide_whose_outputs_changed_is_redone(tmp_path, model_files):
-    slides = tmp_path / 'in'
-    slides.mkdir()
-    out = tmp_path / 'out'
-    write_slide(slides / 's.tif', lesion=(64, 64))
+    slides, out = one_slide(tmp_path)
     assert infer(model_files, slides, out).returncode == 0
     # an output replaced behind the summary's back (e.g. copied from
     # another run) no longer matches what the summary records
@@ -153,10 +155,7 @@ def test_done_slide_whose_outputs_changed_is_redone(tmp_path, model_files):
 
 def test_rerun_removes_what_killed_runs_left_and_only_that(
         tmp_path, model_files):
-    slides = tmp_path / 'in'
-    slides.mkdir()
-    out = tmp_path / 'out'
-    write_slide(slides / 's.tif', lesion=(64, 64))
+    slides, out = one_slide(tmp_path)
     killed = stopped_run(tmp_path, model_files, slides, out, 'tiff',
                          signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL
@@ -177,10 +176,7 @@ def test_rerun_removes_what_killed_runs_left_and_only_that(
 
 def test_ctrl_c_exits_130_in_one_line_without_temporaries(
         tmp_path, model_files):
-    slides = tmp_path / 'in'
-    slides.mkdir()
-    out = tmp_path / 'out'
-    write_slide(slides / 's.tif', lesion=(64, 64))
+    slides, out = one_slide(tmp_path)
     interrupted = stopped_run(tmp_path, model_files, slides, out, 'tiff',
                               signal.SIGINT)
     assert interrupted.returncode == 130

@@ -24,44 +24,41 @@ def _number(cast: Callable, text: str):
     return value
 
 
-def positive(cast: Callable = float) -> Callable[[str], float]:
-    """An argparse type for numbers > 0.
+def bounded_below(minimum: float,
+                  cast: Callable = float,
+                  inclusive: bool = False) -> Callable[[str], float]:
+    """An argparse type for numbers above (or at) ``minimum``.
 
     Args:
+        minimum (float): The bound.
         cast (Callable): ``float`` (default) or ``int``.
+        inclusive (bool): Whether ``minimum`` itself is allowed. Defaults
+            to False.
 
     Returns:
         Callable[[str], float]: The type.
     """
+    relation = '>=' if inclusive else '>'
 
     def parse(text: str):
         value = _number(cast, text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
+        if value < minimum or (value == minimum and not inclusive):
+            raise argparse.ArgumentTypeError(
+                f'must be {relation} {minimum:g}, got {text}')
         return value
 
-    parse.__name__ = f'positive {cast.__name__}'
+    parse.__name__ = f'{cast.__name__} {relation} {minimum:g}'
     return parse
+
+
+def positive(cast: Callable = float) -> Callable[[str], float]:
+    """An argparse type for numbers > 0 (``float`` or ``int``)."""
+    return bounded_below(0, cast)
 
 
 def non_negative(cast: Callable = float) -> Callable[[str], float]:
-    """An argparse type for numbers >= 0.
-
-    Args:
-        cast (Callable): ``float`` (default) or ``int``.
-
-    Returns:
-        Callable[[str], float]: The type.
-    """
-
-    def parse(text: str):
-        value = _number(cast, text)
-        if value < 0:
-            raise argparse.ArgumentTypeError(f'must be >= 0, got {text}')
-        return value
-
-    parse.__name__ = f'non-negative {cast.__name__}'
-    return parse
+    """An argparse type for numbers >= 0 (``float`` or ``int``)."""
+    return bounded_below(0, cast, inclusive=True)
 
 
 def _plausible(check: Callable[[float], Optional[str]]):
