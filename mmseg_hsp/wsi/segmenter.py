@@ -258,7 +258,9 @@ class SlideSegmenter:
             slide_path (str): A slide OpenSlide reads, or a TIFF/PNG region.
             out_dir (str): Output folder (created if needed).
             overwrite (bool): Redo a slide whose outputs exist. Defaults to
-                False (skip it).
+                False (skip it when :meth:`is_done`). Temporaries that
+                killed runs of this host left in ``out_dir`` are removed
+                first (:mod:`.recovery`).
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
@@ -268,8 +270,9 @@ class SlideSegmenter:
             counts the ``labels`` phase.
 
         Raises:
-            SlideError: If the slide cannot be opened, has no resolution,
-                or fails to read; nothing that looks finished is left.
+            SlideError: If the slide cannot be opened, has no (or an
+                implausible) resolution, or fails to read; nothing that
+                looks finished is left.
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
