@@ -69,6 +69,20 @@ def is_config_error(error: BaseException) -> bool:
             and SIGNATURE_MISMATCH.search(str(error)) is not None)
 
 
+def interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is Ctrl-C, or was raised while handling it.
+
+    Library code that catches broadly turns a ``KeyboardInterrupt`` into
+    its own error (mmengine's config formatting, run while a checkpoint is
+    saved, raises a ``SyntaxError``); the interrupt is then its context.
+    """
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 @contextmanager
 def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
     """Turn user errors into one ``<tool>: error: ...`` line and exit 2.
@@ -87,13 +101,13 @@ def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
     """
     try:
         yield
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, *errors) as e:
         if os.environ.get('MMSEG_HSP_DEBUG'):
             raise
-        print(f'{parser.prog}: interrupted', file=sys.stderr)
-        sys.exit(INTERRUPTED)
-    except errors as e:
-        if os.environ.get('MMSEG_HSP_DEBUG') or not is_config_error(e):
+        if interrupted(e):
+            print(f'{parser.prog}: interrupted', file=sys.stderr)
+            sys.exit(INTERRUPTED)
+        if not is_config_error(e):
             raise
         lines = [line for line in str(e).splitlines() if line.strip()]
         if 'Original Traceback' in str(e):
