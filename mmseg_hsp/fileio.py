@@ -11,10 +11,25 @@ import json
 import os
 import os.path as osp
 import shutil
+import socket
 from typing import Iterator
 
 import cv2
 import numpy as np
+
+
+def owner_tag() -> str:
+    """This process's tag for its temporaries: ``<host>-<pid>``.
+
+    A process killed with SIGKILL cannot remove its temporaries; the tag
+    lets a later run tell those of dead processes (removed) from those of
+    running ones or of other hosts on a shared file system (kept): see
+    :mod:`mmseg_hsp.wsi.recovery`.
+
+    Returns:
+        str: The tag.
+    """
+    return f'{socket.gethostname()}-{os.getpid()}'
 
 
 @contextlib.contextmanager
@@ -33,12 +48,13 @@ def atomic_output(path: str, fsync: bool = True) -> Iterator[str]:
 
     Yields:
         str: The temporary path to write or create (same folder and
-        extension, hidden name); it is removed if the block raises.
+        extension, hidden name tagged with :func:`owner_tag`); it is removed
+        if the block raises.
     """
     path = osp.normpath(path)
     folder, name = osp.split(path)
     stem, ext = osp.splitext(name)
-    partial = osp.join(folder, f'.{stem}.partial-{os.getpid()}{ext}')
+    partial = osp.join(folder, f'.{stem}.partial-{owner_tag()}{ext}')
     try:
         yield partial
         if fsync and osp.isfile(partial):

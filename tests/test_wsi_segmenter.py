@@ -91,8 +91,8 @@ def test_geojson_has_qupath_classes_in_level0_coordinates(tmp_path):
     assert sorted(by_name) == ['CIN1', 'CIN2', 'CIN3', 'Normal']
     (red, ), = by_name['CIN3']
     xs, ys = np.array(red)[:, 0], np.array(red)[:, 1]
-    # border pixel centres of the level-0 box x 240..368, y 160..256
-    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (242, 366, 162, 254)
+    # the pixel edges of the level-0 box x 240..368, y 160..256
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (240, 368, 160, 256)
     # the normal region has the CIN3 box as a hole
     normal, = by_name['Normal']
     assert len(normal) == 2
@@ -124,7 +124,7 @@ def test_outputs_use_qupath_frame_of_a_cropped_slide(tmp_path, monkeypatch):
         red = [f for f in features
                if f['properties']['classification']['name'] == 'CIN3']
         xs = np.array(red[0]['geometry']['coordinates'][0])[:, 0]
-        assert xs.min() == (242 if origin == 'openslide' else 242 - 160)
+        assert xs.min() == (240 if origin == 'openslide' else 240 - 160)
     with tifffile.TiffFile(summary['outputs']['labels']) as tif:
         assert json.loads(tif.pages[0].description)['level0_offset'] == [
             160, 80

@@ -3,9 +3,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mmseg_hsp.wsi.writers import (POLYGON_TOLERANCE, LabelPyramid,
-                                   atomic_output, class_areas, colormap,
-                                   label_polygons, render_overlay)
+from mmseg_hsp.wsi.polygons import label_polygons, ring_area
+from mmseg_hsp.wsi.writers import (LabelPyramid, atomic_output, class_areas,
+                                   colormap, render_overlay)
 
 
 def test_atomic_output_renames_on_success_and_cleans_up_on_error(tmp_path):
@@ -53,28 +53,36 @@ def test_unfinished_pyramid_is_an_error(tmp_path):
     pyramid.close()
 
 
-def test_polygons_keep_holes_drop_specks_and_stay_close():
+def test_polygons_keep_holes_drop_specks_and_follow_pixel_edges():
     labels = np.zeros((60, 100), np.uint8)
     labels[10:50, 10:70] = 2
     labels[20:30, 20:30] = 0  # a hole
-    labels[5, 5] = 2  # a single pixel: no area
+    labels[5, 5] = 2  # a single pixel: area 1
     cv2.circle(labels, (85, 30), 6, 3, -1)
-    square, = label_polygons(labels, 2)
+
+    def regions(value, min_area=0):
+        return [rings for v, rings in label_polygons(labels, min_area)
+                if v == value]
+
+    square, pixel = sorted(regions(2), key=len, reverse=True)
     outer, hole = square
+    # rings follow the pixel edges: pixel (row, col) spans col..col+1
     assert (outer.min(0).tolist(), outer.max(0).tolist()) == ([10, 10],
-                                                             [69, 49])
-    assert len(outer) == 4
-    assert (hole.min(0).tolist(), hole.max(0).tolist()) == ([19, 19],
+                                                             [70, 50])
+    assert len(outer) == 5  # four corners, closed
+    assert (hole.min(0).tolist(), hole.max(0).tolist()) == ([20, 20],
                                                            [30, 30])
-    (disc, ), = label_polygons(labels, 3)
-    radius = np.hypot(*(disc - (85, 30)).T)
-    assert np.all(np.abs(radius - 6) <= POLYGON_TOLERANCE + 0.5)
-    assert label_polygons(labels, 4) == []
-    # specks up to min_area are left out: the disc is ~100 px, the square
+    assert ring_area(pixel[0]) == 1
+    (disc, ), = regions(3)
+    assert ring_area(disc) == (labels == 3).sum()
+    radius = np.hypot(*(disc - (85.5, 30.5)).T)
+    assert np.all(np.abs(radius - 6) <= 1)
+    assert regions(4) == []
+    # specks up to min_area are left out: the disc is ~113 px, the square
     # 2400 px with a 100 px hole
-    assert label_polygons(labels, 3, min_area=150) == []
-    (outer_only, ), = label_polygons(labels, 2, min_area=150)
-    assert len(outer_only) == 4
+    assert regions(3, min_area=150) == []
+    (outer_only, ), = regions(2, min_area=150)
+    assert len(outer_only) == 5
 
 
 def test_colormap_areas_and_overlay():

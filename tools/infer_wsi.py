@@ -12,13 +12,18 @@ Examples::
         --out-dir out --device cuda --amp
 
 Exit code 1 if any slide failed (each failure is one line naming it), 2 if
-the model cannot be set up.
+nothing could be run (bad flags or inputs, a model that cannot be set up or
+does not fit its checkpoint), 130 on Ctrl-C (temporaries removed; rerun the
+same command to go on). ``MMSEG_HSP_DEBUG=1`` shows tracebacks.
 """
 import argparse
 import os
 import sys
 
 from mmengine.config import DictAction
+
+from mmseg_hsp.cli.numbers import (level0_magnification, level0_mpp,
+                                   non_negative, positive)
 
 
 def parse_args(argv=None):
@@ -35,30 +40,30 @@ def parse_args(argv=None):
     resolution = parser.add_mutually_exclusive_group()
     resolution.add_argument(
         '--magnification',
-        type=float,
+        type=positive(),
         default=10.0,
         help='analysis magnification (default: 10, the paper\'s)')
     resolution.add_argument(
-        '--mpp', type=float, help='analysis microns per pixel instead')
+        '--mpp', type=positive(), help='analysis microns per pixel instead')
     parser.add_argument(
         '--input-mpp',
-        type=float,
+        type=level0_mpp,
         help='level-0 microns per pixel of the inputs (for files without '
         'resolution metadata)')
     parser.add_argument(
         '--input-magnification',
-        type=float,
+        type=level0_magnification,
         help='level-0 magnification of the inputs (e.g. 10 for MTCHI '
         'regions)')
     # Blend settings default to the config's test_cfg (crop_size, stride,
     # a blend mode...) where it has them, else to the paper's.
     parser.add_argument(
         '--tile',
-        type=int,
+        type=positive(int),
         help='tile side (default: test_cfg.crop_size, else 400)')
     parser.add_argument(
         '--stride',
-        type=int,
+        type=positive(int),
         help='tile stride, not for none (default: test_cfg.stride, else 100)')
     parser.add_argument(
         '--mode',
@@ -72,12 +77,12 @@ def parse_args(argv=None):
         'gaussian, nnU-Net\'s)')
     parser.add_argument(
         '--sigma',
-        type=float,
+        type=positive(),
         help='gaussian/exponential width as a fraction of the tile '
         '(default: test_cfg.sigma, else 1/8)')
     parser.add_argument(
         '--batch-size',
-        type=int,
+        type=positive(int),
         help='tiles per forward (default: test_cfg.batch_size, else 8)')
     parser.add_argument(
         '--scores',
@@ -101,7 +106,7 @@ def parse_args(argv=None):
         'of cropped formats such as MIRAX)')
     parser.add_argument(
         '--geojson-min-area',
-        type=float,
+        type=non_negative(),
         default=64,
         help='leave regions of at most this many analysis pixels out of '
         'the GeoJSON (default: 64, about one cell at x10)')
@@ -132,15 +137,40 @@ def _cuda_available():
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmseg_hsp.wsi.runner import (collect_slides, print_report,
-                                      rank_share, run_slides)
-    slides, rank, world = rank_share(collect_slides(args.inputs))
+    from mmseg_hsp.wsi.runner import (SlideRunInterrupted, collect_slides,
+                                      rank_share)
+    debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
+    try:
+        slides, rank, world = rank_share(collect_slides(args.inputs))
+    except (OSError, ValueError) as error:  # missing list, no or same names
+        if debug:
+            raise
+        print(f'infer_wsi: error: {error}', file=sys.stderr)
+        return 2
     device = args.device
     if device == 'cuda' and world > 1:
         device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"
     try:
+        return segment(args, device, slides, rank, world)
+    except KeyboardInterrupt as interrupt:
+        if debug:
+            raise
+        where = f' during {interrupt.slide}' if isinstance(
+            interrupt, SlideRunInterrupted) else ''
+        print(f'infer_wsi: interrupted{where}; its temporaries are removed '
+              'and finished slides kept: rerun the same command to go on',
+              file=sys.stderr)
+        return 130
+
+
+def segment(args, device, slides, rank, world):
+    """Set up the model, run the slides, report; the exit code."""
+    from mmseg_hsp.wsi.runner import print_report, run_slides
+    try:
         segmenter = build_segmenter(args, device)
     except Exception as error:  # a config or checkpoint problem: one line
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
         reason = ' '.join(str(error).split())
         print(f'infer_wsi: cannot set up the model: {type(error).__name__}: '
               f'{reason}', file=sys.stderr)
@@ -176,6 +206,7 @@ def build_segmenter(args, device):
         scores=args.scores,
         amp=args.amp,
         progress=not args.no_progress)
+
 
 if __name__ == '__main__':
     sys.exit(main())

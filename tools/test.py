@@ -2,8 +2,9 @@
 import argparse
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
-                           exit_on_error, load_config)
+import mmseg_hsp.checkpoint_fit  # noqa: F401 (registers StrictCheckpointHook)
+from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
+                           load_config)
 
 
 def parse_args(parser):
@@ -55,6 +56,12 @@ def main():
     with exit_on_error(parser):
         cfg = load_config(args)
         cfg.load_from = args.checkpoint
+        # mmengine loads load_from non-strictly; scores from a checkpoint
+        # that does not fit the model are an error here, not a warning.
+        cfg.custom_hooks = [
+            *cfg.get('custom_hooks', []),
+            dict(type='StrictCheckpointHook', checkpoint=args.checkpoint)
+        ]
         if args.show or args.show_dir:
             cfg = trigger_visualization_hook(cfg, args)
         if args.tta:
@@ -65,7 +72,8 @@ def main():
             cfg.test_evaluator['output_dir'] = args.out
             cfg.test_evaluator['keep_results'] = True
         runner = build_runner(cfg)
-    with exit_on_error(parser, DATA_ERRORS):
+        # The loop builds the rest of the config (loops, dataloaders,
+        # evaluator) and reads the data: errors there are the user's too.
         runner.test()
 
 

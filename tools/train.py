@@ -5,8 +5,8 @@ import logging
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.cli import (DATA_ERRORS, add_common_args, build_runner,
-                           exit_on_error, load_config)
+from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
+                           load_config, resume_checkpoint)
 
 
 def parse_args(parser):
@@ -15,7 +15,8 @@ def parse_args(parser):
         '--resume',
         action='store_true',
         default=False,
-        help='resume from the latest checkpoint in the work_dir automatically')
+        help='resume from the latest checkpoint in the work_dir automatically '
+        '(the newest complete one if the latest is truncated)')
     parser.add_argument('--amp',
                         action='store_true',
                         default=False,
@@ -37,6 +38,10 @@ def enable_amp(cfg):
     cfg.optim_wrapper.loss_scale = 'dynamic'
 
 
+def warn(message):
+    print_log(message, logger='current', level=logging.WARNING)
+
+
 def main():
     parser = argparse.ArgumentParser(description='Train a segmentor')
     args = parse_args(parser)
@@ -45,8 +50,11 @@ def main():
         if args.amp:
             enable_amp(cfg)
         cfg.resume = args.resume
+        if args.resume and cfg.get('load_from') is None:
+            cfg.load_from = resume_checkpoint(cfg.work_dir, warn=warn)
         runner = build_runner(cfg)
-    with exit_on_error(parser, DATA_ERRORS):
+        # The loop builds the rest of the config (loops, dataloaders,
+        # evaluator) and reads the data: errors there are the user's too.
         runner.train()
 
 

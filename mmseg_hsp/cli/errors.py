@@ -10,6 +10,7 @@ import argparse
 import os
 import os.path as osp
 import re
+import sys
 from contextlib import contextmanager
 
 import mmengine
@@ -25,14 +26,15 @@ SIGNATURE_MISMATCH = re.compile(
     r'multiple values for argument|takes \d+ positional argument')
 
 # What a wrong config raises while it is read and its runner (and model) is
-# built: a missing file, a bad value, an unknown type name or key, an
-# unexpected argument (the last two only as :func:`is_config_error` says).
+# built, and while the run builds the rest (loops, dataloaders, evaluator)
+# and reads the data: a missing file, a bad value, an unknown type name or
+# key, an unexpected argument (the last two only as :func:`is_config_error`
+# says), a broken mask or image (the datasets name the file), pretrained
+# weights that cannot be downloaded.
 CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
                  SyntaxError)
-# What bad input data raises once the run has started (the datasets and
-# transforms name the file): a missing folder or file, a broken mask,
-# pretrained weights that cannot be downloaded.
-DATA_ERRORS = (FileNotFoundError, ValueError)
+# The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells use.
+INTERRUPTED = 130
 
 
 def raised_in(error: BaseException) -> str:
@@ -67,6 +69,20 @@ def is_config_error(error: BaseException) -> bool:
             and SIGNATURE_MISMATCH.search(str(error)) is not None)
 
 
+def interrupted(error: BaseException) -> bool:
+    """Whether ``error`` is Ctrl-C, or was raised while handling it.
+
+    Library code that catches broadly turns a ``KeyboardInterrupt`` into
+    its own error (mmengine's config formatting, run while a checkpoint is
+    saved, raises a ``SyntaxError``); the interrupt is then its context.
+    """
+    while error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 @contextmanager
 def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
     """Turn user errors into one ``<tool>: error: ...`` line and exit 2.
@@ -74,19 +90,24 @@ def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
     An error raised in a dataloader worker carries the worker's traceback in
     its message: its last line is the original error. A ``KeyError`` or
     ``TypeError`` that :func:`is_config_error` does not recognise keeps its
-    traceback. Set ``MMSEG_HSP_DEBUG=1`` to see the traceback anyway.
+    traceback. Ctrl-C is one ``<tool>: interrupted`` line and exit code 130.
+    Set ``MMSEG_HSP_DEBUG=1`` to see the traceback anyway.
 
     Args:
         parser (argparse.ArgumentParser): The tool's parser, which prints
             the error.
         errors (tuple[type]): The exception types to shorten. Defaults to
-            :data:`CONFIG_ERRORS`; use :data:`DATA_ERRORS` around
-            ``runner.train()`` / ``runner.test()``.
+            :data:`CONFIG_ERRORS`.
     """
     try:
         yield
-    except errors as e:
-        if os.environ.get('MMSEG_HSP_DEBUG') or not is_config_error(e):
+    except (KeyboardInterrupt, *errors) as e:
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
+        if interrupted(e):
+            print(f'{parser.prog}: interrupted', file=sys.stderr)
+            sys.exit(INTERRUPTED)
+        if not is_config_error(e):
             raise
         lines = [line for line in str(e).splitlines() if line.strip()]
         if 'Original Traceback' in str(e):

@@ -14,7 +14,7 @@ The mask is named by a *prefix* (``Mask_``), which mmseg's
 """
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import mmengine
 import numpy as np
@@ -27,6 +27,22 @@ MTCHI_CLASSES = ('background', 'normal', 'CIN1', 'CIN2', 'CIN3')
 MTCHI_PALETTE = [[0, 0, 0], [255, 255, 255], [0, 255, 0], [0, 0, 255],
                  [255, 0, 0]]
 MTCHI_MASK_PREFIX = 'Mask_'
+
+
+def files_by_name(files: Sequence[str], suffix: str) -> Dict[str, str]:
+    """Files ending in ``suffix`` in any letter case, by name without it.
+
+    Args:
+        files (Sequence[str]): File names.
+        suffix (str): e.g. ``'.png'`` (``.PNG`` files are included).
+
+    Returns:
+        dict[str, str]: ``{'Crop_A': 'Crop_A.PNG', ...}``.
+    """
+    return {
+        f[:-len(suffix)]: f
+        for f in files if f.lower().endswith(suffix.lower())
+    }
 
 
 def mtchi_mask_name(image_name: str) -> str:
@@ -129,17 +145,17 @@ class MTCHIDataset(BaseSegDataset):
         super().__init__(
             img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
-    def _sample_names(self, img_dir: str) -> List[str]:
-        """Names of the samples: the split file's lines, or the folder's."""
+    def _image_files(self, img_dir: str) -> Dict[str, str]:
+        """The folder's images by name (suffix in any letter case)."""
         if not osp.isdir(img_dir):
             raise FileNotFoundError(
                 f'{img_dir}: image folder not found; expected the Task 2 '
                 'layout <split>/Img/<name>.png (in configs: data_root and '
                 'data_prefix; see docs/mtchi.md)')
-        images = {
-            f[:-len(self.img_suffix)]
-            for f in os.listdir(img_dir) if f.endswith(self.img_suffix)
-        }
+        return files_by_name(os.listdir(img_dir), self.img_suffix)
+
+    def _sample_names(self, img_dir: str, images: Dict[str, str]) -> List[str]:
+        """Names of the samples: the split file's lines, or the folder's."""
         if not self.ann_file:
             if not images:
                 raise FileNotFoundError(
@@ -153,6 +169,11 @@ class MTCHIDataset(BaseSegDataset):
             line.strip() for line in mmengine.list_from_file(self.ann_file)
             if line.strip()
         ]
+        if not names:
+            raise ValueError(
+                f'{self.ann_file}: lists no sample (one image name, without '
+                'extension, a line); write it with '
+                'tools/dataset_converters/mtchi.py --folds')
         missing = [n for n in names if n not in images]
         if missing:
             raise FileNotFoundError(
@@ -173,21 +194,50 @@ class MTCHIDataset(BaseSegDataset):
         """
         img_dir = self.data_prefix['img_path']
         ann_dir = self.data_prefix['seg_map_path']
-        masks = set(os.listdir(ann_dir)) if osp.isdir(ann_dir) else set()
+        images = self._image_files(img_dir)
+        masks = files_by_name(
+            os.listdir(ann_dir) if osp.isdir(ann_dir) else [],
+            self.seg_map_suffix)
         data_list = []
-        for name in self._sample_names(img_dir):
-            mask_name = f'{self.seg_map_prefix}{name}{self.seg_map_suffix}'
+        for name in self._sample_names(img_dir, images):
+            mask_name = f'{self.seg_map_prefix}{name}'
             if mask_name not in masks:
                 raise FileNotFoundError(
-                    f'{osp.join(ann_dir, mask_name)}: mask missing for image '
-                    f'{osp.join(img_dir, name + self.img_suffix)}; every '
+                    f'{osp.join(ann_dir, mask_name + self.seg_map_suffix)}: '
+                    'mask missing for image '
+                    f'{osp.join(img_dir, images[name])}; every '
                     f'image needs {self.seg_map_prefix}<name>'
                     f'{self.seg_map_suffix} in {ann_dir}')
             data_list.append(
                 dict(
-                    img_path=osp.join(img_dir, name + self.img_suffix),
-                    seg_map_path=osp.join(ann_dir, mask_name),
+                    img_path=osp.join(img_dir, images[name]),
+                    seg_map_path=osp.join(ann_dir, masks[mask_name]),
                     label_map=self.label_map,
                     reduce_zero_label=self.reduce_zero_label,
                     seg_fields=[]))
         return data_list
+
+    def prepare_data(self, idx: int):
+        """The sample through the pipeline, naming it if it cannot be read.
+
+        mmcv's image loader fails with ``failed to load image`` (an
+        ``AssertionError``) and Pillow with ``image file is truncated`` (an
+        ``OSError``) or a ``SyntaxError``, none of which names the sample
+        when they reach the tool: they are raised again as one
+        ``ValueError`` naming the image and its mask.
+
+        Args:
+            idx (int): Sample index.
+
+        Returns:
+            dict: The pipeline's output.
+        """
+        try:
+            return super().prepare_data(idx)
+        except (OSError, AssertionError, SyntaxError) as error:
+            info = self.get_data_info(idx)
+            reason = ' '.join(str(error).split()) or type(error).__name__
+            raise ValueError(
+                f'{info["img_path"]} (mask {info["seg_map_path"]}): cannot '
+                f'be read ({reason}); re-export or remove this sample'
+            ) from error

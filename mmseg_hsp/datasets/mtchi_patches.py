@@ -342,6 +342,11 @@ def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
             dropped += n_dropped
             bar.advance(task)
     kept = sum(map(len, patches.values()))
+    if not kept:
+        raise ValueError(
+            f'no patch kept: none of the {dropped} windows of '
+            f'{patch_size}x{patch_size} has an annotated share >= '
+            f'{min_annotated:g}; check the masks or lower --min-annotated')
     print(f'{kept} patches of {patch_size}x{patch_size} (stride {stride}) '
           f'from {len(sources)} sources; {dropped} windows dropped with '
           f'annotated share < {min_annotated:g}')

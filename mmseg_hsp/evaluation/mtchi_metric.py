@@ -6,6 +6,7 @@ scores, as the official MTCHI evaluation does.
 """
 import os
 import os.path as osp
+import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -247,8 +248,20 @@ class MTCHIMetric(BaseMetric):
         Returns:
             dict[str, float]: ``Dice``, ``mIoU``, ``AP``, ``NLH-mIoU``,
             ``NC-mIoU``, ``IoU.<class>``, ``Dice.<class>``.
+
+        Raises:
+            ValueError: If there are no samples (an empty test set).
         """
+        if not results:
+            raise ValueError(
+                'MTCHIMetric: no sample was evaluated: the test set is empty '
+                '(check data_root, data_prefix and the split file)')
         confusion = np.sum(results, axis=0)
+        if not confusion.any():
+            warnings.warn(
+                f'MTCHIMetric: the truth of all {len(results)} samples is '
+                'background (label 0), which is not evaluated: every score '
+                'is NaN; check the masks (or set ignore_background=False)')
         names = self.class_names
         metrics = mtchi_scores(confusion, names)
         table = PrettyTable(field_names=['Class', 'IoU', 'Dice'])

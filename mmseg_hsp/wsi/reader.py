@@ -24,11 +24,10 @@ import cv2
 import numpy as np
 
 from ..tiling import TileWindow
+from .dicom import first_dicom_file
+from .resolution import (MAGNIFICATION_X_MPP, MAX_UPSAMPLE,
+                         implausible_magnification, implausible_mpp)
 
-# Slides are scanned at x40 ~ 0.25 um/px, x20 ~ 0.5, x10 ~ 1.0: the product
-# of magnification and microns per pixel, used to convert when a slide
-# reports only one of the two.
-MAGNIFICATION_X_MPP = 10.0
 WHITE = 255
 WHITE_RGB = (WHITE, WHITE, WHITE)
 # Largest side, in source pixels, of one block read from a slide.
@@ -256,13 +255,21 @@ def open_slide(path: str,
             pipeline's tissue detection and models expect.
 
     Returns:
-        SlideReader: An OpenSlide reader for formats OpenSlide detects,
-        otherwise tifffile for ``.tif``/``.tiff`` and OpenCV for images.
+        SlideReader: An OpenSlide reader for formats OpenSlide detects
+        (also for a folder holding one DICOM slide), otherwise tifffile for
+        ``.tif``/``.tiff`` and OpenCV for images.
 
     Raises:
         SlideError: If the file is missing or cannot be opened, with the
             reason in one line.
     """
+    if osp.isdir(path):  # a DICOM slide given as its folder
+        dicom = first_dicom_file(path)
+        if dicom is None:
+            raise SlideError(f'{path}: a folder, but no DICOM (.dcm) slide')
+        reader = open_slide(dicom, fill_rgb)
+        reader.path = path
+        return reader
     if not osp.isfile(path):
         raise SlideError(f'{path}: no such file')
     try:
@@ -308,7 +315,10 @@ def resolve_scale(reader: SlideReader,
     A magnification target uses the slide's objective power when recorded
     (x40 to x10 is exactly 4), a microns-per-pixel target its pixel size;
     when only the other one is recorded, ``magnification x mpp = 10`` (x10 =
-    1 um/px) converts between them.
+    1 um/px) converts between them. A resolution the user gives replaces
+    both recorded ones. Resolutions no slide scanner produces, and analysis
+    resolutions finer than level 0 by more than ``MAX_UPSAMPLE``, are
+    refused (:mod:`.resolution`).
 
     Args:
         reader (SlideReader): The slide.
@@ -325,10 +335,12 @@ def resolve_scale(reader: SlideReader,
 
     Raises:
         SlideError: If the slide records neither pixel size nor
-            magnification and none was given.
+            magnification and none was given, if the level-0 resolution is
+            not a scanner's, or if the analysis would up-sample level 0
+            more than ``MAX_UPSAMPLE`` times.
     """
-    slide_mpp = input_mpp or reader.mpp
-    slide_mag = input_magnification or reader.objective_power
+    slide_mpp, slide_mag = _level0_resolution(reader, input_mpp,
+                                              input_magnification)
     if slide_mpp is None and slide_mag is None:
         raise SlideError(
             f'{reader.path}: no resolution metadata (microns per pixel or '
@@ -345,10 +357,41 @@ def resolve_scale(reader: SlideReader,
     # 4.0000004.
     if abs(downsample - round(downsample)) < 1e-6 * downsample:
         downsample = float(round(downsample))
+    if downsample * MAX_UPSAMPLE < 1 - 1e-9:
+        target = f'{mpp:g} um/px' if mpp is not None else \
+            f'x{magnification:g}'
+        level0 = f'{slide_mpp:g} um/px' if slide_mpp else f'x{slide_mag:g}'
+        raise SlideError(
+            f'{reader.path}: analysing it at {target} would up-sample its '
+            f'level 0 ({level0}) {1 / downsample:.3g}x, more than the '
+            f'{MAX_UPSAMPLE:g}x allowed; if that resolution is wrong pass '
+            '--input-mpp or --input-magnification, else ask for a coarser '
+            '--mpp or --magnification')
     return SlideScale(
         downsample=downsample,
         mpp=slide_mpp * downsample if slide_mpp else None,
         magnification=slide_mag / downsample if slide_mag else None)
+
+
+def _level0_resolution(
+        reader: SlideReader, input_mpp: Optional[float],
+        input_magnification: Optional[float]
+) -> Tuple[Optional[float], Optional[float]]:
+    """The level-0 ``(mpp, magnification)`` to use: the user's, if given
+    (both recorded values are then ignored), else the recorded ones; either
+    way checked against what slide scanners produce."""
+    given = input_mpp is not None or input_magnification is not None
+    mpp, magnification = (input_mpp, input_magnification) if given else (
+        reader.mpp, reader.objective_power)
+    for value, implausible in ((mpp, implausible_mpp),
+                               (magnification, implausible_magnification)):
+        reason = implausible(value) if value is not None else None
+        if reason:
+            raise SlideError(
+                f'{reader.path}: level-0 resolution {reason} '
+                f'({"as given" if given else "recorded in the file"}); pass '
+                'the real one with --input-mpp (or --input-magnification)')
+    return mpp, magnification
 
 
 def analysis_frame(reader: SlideReader) -> Tuple[int, int, int, int]:

@@ -8,6 +8,7 @@ import os
 import os.path as osp
 from typing import Iterable, List, Sequence, Tuple
 
+from .dicom import folder_slides
 from .segmenter import SlideSegmenter, output_paths
 
 SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',
@@ -21,27 +22,33 @@ def collect_slides(inputs: Iterable[str]) -> List[str]:
 
     Args:
         inputs (Iterable[str]): Slide files; folders (their files with a
-            slide or image extension, not recursive); list files
-            (``.txt``/``.lst``/``.list``: one path a line, relative to the
-            list's folder, ``#`` comments).
+            slide or image extension, in any letter case, not recursive;
+            the ``.dcm`` files of a DICOM series count once, see
+            :func:`folder_slides`); list files (``.txt``/``.lst``/``.list``:
+            one path a line, relative to the list's folder, ``#``
+            comments).
 
     Returns:
         list[str]: Unique paths, sorted. Missing files are kept (they are
         reported when run).
 
     Raises:
-        ValueError: If two slides share a file name (their outputs would
-            collide).
+        FileNotFoundError: If a list file is missing.
+        ValueError: If there is no slide at all, or two slides share a
+            file name (their outputs would collide).
     """
+    inputs = list(inputs)
     slides = []
     for item in inputs:
         if osp.isdir(item):
-            slides += [
-                osp.join(item, name) for name in os.listdir(item)
+            slides += folder_slides(item, [
+                name for name in sorted(os.listdir(item))
                 if name.lower().endswith(SLIDE_EXTENSIONS)
                 and osp.isfile(osp.join(item, name))
-            ]
+            ])
         elif item.lower().endswith(LIST_EXTENSIONS):
+            if not osp.isfile(item):
+                raise FileNotFoundError(f'{item}: no such list file')
             folder = osp.dirname(item)
             with open(item) as f:
                 lines = (line.split('#')[0].strip() for line in f)
@@ -49,6 +56,10 @@ def collect_slides(inputs: Iterable[str]) -> List[str]:
         else:
             slides.append(item)
     slides = sorted(set(osp.normpath(path) for path in slides))
+    if not slides:
+        raise ValueError(f'no slides in {", ".join(inputs)}: give slide '
+                         f'files ({", ".join(SLIDE_EXTENSIONS)}), folders '
+                         'of them or list files')
     names = {}
     for path in slides:
         name = osp.basename(output_paths(path, '')['summary'])
@@ -75,6 +86,15 @@ def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
     return list(slides[rank::world]), rank, world
 
 
+class SlideRunInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a slide ran; ``slide`` names it (its temporaries are
+    already removed: every writer cleans up as the interrupt unwinds)."""
+
+    def __init__(self, slide: str):
+        super().__init__(slide)
+        self.slide = slide
+
+
 def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
                out_dir: str, overwrite: bool = False) -> List[dict]:
     """Run slides one after the other; a failing slide does not stop others.
@@ -88,11 +108,16 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
     Returns:
         list[dict]: Per slide, the summary, or ``{'slide', 'status':
         'failed', 'error'}`` with a one-line reason naming the slide.
+
+    Raises:
+        SlideRunInterrupted: On Ctrl-C, naming the slide it stopped.
     """
     results = []
     for slide in slides:
         try:
             results.append(segmenter.run(slide, out_dir, overwrite=overwrite))
+        except KeyboardInterrupt:
+            raise SlideRunInterrupted(slide) from None
         except Exception as error:  # report, go on with the next slide
             reason = ' '.join(str(error).split()) or type(error).__name__
             if slide not in reason:

@@ -23,6 +23,7 @@ from ..version import __version__
 from .classes import SlideClasses
 from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                      resolve_scale)
+from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .tissue import TissueMask
 from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
@@ -70,16 +71,24 @@ def build_segmentor(config,
         ``dataset_meta`` only when the checkpoint records one (mmseg's
         ``init_model`` would guess names otherwise): see
         :class:`~mmseg_hsp.wsi.SlideClasses`.
+
+    Raises:
+        CheckpointMismatch: If the checkpoint's weights do not fit the
+            model exactly (mmengine would load what fits and warn).
     """
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
     from mmseg.apis import init_model
+
+    from ..checkpoint_fit import check_checkpoint_fits, checkpoint_state_dict
     model = init_model(config, None, device='cpu', cfg_options=cfg_options)
     model.dataset_meta = None
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint}: no such file')
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu')
+        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
+        check_checkpoint_fits(model, loaded, checkpoint)
+        load_state_dict(model, checkpoint_state_dict(loaded), strict=True)
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
 
@@ -214,17 +223,30 @@ class SlideSegmenter:
         return self.classes.palette
 
     def is_done(self, slide_path: str, out_dir: str) -> bool:
-        """Whether a slide's outputs are all there (summary written last).
+        """Whether a slide's outputs are the set its summary describes.
+
+        The summary is written last and removed first (see :meth:`run`), so
+        it marks a finished set; the sizes it records catch an output
+        replaced since (by hand, or a copy from another run).
 
         Args:
             slide_path (str): The slide.
             out_dir (str): The output folder.
 
         Returns:
-            bool: True if every output file exists.
+            bool: True if the summary exists and every other output has the
+            size it records.
         """
+        paths = output_paths(slide_path, out_dir)
+        try:
+            with open(paths['summary']) as f:
+                recorded = json.load(f).get('output_bytes', {})
+        except (OSError, ValueError):
+            return False
         return all(
-            osp.isfile(p) for p in output_paths(slide_path, out_dir).values())
+            osp.isfile(paths[key]) and recorded.get(key) ==
+            osp.getsize(paths[key]) for key in OUTPUT_SUFFIXES
+            if key != 'summary')
 
     def run(self,
             slide_path: str,
@@ -236,7 +258,9 @@ class SlideSegmenter:
             slide_path (str): A slide OpenSlide reads, or a TIFF/PNG region.
             out_dir (str): Output folder (created if needed).
             overwrite (bool): Redo a slide whose outputs exist. Defaults to
-                False (skip it).
+                False (skip it when :meth:`is_done`). Temporaries that
+                killed runs of this host left in ``out_dir`` are removed
+                first (:mod:`.recovery`).
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
@@ -246,14 +270,20 @@ class SlideSegmenter:
             counts the ``labels`` phase.
 
         Raises:
-            SlideError: If the slide cannot be opened, has no resolution,
-                or fails to read; nothing that looks finished is left.
+            SlideError: If the slide cannot be opened, has no (or an
+                implausible) resolution, or fails to read; nothing that
+                looks finished is left.
         """
         paths = output_paths(slide_path, out_dir)
+        remove_stale_temporaries(out_dir)
         if not overwrite and self.is_done(slide_path, out_dir):
             with open(paths['summary']) as f:
                 return dict(json.load(f), status='skipped')
         os.makedirs(out_dir, exist_ok=True)
+        # Not done from here until the new summary is written: a run killed
+        # while replacing the outputs leaves no summary beside a mixed set.
+        if osp.exists(paths['summary']):
+            os.remove(paths['summary'])
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
             scale = resolve_scale(reader, **self.resolution.to_dict())
@@ -275,7 +305,11 @@ class SlideSegmenter:
                                     outputs=round(end - labelled, 3),
                                     total=round(end - start, 3)),
                        tiles_per_second=round(
-                           tiles['run'] / (labelled - start), 3))
+                           tiles['run'] / (labelled - start), 3),
+                       output_bytes={
+                           key: osp.getsize(paths[key])
+                           for key in OUTPUT_SUFFIXES if key != 'summary'
+                       })
         write_json(paths['summary'], summary)
         return summary
 

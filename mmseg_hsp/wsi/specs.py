@@ -9,6 +9,8 @@ is opened.
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
+from .resolution import implausible_magnification, implausible_mpp
+
 GEOJSON_ORIGINS = ('qupath', 'openslide')
 
 
@@ -21,7 +23,9 @@ class ResolutionSpec:
             10, the paper's. Ignored when ``mpp`` is given.
         mpp (float, optional): Analysis microns per pixel instead.
         input_mpp (float, optional): The slides' level-0 microns per pixel,
-            for files without (or with wrong) metadata.
+            for files without (or with wrong) metadata; it replaces both
+            recorded values. One no slide scanner produces is refused
+            (:mod:`.resolution`).
         input_magnification (float, optional): The slides' level-0
             magnification, likewise (e.g. 10 for MTCHI regions).
     """
@@ -39,6 +43,12 @@ class ResolutionSpec:
                                  f'{value!r}')
         if self.magnification is None and self.mpp is None:
             raise ValueError('give an analysis magnification or mpp')
+        for value, implausible in ((self.input_mpp, implausible_mpp),
+                                   (self.input_magnification,
+                                    implausible_magnification)):
+            reason = implausible(value) if value is not None else None
+            if reason:
+                raise ValueError(f'level-0 resolution {reason}')
 
     def to_dict(self) -> dict:
         """dict: The settings, as :func:`~mmseg_hsp.wsi.resolve_scale`'s

@@ -18,15 +18,15 @@ import numpy as np
 
 # write_json and write_png are part of this module's interface (the slide
 # pipeline writes its summary and overlay with them).
-from ..fileio import atomic_output, write_json, write_png  # noqa: F401
+from ..fileio import (atomic_output, owner_tag, write_json,  # noqa: F401
+                      write_png)
+from .polygons import label_polygons
 
 # TIFF tiles of the label map (OpenSlide's and QuPath's usual size).
 TIFF_TILE = 256
 # The largest label-pyramid level, in pixels a side, traced into polygons or
 # drawn in the overlay.
 GEOJSON_MAX_SIDE = 8192
-# Largest distance, in traced pixels, between a polygon and its pixels.
-POLYGON_TOLERANCE = 1.0
 OVERLAY_MAX_SIDE = 1024
 OVERLAY_ALPHA = 0.5
 
@@ -51,8 +51,8 @@ class LabelPyramid:
         while max(self.sizes[-1]) > TIFF_TILE:
             h, w = self.sizes[-1]
             self.sizes.append((-(-h // 2), -(-w // 2)))
-        self._folder = tempfile.TemporaryDirectory(dir=folder,
-                                                   prefix='.labels-')
+        self._folder = tempfile.TemporaryDirectory(
+            dir=folder, prefix=f'.labels-{owner_tag()}~')
         self._paths = [
             osp.join(self._folder.name, f'level{k}.raw')
             for k in range(len(self.sizes))
@@ -190,60 +190,16 @@ def write_label_tiff(path: str, pyramid: LabelPyramid,
                 **resolution)
 
 
-def label_polygons(labels: np.ndarray,
-                   value: int,
-                   min_area: float = 0.0) -> List[List[np.ndarray]]:
-    """Polygons (outer ring, then holes) of the pixels equal to ``value``.
-
-    Rings run through the centres of the region's border pixels (OpenCV's
-    contours), simplified (Douglas-Peucker) to within ``POLYGON_TOLERANCE``
-    pixels; rings enclosing no more than ``min_area`` (single pixels,
-    one-pixel lines, specks) are left out.
-
-    Args:
-        labels (np.ndarray): ``(h, w)`` uint8 label map.
-        value (int): The class.
-        min_area (float): Smallest ring area kept, in pixels (exclusive).
-            Defaults to 0.
-
-    Returns:
-        list[list[np.ndarray]]: Per region, ``(n, 2)`` float arrays of
-        ``(x, y)`` pixel coordinates.
-    """
-    mask = (labels == value).astype(np.uint8)
-    contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP,
-                                           cv2.CHAIN_APPROX_SIMPLE)
-    rings = [
-        cv2.approxPolyDP(contour, POLYGON_TOLERANCE, True)[:, 0]
-        for contour in contours
-    ]
-
-    def has_area(i):
-        return len(rings[i]) >= 3 and cv2.contourArea(rings[i]) > min_area
-
-    polygons = []
-    for i in range(len(rings)):
-        # RETR_CCOMP: outer borders have no parent, holes are their children.
-        if hierarchy[0][i][3] != -1 or not has_area(i):
-            continue
-        polygon = [rings[i].astype(np.float64)]
-        child = hierarchy[0][i][2]
-        while child != -1:
-            if has_area(child):
-                polygon.append(rings[child].astype(np.float64))
-            child = hierarchy[0][child][0]
-        polygons.append(polygon)
-    return polygons
-
-
 def write_geojson(path: str, labels: np.ndarray, scale: float,
                   origin: Tuple[float, float], class_names: Sequence[str],
                   palette: Sequence[Sequence[int]],
                   min_area: float = 0.0) -> int:
     """Write per-class region polygons as a QuPath-ready FeatureCollection.
 
-    Features are streamed to the file one by one, so memory holds one
-    class's contours, not the whole collection.
+    Polygons follow the pixel edges (:func:`label_polygons`): each is
+    valid, and its area is its region's pixel count (plus the holes of at
+    most ``min_area`` pixels it fills). Features are streamed to the file
+    one by one, so memory holds one region's rings, not the collection.
 
     Args:
         path (str): The ``.geojson`` file (written atomically).
@@ -260,29 +216,29 @@ def write_geojson(path: str, labels: np.ndarray, scale: float,
     Returns:
         int: The number of features written.
     """
+    properties = [
+        json.dumps({
+            'objectType': 'annotation',
+            'classification': {
+                'name': name,
+                'color': [int(c) for c in colour]
+            }
+        }) for name, colour in zip(class_names, palette)
+    ]
     count = 0
     with atomic_output(path) as partial, open(partial, 'w') as f:
         f.write('{"type": "FeatureCollection", "features": [')
-        for value in range(1, len(class_names)):
-            properties = json.dumps({
-                'objectType': 'annotation',
-                'classification': {
-                    'name': class_names[value],
-                    'color': [int(c) for c in palette[value]]
-                }
-            })
-            for rings in label_polygons(labels, value, min_area):
-                coordinates = []
-                for ring in rings:
-                    points = (ring + 0.5) * scale + np.asarray(origin)
-                    points = np.round(np.vstack([points, points[:1]]), 2)
-                    coordinates.append(points.tolist())
-                geometry = json.dumps(
-                    dict(type='Polygon', coordinates=coordinates))
-                f.write(f'{", " if count else ""}{{"type": "Feature", '
-                        f'"geometry": {geometry}, '
-                        f'"properties": {properties}}}')
-                count += 1
+        for value, rings in label_polygons(labels, min_area):
+            coordinates = [
+                np.round(ring * scale + np.asarray(origin), 2).tolist()
+                for ring in rings
+            ]
+            geometry = json.dumps(dict(type='Polygon',
+                                       coordinates=coordinates))
+            f.write(f'{", " if count else ""}{{"type": "Feature", '
+                    f'"geometry": {geometry}, '
+                    f'"properties": {properties[value]}}}')
+            count += 1
         f.write(']}')
     return count
 
