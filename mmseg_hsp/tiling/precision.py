@@ -9,6 +9,7 @@ the model runs float32 and one line says why. On CUDA it is float16 (or
 bfloat16 on request). Scores leave the model as float32 either way.
 """
 import contextlib
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
@@ -46,6 +47,17 @@ def cpu_bf16_flags() -> Tuple[str, ...]:
     return tuple(flag for flag in CPU_BF16_FLAGS if flag in flags)
 
 
+@functools.lru_cache(maxsize=None)
+def _note_no_bf16() -> None:
+    """Say once per process why ``amp`` runs float32 on this CPU."""
+    print_log(
+        'amp: this CPU has no native bfloat16 (none of '
+        f'{"/".join(CPU_BF16_FLAGS)} in its flags), so the model runs '
+        'float32 (emulated bfloat16 would be slower)',
+        logger='current',
+        level=logging.WARNING)
+
+
 @dataclass(frozen=True)
 class Precision:
     """The autocast dtype and memory format a model runs with.
@@ -64,22 +76,29 @@ class Precision:
     @classmethod
     def resolve(cls,
                 device: Union[str, torch.device],
-                amp: Union[bool, str] = False,
+                amp: Union[bool, str, None] = False,
                 channels_last: bool = True) -> 'Precision':
         """The precision to run with on a device.
 
         Args:
             device (str | torch.device): The model's device.
-            amp (bool | str): ``False``/``'fp32'``: float32; ``True``/
+            amp (bool | str | None): ``False``/``'fp32'``: float32;
+                ``None``: bfloat16 on a CPU with native bfloat16, float32
+                elsewhere, silently (``tools/infer_wsi.py``'s default);
+                ``True``/
                 ``'auto'``: bfloat16 on a CPU with native bfloat16 (float32
                 on other CPUs, with one line saying so), float16 on CUDA;
-                ``'bf16'``/``'fp16'``: that dtype (``'fp16'`` on CUDA only).
+                ``'bf16'``/``'fp16'``: that dtype (``'fp16'`` on CUDA only;
+                ``'bf16'`` runs on any CPU, emulated where not native).
             channels_last (bool): Run NHWC. Defaults to True.
 
         Returns:
             Precision: The policy.
         """
         device_type = torch.device(device).type
+        if amp is None:
+            amp = 'auto' if device_type == 'cpu' and cpu_bf16_flags() \
+                else 'fp32'
         amp = {True: 'auto', False: 'fp32'}.get(amp, amp)
         if amp not in AMP_CHOICES:
             raise ValueError(f'amp {amp!r} is unknown; use one of '
@@ -97,13 +116,8 @@ class Precision:
         if amp == 'fp16':
             raise ValueError('float16 autocast is for CUDA; on CPU use '
                              '--amp (bfloat16)')
-        if not cpu_bf16_flags():
-            print_log(
-                'amp: this CPU has no native bfloat16 (none of '
-                f'{"/".join(CPU_BF16_FLAGS)} in its flags), so the model '
-                'runs float32 (emulated bfloat16 would be slower)',
-                logger='current',
-                level=logging.WARNING)
+        if amp == 'auto' and not cpu_bf16_flags():
+            _note_no_bf16()
             return cls(device_type, None, channels_last)
         return cls(device_type, torch.bfloat16, channels_last)
 
