@@ -21,7 +21,6 @@ import sys
 import tempfile
 
 import cv2
-import numpy as np
 from mmengine.config import Config, DictAction
 
 import mmseg_hsp  # noqa: F401 (registers the plugin)
