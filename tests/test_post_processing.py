@@ -143,3 +143,40 @@ def test_padded_batch_is_blended_per_image_without_its_padding(tmp_path):
     for sample, labels in zip(together, alone):
         np.testing.assert_array_equal(sample.pred_sem_seg.data[0].numpy(),
                                       labels)
+
+
+@pytest.mark.parametrize('mode', ['gauss', 'whole'])
+def test_amp_in_test_cfg_agrees_with_float32(tmp_path, mode):
+    """``test_cfg.amp``: bfloat16 autocast (named, so it runs on any CPU,
+    emulated where not native), float32 scores out. Random weights leave
+    small class margins, so the bar is below the trained demo's measured
+    agreement (README)."""
+    path = region_png(tmp_path)
+    model = tiny_segmentor(
+        dict(mode=mode, crop_size=(64, 64), stride=(16, 16), batch_size=5))
+    fp32 = sample_in_test_loop(model, path)
+    model.test_cfg.amp = 'bf16'
+    fast = sample_in_test_loop(model, path)
+    assert fast.seg_logits.data.dtype == torch.float32
+    assert not torch.equal(fast.seg_logits.data, fp32.seg_logits.data)
+    same = fast.pred_sem_seg.data == fp32.pred_sem_seg.data
+    assert same.float().mean() >= 0.98
+
+
+def test_test_loop_equals_slide_pipeline_on_the_fast_path(tmp_path):
+    model = tiny_segmentor(
+        dict(mode='gauss', crop_size=(64, 64), stride=(16, 16),
+             batch_size=4, amp='bf16'))
+    path = region_png(tmp_path)
+    ours = predict_in_test_loop(model, path)
+    summary = SlideSegmenter.from_model(
+        model,
+        resolution=dict(input_magnification=10),
+        outputs=dict(tissue_mask=False, black_is_background=False),
+        amp='bf16',
+        progress=False).run(path, str(tmp_path / 'out'))
+    assert summary['precision'] == dict(dtype='bf16', channels_last=True)
+    with tifffile.TiffFile(summary['outputs']['labels']) as tif:
+        slide = tif.pages[0].asarray()
+    assert len(np.unique(ours)) > 1
+    np.testing.assert_array_equal(ours, slide)

@@ -104,5 +104,16 @@ def test_gpu_check_dry_run(tmp_path):
     speeds = result['train_images_per_second']
     assert set(speeds) == {'hspnet_r101_amp', 'deeplabv3plus_paper'}
     assert all(v > 0 for v in speeds.values())
-    assert result['infer_wsi']['tiles']['run'] >= 1
-    assert result['infer_wsi']['tiles_per_second'] > 0
+    # The whole-slide part (tools/gpu_check_wsi.py), embedded as written.
+    wsi = result['infer_wsi']
+    with open(tmp_path / 'wsi' / 'wsi.json') as f:
+        assert json.load(f) == wsi
+    assert wsi['dry_run'] and wsi['device'] == 'cpu'
+    assert wsi['gpu'] is None  # no nvidia-smi on a dry run
+    # 640 x 800 in 128 px tiles at stride 64: 9 x 12, all tissue.
+    assert wsi['tiles'] == dict(total=108, run=108, skipped=0)
+    assert wsi['precision']['channels_last']
+    rates = wsi['tiles_per_second']
+    assert rates['infer_wsi'] > 0 and rates['bare_forward'] > 0
+    assert wsi['share_of_bare'] == pytest.approx(
+        rates['infer_wsi'] / rates['bare_forward'], abs=0.01)

@@ -93,3 +93,22 @@ def test_collect_slides_expands_folders_and_lists(tmp_path, monkeypatch):
     np.zeros(1).tofile(tmp_path / 'other' / 'x.tif')
     with pytest.raises(ValueError, match='same name'):
         collect_slides([str(folder), str(tmp_path / 'other' / 'x.tif')])
+
+
+@pytest.mark.parametrize('flags, amp', [([], None), (['--amp', 'fp32'], False)])
+def test_cli_precision_default_is_bf16_where_the_cpu_has_it(
+        tmp_path, model_files, flags, amp):
+    """infer_wsi's default: channels-last, bfloat16 on a CPU with native
+    bfloat16 (float32 elsewhere); ``--amp fp32`` turns it off."""
+    from mmseg_hsp.tiling import Precision
+    folder = slides(tmp_path / 'in', ['a.tif'])
+    out = tmp_path / 'out'
+    result = infer(*model_files, str(folder), '--out-dir', str(out),
+                   '--device', 'cpu', *flags)
+    assert result.returncode == 0, result.stderr
+    with open(out / 'a.summary.json') as f:
+        precision = json.load(f)['precision']
+    assert precision == Precision.resolve('cpu', amp).to_dict()
+    assert precision['dtype'] == ('bf16' if amp is None and
+                                  Precision.resolve('cpu', None).dtype
+                                  else 'fp32')

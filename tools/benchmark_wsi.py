@@ -1,41 +1,45 @@
-"""Benchmark whole-slide inference against mmseg's slide_inference.
+"""Benchmark whole-slide inference of HSP-Net against mmseg's slide_inference.
 
 In one run, on the same synthetic H&E image, the same model and the same
 tile/stride (tissue mask off, so every tile runs):
 
-* ``ours``: :class:`~mmseg_hsp.wsi.SlideSegmenter` from the PNG to the
-  label map (read, batched tiles, softmax, Gauss-like blending, labels
-  streamed to disk); ``ours_all_outputs`` adds writing the pyramidal TIFF,
-  GeoJSON, overlay and summary;
+* ``ours_fp32`` / ``ours_fast``: :class:`~mmseg_hsp.wsi.SlideSegmenter` from
+  the PNG to the label map (read, batched tiles, softmax, Gauss-like
+  blending, labels streamed to disk); ``fp32`` runs the model float32 in
+  NCHW (the path before the fast one), ``fast`` channels-last with ``--amp``
+  (bfloat16 on a CPU with native bfloat16, float16 on CUDA; on other CPUs
+  channels-last float32). ``ours_fast_all_outputs`` adds writing the
+  pyramidal TIFF, GeoJSON, overlay and summary;
 * ``mmseg``: mmseg's own path, ``LoadImageFromFile`` + data preprocessor +
   ``EncoderDecoder.predict`` with ``test_cfg.mode='slide'`` (one crop per
-  forward, uniform averaging of full-image logits);
-* ``testloop``: the same path with ``test_cfg.mode='gauss'``
-  (:class:`~mmseg_hsp.models.TileBlendEncoderDecoder`, what ``tools/test.py
-  --cfg-options model.test_cfg.mode=gauss`` runs): batched tiles, Gauss-like
-  blending, the whole image's scores handed to mmseg's
-  ``postprocess_result``;
-* ``bare``: ``encode_decode`` alone on the same tiles, already cut and
-  normalised, in batches of ``--batch-size``: the ceiling for any tiler.
+  forward, uniform averaging of full-image logits), float32 as mmseg runs;
+* ``testloop_fast``: the same path with ``test_cfg.mode='gauss'`` and the
+  fast path (what ``tools/test.py --cfg-options model.test_cfg.mode=gauss
+  model.test_cfg.amp=True`` runs): batched tiles, Gauss-like blending, the
+  whole image's scores handed to mmseg's ``postprocess_result``;
+* ``bare_fp32`` / ``bare_fast``: ``encode_decode`` alone on the same tiles,
+  already cut and normalised, in batches of ``--batch-size``, float32 NCHW
+  and on the fast path: the ceiling for any tiler.
 
 Methods are interleaved ``--repeats`` times and the best time of each is
-kept (the machine may be shared). Then, each in a fresh subprocess, peak
-resident memory of ``ours`` (on a tiled pyramidal TIFF read through
-OpenSlide), of ``mmseg`` and ``testloop``, and of the model alone run for as many batches
-(the allocator's own drift), for a slide ``--memory-height`` rows high and
-for one three times higher.
+kept (the machine may be shared); the labels of ``ours_fast`` are compared
+with those of ``ours_fp32`` (pixel agreement; meaningful with a trained
+``--checkpoint``). Then, each in a fresh subprocess, peak resident memory
+of ``ours_fast`` (on a tiled pyramidal TIFF read through OpenSlide), of
+``mmseg`` and ``testloop_fast``, and of the model alone run for as many
+batches (the allocator's own drift), for a slide ``--memory-height`` rows
+high and for one three times higher.
 
-The default model is a small FCN (ResNet-18 at half width, random weights,
-``configs/wsi/fcn_r18-w32_benchmark.py``) so that the CPU run takes a few
-minutes; ``--config``/``--checkpoint`` take
-any mmseg model, e.g. HSP-Net R101 with ``--device cuda --amp``.
+The default model is HSP-Net: the demo's size on CPU
+(``configs/hspnet_r18_synthetic_demo.py``), R101 on CUDA
+(``configs/hspnet_r101_mtchi.py``), random weights unless
+``--checkpoint``; torch's default thread count unless ``--threads``.
 
 Example::
 
-    python tools/benchmark_wsi.py --threads 1 --out work_dirs/bench_wsi.json
+    python tools/benchmark_wsi.py --out work_dirs/bench_wsi.json
 """
 import argparse
-import contextlib
 import json
 import os
 import os.path as osp
@@ -49,28 +53,38 @@ import numpy as np
 import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-SMALL_FCN = osp.join(REPO, 'configs', 'wsi', 'fcn_r18-w32_benchmark.py')
+DEFAULT_CONFIGS = dict(
+    cpu=osp.join(REPO, 'configs', 'hspnet_r18_synthetic_demo.py'),
+    cuda=osp.join(REPO, 'configs', 'hspnet_r101_mtchi.py'))
+SPEED_METHODS = ('ours_fp32', 'ours_fast', 'ours_fast_all_outputs', 'mmseg',
+                 'testloop_fast', 'bare_fp32', 'bare_fast')
+MEMORY_METHODS = ('ours_fast', 'mmseg', 'testloop_fast', 'model_alone')
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--config',
-        default=SMALL_FCN,
-        help='model config (default: configs/wsi/fcn_r18-w32_benchmark.py)')
+        help='model config (default: HSP-Net, the demo size on CPU, R101 on '
+        'CUDA)')
     parser.add_argument('--checkpoint', help='weights (default: random)')
-    parser.add_argument('--height', type=int, default=2000)
-    parser.add_argument('--width', type=int, default=2400)
+    parser.add_argument('--height', type=int, default=1600)
+    parser.add_argument('--width', type=int, default=2000)
     parser.add_argument('--tile', type=int, default=400)
     parser.add_argument('--stride', type=int, default=100)
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--repeats', type=int, default=2)
-    parser.add_argument('--threads',
-                        type=int,
-                        default=1,
-                        help='torch CPU threads, all runs')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='torch CPU threads, all runs (default: torch\'s default)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--amp', action='store_true')
+    parser.add_argument(
+        '--amp',
+        default='auto',
+        choices=['auto', 'bf16', 'fp16', 'fp32'],
+        help='precision of the fast path (default: auto, bfloat16 on a CPU '
+        'with native bfloat16, float16 on CUDA)')
     parser.add_argument(
         '--memory-height',
         type=int,
@@ -81,7 +95,10 @@ def parse_args():
                         nargs=3,
                         metavar=('METHOD', 'IMAGE', 'WORKDIR'),
                         help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.config is None:
+        args.config = DEFAULT_CONFIGS[torch.device(args.device).type]
+    return args
 
 
 def build_model(args):
@@ -105,10 +122,12 @@ def synthetic_he(height, width, seed=0):
     return np.clip(rgb + noise, 0, 255).astype(np.uint8)
 
 
-def amp_context(args):
-    if args.amp:
-        return torch.autocast('cuda', dtype=torch.float16)
-    return contextlib.nullcontext()
+def precision(args, fast):
+    """The Precision of a path: float32 NCHW, or the fast path."""
+    from mmseg_hsp.tiling import Precision
+    if not fast:
+        return Precision.resolve(args.device, False, channels_last=False)
+    return Precision.resolve(args.device, args.amp, channels_last=True)
 
 
 def synchronize(args):
@@ -116,27 +135,25 @@ def synchronize(args):
         torch.cuda.synchronize()
 
 
-def segmenter(model, args):
-    from mmseg_hsp.wsi import SlideSegmenter
-    return SlideSegmenter.from_model(model,
-                                     blend=dict(mode='gauss',
-                                                tile=args.tile,
-                                                stride=args.stride,
-                                                batch_size=args.batch_size),
-                                     resolution=dict(input_magnification=10),
-                                     outputs=dict(tissue_mask=False),
-                                     amp=args.amp,
-                                     progress=False)
-
-
-def run_ours(model, image, workdir, args):
+def run_ours(model, image, workdir, args, fast=True):
     """SlideSegmenter on the image: seconds to the label map, seconds with
-    all outputs, tiles run."""
-    summary = segmenter(model, args).run(image,
-                                         osp.join(workdir, 'ours'),
-                                         overwrite=True)
+    all outputs, tiles run, the label TIFF."""
+    from mmseg_hsp.wsi import SlideSegmenter
+    policy = precision(args, fast)
+    summary = SlideSegmenter.from_model(
+        model,
+        blend=dict(mode='gauss',
+                   tile=args.tile,
+                   stride=args.stride,
+                   batch_size=args.batch_size),
+        resolution=dict(input_magnification=10),
+        outputs=dict(tissue_mask=False),
+        amp=policy.name,
+        channels_last=policy.channels_last,
+        progress=False).run(image, osp.join(workdir, 'ours'), overwrite=True)
     seconds = summary['seconds']
-    return seconds['labels'], seconds['total'], summary['tiles']['run']
+    return (seconds['labels'], seconds['total'], summary['tiles']['run'],
+            summary['outputs']['labels'])
 
 
 def mmseg_inputs(model, image):
@@ -154,18 +171,23 @@ def mmseg_inputs(model, image):
 
 def run_predict(model, image, args, mode='slide'):
     """Seconds and labels of ``model.predict`` on the image in a test mode:
-    mmseg's ``'slide'`` (slide_inference) or our ``'gauss'``
-    (:class:`TileBlendEncoderDecoder`, the test-loop post-processing)."""
+    mmseg's ``'slide'`` (slide_inference, float32 NCHW, as mmseg runs) or
+    our ``'gauss'`` (the test-loop post-processing) on the fast path."""
     from mmengine.config import ConfigDict
     saved = model.test_cfg
-    model.test_cfg = ConfigDict(mode=mode,
-                                crop_size=(args.tile, args.tile),
-                                stride=(args.stride, args.stride),
-                                batch_size=args.batch_size)
+    test_cfg = ConfigDict(mode=mode,
+                          crop_size=(args.tile, args.tile),
+                          stride=(args.stride, args.stride),
+                          batch_size=args.batch_size)
+    if mode == 'slide':
+        precision(args, fast=False).prepare(model)
+    else:
+        test_cfg.amp = precision(args, fast=True).name
+    model.test_cfg = test_cfg
     try:
         start = time.perf_counter()
         data = mmseg_inputs(model, image)
-        with torch.no_grad(), amp_context(args):
+        with torch.no_grad():
             result = model.predict(data['inputs'], data['data_samples'])
         labels = result[0].pred_sem_seg.data.cpu()
         synchronize(args)
@@ -174,16 +196,19 @@ def run_predict(model, image, args, mode='slide'):
         model.test_cfg = saved
 
 
-def run_bare(model, image, args):
+def run_bare(model, image, args, fast=True):
     """Seconds of encode_decode alone on the grid's tiles, and their count."""
     from mmseg_hsp.tiling import ArrayTiles, BlendSpec, grid_windows
+    policy = precision(args, fast)
+    policy.prepare(model)
     inputs = mmseg_inputs(model, image)['inputs']
     spec = BlendSpec(tile=args.tile, stride=args.stride)
     windows = grid_windows(inputs.shape[-2:], spec)
     tiles = ArrayTiles(inputs)
     size = args.batch_size
     batches = [
-        tiles(windows[i:i + size]) for i in range(0, len(windows), size)
+        policy.inputs(tiles(windows[i:i + size]))
+        for i in range(0, len(windows), size)
     ]
     seconds = 0.0
     for batch in batches:
@@ -191,7 +216,7 @@ def run_bare(model, image, args):
                  ] * len(batch)
         synchronize(args)
         start = time.perf_counter()
-        with torch.no_grad(), amp_context(args):
+        with torch.no_grad(), policy.autocast():
             model.encode_decode(batch, metas)
         synchronize(args)
         seconds += time.perf_counter() - start
@@ -208,15 +233,16 @@ def peak_rss_mb():
 
 
 def run_model_alone(model, image, args):
-    """The model's scores for as many batches as the image has tiles, on
-    one fixed random batch: what the allocator does for the model alone."""
+    """The model's scores (fast path) for as many batches as the image has
+    tiles, on one fixed random batch: what the allocator does for the
+    model alone."""
     from mmseg_hsp.tiling import BlendSpec, SegmentorPredictor, grid_windows
     from mmseg_hsp.wsi.reader import open_slide
     with open_slide(image) as reader:
         width, height = reader.level_dimensions[0]
     spec = BlendSpec(tile=args.tile, stride=args.stride)
     tiles = len(grid_windows((height, width), spec))
-    predict = SegmentorPredictor(model, amp=args.amp)
+    predict = SegmentorPredictor(model, amp=precision(args, True).name)
     batch = torch.randn(args.batch_size,
                         3,
                         args.tile,
@@ -231,11 +257,11 @@ def memory_child(args):
     method, image, workdir = args.memory_child
     model = build_model(args)
     before = peak_rss_mb()
-    if method == 'ours':
+    if method == 'ours_fast':
         run_ours(model, image, workdir, args)
     elif method == 'mmseg':
         run_predict(model, image, args, 'slide')
-    elif method == 'testloop':
+    elif method == 'testloop_fast':
         run_predict(model, image, args, 'gauss')
     else:
         run_model_alone(model, image, args)
@@ -249,20 +275,16 @@ def measure_memory(method, image, workdir, args):
         '--tile',
         str(args.tile), '--stride',
         str(args.stride), '--batch-size',
-        str(args.batch_size), '--threads',
-        str(args.threads), '--device', args.device
+        str(args.batch_size), '--device', args.device, '--amp', args.amp,
+        '--config', args.config
     ]
-    command += ['--config', args.config]
+    if args.threads:
+        command += ['--threads', str(args.threads)]
     if args.checkpoint:
         command += ['--checkpoint', args.checkpoint]
-    if args.amp:
-        command.append('--amp')
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    result = subprocess.run(command,
-                            capture_output=True,
-                            text=True,
-                            env=env,
-                            check=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f'memory run {method} failed:\n{result.stderr}')
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -282,31 +304,50 @@ def write_slide(path, rgb):
                       metadata=None)
 
 
+def label_agreement(first: str, second: str) -> float:
+    """Share of pixels with the same label in two label TIFFs."""
+    import tifffile
+    return float((tifffile.imread(first) == tifffile.imread(second)).mean())
+
+
 def speed(args, workdir):
     model = build_model(args)
     image = osp.join(workdir, 'image.png')
     cv2.imwrite(image, synthetic_he(args.height, args.width)[..., ::-1])
-    run_ours(model, image, workdir, args)  # warm-up (allocator, kernels)
-    times = dict(ours=[], ours_all_outputs=[], mmseg=[], testloop=[], bare=[])
+    for fast in (False, True):  # warm-up (allocator, kernels, weight casts)
+        run_ours(model, image, workdir, args, fast)
+    times = {method: [] for method in SPEED_METHODS}
+    fp32_labels = osp.join(workdir, 'labels_fp32.tif')
     for _ in range(args.repeats):
-        seconds, total, tiles = run_ours(model, image, workdir, args)
-        times['ours'].append(seconds)
-        times['ours_all_outputs'].append(total)
+        seconds, _, _, labels = run_ours(model, image, workdir, args, False)
+        times['ours_fp32'].append(seconds)
+        os.replace(labels, fp32_labels)
+        seconds, total, tiles, fast_labels = run_ours(model, image, workdir,
+                                                      args)
+        times['ours_fast'].append(seconds)
+        times['ours_fast_all_outputs'].append(total)
         times['mmseg'].append(run_predict(model, image, args, 'slide')[0])
-        times['testloop'].append(run_predict(model, image, args, 'gauss')[0])
-        bare_seconds, bare_tiles = run_bare(model, image, args)
-        times['bare'].append(bare_seconds)
+        times['testloop_fast'].append(
+            run_predict(model, image, args, 'gauss')[0])
+        for name, fast in (('bare_fp32', False), ('bare_fast', True)):
+            bare_seconds, bare_tiles = run_bare(model, image, args, fast)
+            times[name].append(bare_seconds)
     assert tiles == bare_tiles, (tiles, bare_tiles)
     best = {method: min(values) for method, values in times.items()}
     return dict(tiles=tiles,
+                fast_path=precision(args, True).to_dict(),
                 seconds=best,
-                tiles_per_second={
-                    m: tiles / s
-                    for m, s in best.items()
-                },
-                speedup_vs_mmseg=best['mmseg'] / best['ours'],
-                testloop_speedup_vs_mmseg=best['mmseg'] / best['testloop'],
-                share_of_bare_throughput=best['bare'] / best['ours'])
+                tiles_per_second={m: tiles / s
+                                  for m, s in best.items()},
+                fast_vs_mmseg=best['mmseg'] / best['ours_fast'],
+                fast_all_outputs_vs_mmseg=best['mmseg'] /
+                best['ours_fast_all_outputs'],
+                fp32_vs_mmseg=best['mmseg'] / best['ours_fp32'],
+                fast_vs_fp32=best['ours_fp32'] / best['ours_fast'],
+                fast_share_of_bare_fast=best['bare_fast'] / best['ours_fast'],
+                fp32_share_of_bare_fp32=best['bare_fp32'] / best['ours_fp32'],
+                fast_fp32_label_agreement=label_agreement(
+                    fp32_labels, fast_labels))
 
 
 def memory(args, workdir):
@@ -317,63 +358,72 @@ def memory(args, workdir):
         write_slide(slide, rgb)
         image = osp.join(workdir, f'image{height}.png')
         cv2.imwrite(image, rgb[..., ::-1])
-        results[height] = dict(
-            ours=measure_memory('ours', slide, workdir, args),
-            mmseg=measure_memory('mmseg', image, workdir, args),
-            testloop=measure_memory('testloop', image, workdir, args),
-            model_alone=measure_memory('model_alone', image, workdir, args))
+        results[height] = {
+            method: measure_memory(method,
+                                   slide if method == 'ours_fast' else image,
+                                   workdir, args)
+            for method in MEMORY_METHODS
+        }
     return results
 
 
 def report(args, speed_results, memory_results):
+    fast = speed_results['fast_path']
     lines = [
-        f'Image {args.height}x{args.width} (HxW), tile {args.tile}, stride '
+        f'{osp.relpath(args.config, REPO)}'
+        f'{", " + args.checkpoint if args.checkpoint else " (random)"}; '
+        f'image {args.height}x{args.width} (HxW), tile {args.tile}, stride '
         f"{args.stride}, batch {args.batch_size}, {speed_results['tiles']} "
-        f'tiles, device {args.device}{" AMP" if args.amp else ""}, '
-        f'{args.threads} CPU thread(s), best of {args.repeats}.', '',
-        '| method | seconds | tiles/s |', '|---|---|---|'
+        f'tiles, device {args.device}, {torch.get_num_threads()} torch '
+        f"thread(s), fast path {fast['dtype']}"
+        f"{' channels-last' if fast['channels_last'] else ''}, best of "
+        f'{args.repeats}.', '', '| method | seconds | tiles/s |',
+        '|---|---|---|'
     ]
-    for method in ('ours', 'ours_all_outputs', 'mmseg', 'testloop', 'bare'):
+    for method in SPEED_METHODS:
         lines.append(f"| {method} | {speed_results['seconds'][method]:.2f} | "
                      f"{speed_results['tiles_per_second'][method]:.2f} |")
+    s = speed_results
     lines += [
-        '', f"ours vs mmseg slide_inference: "
-        f"{speed_results['speedup_vs_mmseg']:.2f}x faster",
-        f"testloop (tools/test.py, mode='gauss') vs mmseg slide_inference: "
-        f"{speed_results['testloop_speedup_vs_mmseg']:.2f}x faster",
-        f'ours vs bare '
-        f"forward: {100 * speed_results['share_of_bare_throughput']:.1f}% "
-        'of its throughput'
+        '', f"ours_fast vs mmseg slide_inference: {s['fast_vs_mmseg']:.2f}x "
+        f"faster ({s['fast_all_outputs_vs_mmseg']:.2f}x with all outputs); "
+        f"ours_fp32: {s['fp32_vs_mmseg']:.2f}x",
+        f"ours_fast vs ours_fp32: {s['fast_vs_fp32']:.2f}x faster",
+        f"ours_fast vs bare_fast: {100 * s['fast_share_of_bare_fast']:.1f}% "
+        f"of its throughput; ours_fp32 vs bare_fp32: "
+        f"{100 * s['fp32_share_of_bare_fp32']:.1f}%",
+        f"labels of ours_fast equal to ours_fp32 on "
+        f"{100 * s['fast_fp32_label_agreement']:.3f}% of pixels"
     ]
     if memory_results:
-        methods = ('ours', 'mmseg', 'testloop', 'model_alone')
         lines += [
             '', f'Peak RSS (MiB), width {args.width}; in brackets the '
             'growth over the process after building the model '
             '(model_alone: the model on one random batch, as many batches '
             'as the slide has tiles):', '',
-            '| slide height | ' + ' | '.join(methods) + ' |',
-            '|---|---|---|---|---|'
+            '| slide height | ' + ' | '.join(MEMORY_METHODS) + ' |',
+            '|---|' + '---|' * len(MEMORY_METHODS)
         ]
         for height, result in memory_results.items():
             cells = [
                 f"{result[m]['peak_mb']:.0f} "
                 f"(+{result[m]['peak_mb'] - result[m]['before_mb']:.0f})"
-                for m in methods
+                for m in MEMORY_METHODS
             ]
             lines.append(f'| {height} | ' + ' | '.join(cells) + ' |')
         low, high = memory_results.values()
         lines.append('')
-        for method in methods:
+        for method in MEMORY_METHODS:
             ratio = high[method]['peak_mb'] / low[method]['peak_mb']
             lines.append(f'{method}: peak x{ratio:.2f} for a 3x taller slide')
     return '\n'.join(lines)
 
 
-def main():
-    args = parse_args()
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
+def main(argv=None):
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
     if args.memory_child:
         memory_child(args)
         return

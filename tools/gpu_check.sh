@@ -19,9 +19,9 @@
 #   3. trains HSP-Net R101 (paper config, --amp) and the paper-sized
 #      DeepLab v3+ for 40 iterations at batch 16 on synthetic 400x400
 #      patches (images/s each, from mmengine's iteration times);
-#   4. runs tools/infer_wsi.py --amp with the trained HSP-Net on a synthetic
-#      pyramidal slide of 20,000 x 20,000 px at x40 (analysed at x10: 400 px
-#      tiles, stride 100), sampling GPU utilisation with nvidia-smi;
+#   4. runs tools/infer_wsi.py --amp on a synthetic pyramidal slide of
+#      20,000 x 20,000 px beside the bare forward on the same GPU, sampling
+#      GPU utilisation with nvidia-smi (tools/gpu_check_wsi.py);
 # and writes $OUT/gpu_check.json (OUT defaults to work_dirs/gpu_check).
 # Budget: under 8 minutes in all on one H100 with 16 cores.
 set -euo pipefail
@@ -64,7 +64,7 @@ check)
     DEVICE=cuda
     ;;
 *)
-    echo "usage: tools/gpu_check.sh [--download | --dry-run]" >&2
+    echo "gpu_check.sh: unknown argument $1; use --download, --dry-run or nothing" >&2
     exit 2
     ;;
 esac
@@ -78,9 +78,9 @@ stamp() { echo "[gpu_check] $(($(date +%s) - start)) s: $*"; }
 
 if ((DRY)); then
     # CPU: tiny patches and slide, 2 iterations of batch 2, no install.
-    PATCH=64 ITERS=2 BATCH=2 SLIDE=1024 AMP=() TESTS=(--collect-only)
+    PATCH=64 ITERS=2 BATCH=2 AMP=() TESTS=(--collect-only)
 else
-    PATCH=400 ITERS=40 BATCH=16 SLIDE=20000 AMP=(--amp)
+    PATCH=400 ITERS=40 BATCH=16 AMP=(--amp)
     read -ra TESTS <<<"$GPU_CHECK_TESTS"
     ls "$WHEELS"/mmcv-2.1.0.tar.gz >/dev/null 2>&1 || {
         echo "error: $WHEELS/ has no mmcv sdist; run tools/gpu_check.sh --download on a machine with network first" >&2
@@ -149,51 +149,22 @@ train() { # name config
 train hspnet_r101 configs/hspnet_r101_mtchi.py
 train deeplabv3plus configs/deeplabv3plus_r101-os16_paper_mtchi.py
 
-# A pyramidal slide at x40 (0.25 um/px), tissue from synthetic regions.
-"$PY" - "$SCRATCH/slide.tif" "$SLIDE" <<'EOF'
-import sys
-
-import numpy as np
-import tifffile
-
-from mmseg_hsp.datasets import synthetic_region
-
-path, side = sys.argv[1], int(sys.argv[2])
-rng = np.random.default_rng(0)
-block = synthetic_region(rng, (1024, 1024))[0]
-reps = -(-side // 1024)
-level0 = np.tile(block, (reps, reps, 1))[:side, :side]
-with tifffile.TiffWriter(path, bigtiff=True) as tif:
-    for k in range(4):
-        step = 2**k
-        per_cm = 1e4 / (0.25 * step)
-        tif.write(np.ascontiguousarray(level0[::step, ::step]),
-                  tile=(512, 512), photometric='rgb',
-                  resolution=(per_cm, per_cm), resolutionunit='CENTIMETER',
-                  subfiletype=1 if k else 0, metadata=None)
-EOF
-stamp "slide of ${SLIDE} px written"
-
-checkpoint=$(ls "$SCRATCH"/hspnet_r101/epoch_1.pth)
-if command -v nvidia-smi >/dev/null && ((!DRY)); then
-    nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader,nounits \
-        -lms 250 >"$OUT/gpu_util.csv" &
-    smi=$!
-fi
-rm -rf "$SCRATCH/wsi"
-"$PY" tools/infer_wsi.py configs/hspnet_r101_mtchi.py "$checkpoint" \
-    "$SCRATCH/slide.tif" --out-dir "$SCRATCH/wsi" --device "$DEVICE" \
-    "${AMP[@]}" --batch-size "$BATCH" --mode gauss >"$OUT/infer_wsi.log" 2>&1 || {
-    tail -20 "$OUT/infer_wsi.log"
+# Whole-slide inference (tools/gpu_check_wsi.py): a synthetic pyramidal
+# slide of 20,000 x 20,000 px, infer_wsi.py --amp on it beside the model's
+# bare forward on the same GPU, nvidia-smi sampled; its wsi.json is embedded
+# in gpu_check.json.
+WSI_ARGS=()
+((DRY)) && WSI_ARGS=(--dry-run)
+"$PY" tools/gpu_check_wsi.py --out "$OUT/wsi" "${WSI_ARGS[@]}" \
+    >"$OUT/wsi.log" 2>&1 || {
+    tail -20 "$OUT/wsi.log"
     exit 1
 }
-[[ -n ${smi:-} ]] && kill "$smi"
 stamp "slide inferred"
 
 "$PY" - "$OUT" "$SCRATCH" "$BATCH" "$((DRY))" "$(($(date +%s) - start))" <<'EOF'
 import glob
 import json
-import os.path as osp
 import sys
 
 import torch
@@ -210,13 +181,8 @@ def images_per_second(name):
     return round(int(batch) * len(times) / sum(times), 1)
 
 
-(summary, ) = glob.glob(f'{scratch}/wsi/*.summary.json')
-with open(summary) as f:
+with open(f'{out}/wsi/wsi.json') as f:
     wsi = json.load(f)
-util = []
-if osp.isfile(f'{out}/gpu_util.csv'):
-    with open(f'{out}/gpu_util.csv') as f:
-        util = [float(line.split(',')[0]) for line in f if line.strip()]
 result = dict(
     dry_run=bool(int(dry)),
     device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else
@@ -226,14 +192,7 @@ result = dict(
     train_images_per_second=dict(
         hspnet_r101_amp=images_per_second('hspnet_r101'),
         deeplabv3plus_paper=images_per_second('deeplabv3plus')),
-    infer_wsi=dict(
-        tiles=wsi['tiles'],
-        tiles_per_second=wsi['tiles_per_second'],
-        seconds=wsi['seconds']),
-    gpu_utilisation_percent=dict(
-        mean=round(sum(util) / len(util), 1),
-        max=max(util),
-        samples=len(util)) if util else None,
+    infer_wsi=wsi,
     seconds=int(seconds))
 with open(f'{out}/gpu_check.json', 'w') as f:
     json.dump(result, f, indent=2)

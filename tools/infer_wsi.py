@@ -115,7 +115,18 @@ def parse_args(argv=None):
         default='cuda' if _cuda_available() else 'cpu',
         help='cpu or cuda (torchrun: cuda:LOCAL_RANK)')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision (CUDA only)')
+        '--amp',
+        nargs='?',
+        const='auto',
+        choices=['auto', 'bf16', 'fp16', 'fp32'],
+        help='mixed precision: bfloat16 autocast on a CPU with native '
+        'bfloat16 (avx512_bf16 or amx_bf16; float32 with a note elsewhere), '
+        'float16 on CUDA; or name the dtype. Default: bfloat16 on a CPU '
+        'with native bfloat16, float32 elsewhere; --amp fp32 turns it off')
+    parser.add_argument(
+        '--no-channels-last',
+        action='store_true',
+        help='run the model in NCHW instead of channels-last')
     parser.add_argument(
         '--overwrite',
         action='store_true',
@@ -205,6 +216,7 @@ def build_segmenter(args, device):
                            geojson_min_area=args.geojson_min_area),
         scores=args.scores,
         amp=args.amp,
+        channels_last=not args.no_channels_last,
         progress=not args.no_progress)
 
 

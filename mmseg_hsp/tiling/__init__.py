@@ -5,16 +5,20 @@ implementation of the package, shared by the segmentor test modes
 (:class:`~mmseg_hsp.models.TileBlendEncoderDecoder`) and the whole-slide
 pipeline (:class:`~mmseg_hsp.wsi.SlideSegmenter`).
 :class:`SegmentorPredictor` and :class:`TilePreprocessor` turn an mmseg
-segmentor into the ``predict`` callable it blends. This subpackage depends on
+segmentor into the ``predict`` callable it blends, run as a
+:class:`Precision` says (channels-last, autocast). This subpackage depends on
 numpy, torch and mmseg only, never on the rest of ``mmseg_hsp``.
 """
 from .blending import (BLEND_MODES, ArrayTiles, Band, BandBlender, BlendSpec,
                        TileWindow, blend_tiles, grid_windows, tile_starts)
 from .memory import HeapTrimmer
+from .precision import Precision, cpu_bf16_flags
 from .predictor import SegmentorPredictor, TilePreprocessor
+from .prefetch import read_ahead
 
 __all__ = [
     'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
     'TileWindow', 'blend_tiles', 'grid_windows', 'tile_starts', 'HeapTrimmer',
-    'SegmentorPredictor', 'TilePreprocessor'
+    'Precision', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
+    'read_ahead'
 ]

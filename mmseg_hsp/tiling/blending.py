@@ -11,9 +11,10 @@ as mmseg's ``slide_inference`` does). Windows are predicted in batches, in
 raster order, and each window's class scores are added into a band
 accumulator with a weight window. A row is final once no later window can
 reach it, so it is emitted at once: memory holds ``(num_classes + 1) x
-tile_h x width`` accumulator values plus two batches of tiles and scores
-(one scored in a worker thread while the other is blended), never the whole
-image (see :class:`BandBlender`).
+tile_h x width`` accumulator values plus a few batches of tiles and scores
+in flight (``reads_ahead`` batches read ahead, one scored in a worker thread
+while another is blended), never the whole image (see
+:class:`BandBlender`).
 
 Blend modes (``BlendSpec.mode``):
 
@@ -45,13 +46,22 @@ scores are ``sum(w * s) / sum(w)`` cast to float32. So a model whose scores
 are the same everywhere gives back exactly those float32 scores at every
 pixel, whatever the overlap, and the result depends only on the scores,
 the spec and the window order, never on who calls.
+
+Where it runs: in numpy on the host by default; with ``device`` set, in
+torch tensors on that device (the model's GPU), with the same operations
+in the same order, so both give the same scores bit for bit (a test runs
+the torch code on the CPU against numpy). On a GPU the scores then never
+leave the device: only the uint8 labels of each band are copied back.
+Tile reads run ahead of the model in a worker thread, and the model ahead
+of the blender in another (:func:`read_ahead`).
 """
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import (Callable, Iterable, Iterator, List, NamedTuple, Optional,
                     Sequence, Tuple, Union)
 
 import numpy as np
+
+from .prefetch import read_ahead
 
 BLEND_MODES = ('gauss', 'mean', 'none')
 # mmseg's own test modes, which a test_cfg may hold instead.
@@ -247,14 +257,15 @@ class Band:
 
     Args:
         top (int): First image row of the band.
-        scores (np.ndarray): ``(num_classes, h, W)`` float32 blended scores;
-            0 where no tile was predicted.
-        covered (np.ndarray): ``(h, W)`` bool, True where at least one
-            predicted tile covers the pixel.
+        scores (np.ndarray | Tensor): ``(num_classes, h, W)`` float32
+            blended scores; 0 where no tile was predicted. A torch tensor on
+            the blending device when blending ran in torch.
+        covered (np.ndarray | Tensor): ``(h, W)`` bool, True where at least
+            one predicted tile covers the pixel; beside ``scores``.
     """
     top: int
-    scores: np.ndarray
-    covered: np.ndarray
+    scores: Union[np.ndarray, 'torch.Tensor']
+    covered: Union[np.ndarray, 'torch.Tensor']
 
     @property
     def bottom(self) -> int:
@@ -269,11 +280,14 @@ class Band:
                 to 0 (background).
 
         Returns:
-            np.ndarray: ``(h, W)`` uint8 labels.
+            np.ndarray: ``(h, W)`` uint8 labels, on the host (computed
+            where the scores are).
         """
-        labels = self.scores.argmax(axis=0).astype(np.uint8)
+        labels = self.scores.argmax(0)
         labels[~self.covered] = fill
-        return labels
+        if isinstance(labels, np.ndarray):
+            return labels.astype(np.uint8)
+        return labels.to(torch_dtype('uint8')).cpu().numpy()
 
 
 class BandBlender:
@@ -291,21 +305,36 @@ class BandBlender:
         num_classes (int): Score channels per pixel (at most 256: labels
             are uint8).
         spec (BlendSpec): Tile size and weight window.
+        device (str | torch.device, optional): Blend in torch tensors on
+            this device (scores given as tensors there); None (default)
+            blends numpy arrays on the host. The results are the same bit
+            for bit.
     """
 
     def __init__(self, image_size: Tuple[int, int], num_classes: int,
-                 spec: BlendSpec):
+                 spec: BlendSpec, device=None):
         if not 0 < num_classes <= 256:
             raise ValueError(f'num_classes must be in 1..256 (uint8 labels), '
                              f'got {num_classes}')
         self.height, self.width = image_size
         self.num_classes = num_classes
         self.spec = spec
+        self.device = device
         self.top = 0
         self.rows = min(spec.tile[0], self.height)
-        self._scores = np.zeros((num_classes, self.rows, self.width),
-                                np.float64)
-        self._weights = np.zeros((self.rows, self.width), np.float64)
+        self._scores = self._zeros((num_classes, self.rows, self.width),
+                                   'float64')
+        self._weights = self._zeros((self.rows, self.width), 'float64')
+        self._window = spec.window if device is None else \
+            torch_module().tensor(spec.window, device=device)
+
+    def _zeros(self, shape: Tuple[int, ...], dtype: str):
+        """A zero array of a dtype name, numpy or on the device."""
+        if self.device is None:
+            return np.zeros(shape, dtype)
+        return torch_module().zeros(shape,
+                                    dtype=torch_dtype(dtype),
+                                    device=self.device)
 
     def _ring(self, row: int, count: int) -> List[Tuple[slice, slice]]:
         """Buffer rows of image rows ``[row, row + count)``, at most two runs.
@@ -325,13 +354,14 @@ class BandBlender:
         Args:
             window (TileWindow): Where the tile lies; ``window.y`` must not
                 be above :attr:`top` (call :meth:`advance` first).
-            scores (np.ndarray): ``(num_classes, tile_h, tile_w)`` scores;
-                the part past the image edge is ignored.
+            scores (np.ndarray | Tensor): ``(num_classes, tile_h, tile_w)``
+                scores (a tensor on the device if one was given); the part
+                past the image edge is ignored.
         """
         y, x, th, tw = window
-        if scores.shape != (self.num_classes, th, tw):
+        if tuple(scores.shape) != (self.num_classes, th, tw):
             raise ValueError(
-                f'predict returned scores of shape {scores.shape} for a '
+                f'predict returned scores of shape {tuple(scores.shape)} for a '
                 f'{th}x{tw} tile; expected ({self.num_classes}, {th}, {tw}) '
                 '(num_classes x tile, at the input resolution)')
         h, w = min(th, self.height - y), min(tw, self.width - x)
@@ -340,7 +370,7 @@ class BandBlender:
                              f'[{self.top}, {self.top + self.rows}): tiles '
                              'must come in raster order, after advance(y)')
         for buffer_rows, tile_rows in self._ring(y, h):
-            weight = self.spec.window[tile_rows, :w]
+            weight = self._window[tile_rows, :w]
             # Class by class: small temporaries beat one (K, h, w) product.
             for total, tile_scores in zip(
                     self._scores[:, buffer_rows, x:x + w],
@@ -362,17 +392,16 @@ class BandBlender:
         y = min(y, self.height)
         while self.top < y:
             count = min(y - self.top, self.rows)
-            scores = np.empty((self.num_classes, count, self.width),
-                              np.float32)
-            covered = np.empty((count, self.width), bool)
+            scores = self._zeros((self.num_classes, count, self.width),
+                                 'float32')
+            covered = self._zeros((count, self.width), 'bool')
             for buffer_rows, band_rows in self._ring(self.top, count):
                 weights = self._weights[buffer_rows]
                 covered[band_rows] = weights > 0
-                scores[:, band_rows] = np.divide(
-                    self._scores[:, buffer_rows],
-                    weights,
-                    out=np.zeros_like(self._scores[:, buffer_rows]),
-                    where=covered[band_rows])
+                # Uncovered pixels have score sum 0 and weight 0: dividing
+                # them by 1 keeps 0 (operators only, for numpy and torch).
+                scores[:, band_rows] = self._scores[:, buffer_rows] / (
+                    weights + ~covered[band_rows])
                 # These buffer rows next hold image rows `tile_h` further.
                 self._scores[:, buffer_rows] = 0
                 self._weights[buffer_rows] = 0
@@ -400,8 +429,23 @@ def _batched(windows: Iterable[TileWindow],
         yield batch
 
 
-def _as_numpy(scores) -> np.ndarray:
-    """Scores from ``predict`` (numpy or torch, any float) as numpy."""
+def torch_module():
+    """torch, imported when blending runs in it (numpy alone otherwise)."""
+    import torch
+    return torch
+
+
+def torch_dtype(name: str):
+    """The torch dtype of a numpy dtype name."""
+    return getattr(torch_module(), name)
+
+
+def _as_array(scores, device=None):
+    """Scores from ``predict`` (numpy or torch, any float) as float32 numpy,
+    or as a float32 tensor on ``device``."""
+    if device is not None:
+        return torch_module().as_tensor(scores).to(device, torch_dtype(
+            'float32'))
     if hasattr(scores, 'detach'):  # a torch tensor, without importing torch
         scores = scores.detach().float().cpu().numpy()
     return np.asarray(scores)
@@ -472,6 +516,8 @@ def blend_tiles(
     spec: BlendSpec,
     keep: Optional[Callable[[TileWindow], bool]] = None,
     on_batch: Optional[Callable[[int], None]] = None,
+    device=None,
+    reads_ahead: int = 2,
 ) -> Iterator[Band]:
     """Predict an image tile by tile and yield its blended rows in bands.
 
@@ -481,8 +527,9 @@ def blend_tiles(
             callable accepts, or an image array wrapped in
             :class:`ArrayTiles` (zero padding).
         predict (callable): Maps a batch of ``N`` tiles to ``(N,
-            num_classes, tile_h, tile_w)`` scores (numpy or torch; torch is
-            moved to CPU float32). Blending averages whatever it returns;
+            num_classes, tile_h, tile_w)`` scores (numpy or torch; made
+            float32 numpy, or float32 tensors on ``device``). Blending
+            averages whatever it returns;
             :class:`~mmseg_hsp.tiling.SegmentorPredictor` returns softmax
             probabilities. It runs in a worker thread, so it must enter its
             own ``torch.no_grad()``/autocast (thread-local in torch), as
@@ -496,6 +543,11 @@ def blend_tiles(
             False). Defaults to keeping all.
         on_batch (callable, optional): Called with the number of tiles of
             each batch after it is predicted (progress bars).
+        device (str | torch.device, optional): Blend there in torch (the
+            model's GPU: scores stay on it); None (default): numpy on the
+            host. Same results either way (see :class:`BandBlender`).
+        reads_ahead (int): Batches ``tiles`` reads ahead of the model, in
+            a worker thread that calls it in order. Defaults to 2.
 
     Yields:
         Band: Consecutive bands of final rows, top to bottom, covering the
@@ -506,29 +558,24 @@ def blend_tiles(
     windows = grid_windows(image_size, spec)
     if keep is not None:
         windows = [window for window in windows if keep(window)]
-    blender = BandBlender(image_size, num_classes, spec)
+    blender = BandBlender(image_size, num_classes, spec, device)
+    batches = list(_batched(windows, spec.batch_size))
 
-    def scores_of(pixels, count):
-        scores = _as_numpy(predict(pixels))
-        if len(scores) != count:
+    def scores_of(pixels):
+        scores = _as_array(predict(pixels), device)
+        if len(scores) != len(pixels):
             raise ValueError(f'predict returned {len(scores)} score maps for '
-                             f'a batch of {count} tiles')
+                             f'a batch of {len(pixels)} tiles')
         return scores
 
-    # The model scores batch i + 1 in a worker thread while this thread
-    # blends batch i. Tiles are read here and blended in order, so the
-    # result is the same as running one batch after the other.
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        pending = None  # (future scores, windows) of the batch in flight
-        for batch in [*_batched(windows, spec.batch_size), None]:
-            running = None if batch is None else (worker.submit(
-                scores_of, tiles(batch), len(batch)), batch)
-            if pending is not None:
-                future, done = pending
-                for window, tile_scores in zip(done, future.result()):
-                    yield from blender.advance(window.y)
-                    blender.add(window, tile_scores)
-                if on_batch is not None:
-                    on_batch(len(done))
-            pending = running
+    # Batches are read ahead in one worker thread, scored one ahead in
+    # another, and blended here, each stage in order: the result is the
+    # same as running one batch after the other.
+    scored = read_ahead(scores_of, read_ahead(tiles, batches, reads_ahead), 1)
+    for done, batch_scores in zip(batches, scored):
+        for window, tile_scores in zip(done, batch_scores):
+            yield from blender.advance(window.y)
+            blender.add(window, tile_scores)
+        if on_batch is not None:
+            on_batch(len(done))
     yield from blender.finish()

@@ -9,14 +9,19 @@ resizing to the original shape, arg-max), which the blender replaces.
 :class:`TilePreprocessor` normalises uint8 RGB tiles exactly as the model's
 ``SegDataPreProcessor`` normalises a whole image (same channel order, same
 float32 operations), so a tile gives the same input tensor whether it is cut
-from a slide or from an image the test loop already normalised.
+from a slide or from an image the test loop already normalised. On CUDA the
+uint8 tiles go through pinned host memory and are normalised on the GPU.
+
+Both run the model as a :class:`~.precision.Precision` says: channels-last
+by default, autocast with ``amp``.
 """
-import contextlib
-from typing import List, Sequence
+from typing import List, Sequence, Union
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from .precision import Precision
 
 SCORE_KINDS = ('softmax', 'logits')
 
@@ -30,12 +35,20 @@ class SegmentorPredictor:
         scores (str): ``'softmax'`` (default: blending averages
             probabilities, as the paper's "Gauss-weighted predictions") or
             ``'logits'`` (as mmseg's ``slide_inference`` averages).
-        amp (bool): Run the model under CUDA autocast (float16); scores are
-            returned in float32. Needs the model on a CUDA device.
+        amp (bool | str | None): Mixed precision, as
+            :meth:`Precision.resolve` takes it: bfloat16 autocast on a CPU
+            with native bfloat16, float16 on CUDA (``'bf16'``/``'fp16'`` to
+            choose). Scores are float32 either way. Defaults to False
+            (float32).
+        channels_last (bool): Run the model channels-last (its weights are
+            converted in place). Defaults to True.
     """
 
-    def __init__(self, model: nn.Module, scores: str = 'softmax',
-                 amp: bool = False):
+    def __init__(self,
+                 model: nn.Module,
+                 scores: str = 'softmax',
+                 amp: Union[bool, str, None] = False,
+                 channels_last: bool = True):
         if not hasattr(model, 'encode_decode'):
             raise TypeError(
                 f'{type(model).__name__} has no encode_decode: whole-slide '
@@ -44,12 +57,9 @@ class SegmentorPredictor:
             raise ValueError(f'scores {scores!r} is unknown; use one of '
                              f'{SCORE_KINDS}')
         self.device = next(model.parameters()).device
-        if amp and self.device.type != 'cuda':
-            raise ValueError(f'--amp needs a CUDA device, the model is on '
-                             f'{self.device}; drop --amp on CPU')
-        self.model = model
+        self.precision = Precision.resolve(self.device, amp, channels_last)
+        self.model = self.precision.prepare(model)
         self.scores = scores
-        self.amp = amp
 
     @property
     def num_classes(self) -> int:
@@ -70,18 +80,21 @@ class SegmentorPredictor:
                 model's device.
 
         Returns:
-            Tensor: ``(N, num_classes, h, w)`` float32 scores.
+            Tensor: ``(N, num_classes, h, w)`` float32 scores, contiguous,
+            on the model's device.
         """
         height, width = inputs.shape[-2:]
         metas: List[dict] = [
             dict(img_shape=(height, width), pad_shape=(height, width),
                  ori_shape=(height, width)) for _ in range(len(inputs))
         ]
-        autocast = torch.autocast('cuda', dtype=torch.float16) \
-            if self.amp else contextlib.nullcontext()
-        with torch.no_grad(), autocast:
-            logits = self.model.encode_decode(inputs, metas)
-        logits = logits.float()
+        with torch.no_grad(), self.precision.autocast():
+            logits = self.model.encode_decode(
+                self.precision.inputs(inputs), metas)
+        # float32 and class-major (the blender adds one class map at a
+        # time) in one copy; softmax is as fast on that layout.
+        logits = logits.to(torch.float32,
+                           memory_format=torch.contiguous_format)
         return logits.softmax(dim=1) if self.scores == 'softmax' else logits
 
 
@@ -95,11 +108,15 @@ class TilePreprocessor:
 
     Args:
         model (nn.Module): The segmentor.
+        channels_last (bool): Return NHWC-strided batches (the layout the
+            tiles arrive in: no copy). Defaults to True.
     """
 
-    def __init__(self, model: nn.Module):
+    def __init__(self, model: nn.Module, channels_last: bool = True):
         pre = model.data_preprocessor
         self.device = next(model.parameters()).device
+        self.memory_format = torch.channels_last if channels_last \
+            else torch.contiguous_format
         self.to_bgr = not getattr(pre, 'channel_conversion', False)
         self.normalize = getattr(pre, '_enable_normalize', False)
         if self.normalize:
@@ -115,11 +132,18 @@ class TilePreprocessor:
         Returns:
             Tensor: ``(N, 3, h, w)`` float32 on the model's device.
         """
-        inputs = torch.from_numpy(tiles).to(self.device).permute(0, 3, 1, 2)
+        pixels = torch.from_numpy(tiles)
+        if self.device.type == 'cuda':
+            # Through pinned memory: an asynchronous copy. torch's caching
+            # host allocator reuses the block only once the copy is done.
+            staging = torch.empty(pixels.shape, dtype=pixels.dtype,
+                                  pin_memory=True)
+            pixels = staging.copy_(pixels)
+        inputs = pixels.to(self.device, non_blocking=True).permute(0, 3, 1, 2)
         if self.to_bgr:
             inputs = inputs.flip(1)
         # Same operations as SegDataPreProcessor, in place on one copy.
-        inputs = inputs.contiguous().float()
+        inputs = inputs.contiguous(memory_format=self.memory_format).float()
         if self.normalize:
             inputs.sub_(self.mean).div_(self.std)
         return inputs

@@ -17,6 +17,7 @@ keeps the rows the tiles of the current band need.
 """
 import math
 import os.path as osp
+import threading
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -493,6 +494,8 @@ class RowBuffer:
     the region's edge are padded with ``pad_rgb``. Which pixels are pure
     black is noted as rows are read and kept until released, so that
     :meth:`black` answers for rows whose pixels were already dropped.
+    Thread-safe: tiles may be read ahead in a worker thread while the
+    caller releases rows and asks for black pixels.
 
     Args:
         region (ScaledRegion): What is read.
@@ -511,6 +514,7 @@ class RowBuffer:
         self.top = 0
         self._rows = np.empty((0, self.width, 3), np.uint8)
         self._black: List[Tuple[int, np.ndarray]] = []
+        self._lock = threading.RLock()
 
     def rows(self, top: int, bottom: int) -> np.ndarray:
         """Rows ``[top, bottom)`` (within the region), read if needed.
@@ -522,6 +526,10 @@ class RowBuffer:
         Returns:
             np.ndarray: ``(bottom - top, W, 3)`` uint8 view.
         """
+        with self._lock:
+            return self._rows_locked(top, bottom)
+
+    def _rows_locked(self, top: int, bottom: int) -> np.ndarray:
         end = self.top + len(self._rows)
         if top >= end:  # rows in between are skipped unread
             self.top, end = top, top
@@ -564,7 +572,9 @@ class RowBuffer:
             np.ndarray: ``(bottom - top, W)`` bool; False on rows never read.
         """
         out = np.zeros((bottom - top, self.width), bool)
-        for start, mask in self._black:
+        with self._lock:
+            black = list(self._black)
+        for start, mask in black:
             lo, hi = max(top, start), min(bottom, start + len(mask))
             if lo < hi:
                 out[lo - top:hi - top] = mask[lo - start:hi - start]
@@ -576,9 +586,10 @@ class RowBuffer:
         Args:
             row (int): First row still needed.
         """
-        drop = min(max(0, row - self.top), len(self._rows))
-        if drop:
-            self._rows = self._rows[drop:].copy()
-            self.top += drop
-        self._black = [(start, mask) for start, mask in self._black
-                       if start + len(mask) > row]
+        with self._lock:
+            drop = min(max(0, row - self.top), len(self._rows))
+            if drop:
+                self._rows = self._rows[drop:].copy()
+                self.top += drop
+            self._black = [(start, mask) for start, mask in self._black
+                           if start + len(mask) > row]

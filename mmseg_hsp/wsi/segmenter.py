@@ -122,8 +122,17 @@ class SlideSegmenter:
         outputs (OutputSpec): Background rules and GeoJSON settings.
         scores (str): What is blended: ``'softmax'`` (default) or
             ``'logits'`` (see :class:`~mmseg_hsp.tiling.SegmentorPredictor`).
-        amp (bool): Mixed precision (CUDA only). Defaults to False.
+        amp (bool | str | None): Mixed precision, as
+            :meth:`~mmseg_hsp.tiling.Precision.resolve` takes it (True:
+            bfloat16 on a CPU with native bfloat16, float16 on CUDA; None:
+            bfloat16 on such a CPU, else float32, ``infer_wsi.py``'s
+            default). Defaults to False (float32, as the test loop).
+        channels_last (bool): Run the model channels-last. Defaults to
+            True.
         progress (bool): Show a progress bar per slide. Defaults to True.
+
+    On a GPU, tiles are normalised, blended and reduced to labels there;
+    only uint8 labels come back to the host.
     """
 
     def __init__(self,
@@ -132,7 +141,8 @@ class SlideSegmenter:
                  resolution: ResolutionSpec = ResolutionSpec(),
                  outputs: OutputSpec = OutputSpec(),
                  scores: str = 'softmax',
-                 amp: bool = False,
+                 amp: Union[bool, str, None] = False,
+                 channels_last: bool = True,
                  progress: bool = True):
         for name, value, kind in (('blend', blend, BlendSpec),
                                   ('resolution', resolution, ResolutionSpec),
@@ -142,8 +152,14 @@ class SlideSegmenter:
                                 f'{type(value).__name__}; build one, or use '
                                 'SlideSegmenter.from_model')
         self.model = model.eval()
-        self.predictor = SegmentorPredictor(model, scores=scores, amp=amp)
-        self.preprocess = TilePreprocessor(model)
+        self.predictor = SegmentorPredictor(model,
+                                            scores=scores,
+                                            amp=amp,
+                                            channels_last=channels_last)
+        self.preprocess = TilePreprocessor(model, channels_last)
+        # numpy on the host for a CPU model, else the model's device.
+        self.blend_device = None if self.predictor.device.type == 'cpu' \
+            else self.predictor.device
         self.num_classes = self.predictor.num_classes
         self.classes = SlideClasses.of_model(model, self.num_classes)
         self.spec = blend
@@ -174,7 +190,8 @@ class SlideSegmenter:
                 :class:`OutputSpec`'s.
             scores (str, optional): Defaults to ``test_cfg.scores``, else
                 ``'softmax'``.
-            **kwargs: ``amp`` and ``progress`` of the constructor.
+            **kwargs: ``amp``, ``channels_last`` and ``progress`` of the
+                constructor.
 
         Returns:
             SlideSegmenter: The segmenter.
@@ -331,7 +348,8 @@ class SlideSegmenter:
                 self.num_classes,
                 self.spec,
                 keep=keep,
-                on_batch=advance)
+                on_batch=advance,
+                device=self.blend_device)
             for band in bands:
                 labels = band.labels()
                 if self.outputs.black_is_background and band.covered.any():
@@ -390,6 +408,7 @@ class SlideSegmenter:
                                   size=[region.size[1], region.size[0]]),
                     blend=self.spec.to_dict(),
                     scores=self.predictor.scores,
+                    precision=self.predictor.precision.to_dict(),
                     tissue_fraction=None if tissue is None else round(
                         tissue.fraction, 4),
                     classes=self.class_names,

@@ -1,14 +1,13 @@
 """mmseg's EncoderDecoder with the paper's post-processing as test modes."""
 from typing import List
 
-import numpy as np
 import torch
 from torch import Tensor
 
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg_hsp.tiling import (BLEND_MODES, ArrayTiles, BlendSpec,
-                              HeapTrimmer, SegmentorPredictor,
+                              HeapTrimmer, Precision, SegmentorPredictor,
                               TilePreprocessor, blend_tiles)
 
 
@@ -63,7 +62,14 @@ class TileBlendEncoderDecoder(EncoderDecoder):
             ``'exponential'``), ``sigma``, ``batch_size`` (tiles per forward)
             and ``scores`` (``'softmax'`` or ``'logits'``), as
             :class:`~mmseg_hsp.tiling.BlendSpec` and
-            :class:`~mmseg_hsp.tiling.SegmentorPredictor` define them.
+            :class:`~mmseg_hsp.tiling.SegmentorPredictor` define them, and
+            ``channels_last`` (default True). Every mode reads ``amp``
+            (default False): mixed precision as
+            :meth:`~mmseg_hsp.tiling.Precision.resolve` takes it (True:
+            bfloat16 on a CPU with native bfloat16, float16 on CUDA); with
+            it, ``'whole'`` and ``'slide'`` run the parent's inference under
+            autocast, channels-last unless ``channels_last=False``. On a GPU
+            the blend modes blend on the GPU.
     """
 
     def inference(self, inputs: Tensor, batch_img_metas: List[dict]) -> Tensor:
@@ -80,11 +86,22 @@ class TileBlendEncoderDecoder(EncoderDecoder):
             Tensor: ``(N, num_classes, H, W)`` scores; in the blend modes 0
             on the padding, which ``postprocess_result`` crops.
         """
+        amp = self.test_cfg.get('amp', False)
+        channels_last = self.test_cfg.get('channels_last', True)
         if self.test_cfg.get('mode', 'whole') not in BLEND_MODES:
-            return super().inference(inputs, batch_img_metas)
+            if not amp:
+                return super().inference(inputs, batch_img_metas)
+            precision = Precision.resolve(inputs.device, amp, channels_last)
+            precision.prepare(self)
+            with precision.autocast():
+                return super().inference(precision.inputs(inputs),
+                                         batch_img_metas).float()
         spec = BlendSpec.from_test_cfg(self.test_cfg)
         predictor = SegmentorPredictor(
-            self, scores=self.test_cfg.get('scores', 'softmax'))
+            self,
+            scores=self.test_cfg.get('scores', 'softmax'),
+            amp=amp,
+            channels_last=channels_last)
         pad_value = TilePreprocessor(self).pad_value()
         height, width = inputs.shape[2:]
         scores = inputs.new_zeros(
@@ -107,17 +124,21 @@ class TileBlendEncoderDecoder(EncoderDecoder):
                 the image edge, per channel (white, as the slide reader).
 
         Returns:
-            Tensor: ``(num_classes, H, W)`` float32 on the image's device.
+            Tensor: ``(num_classes, H, W)`` float32 on the image's device
+            (blended there when it is a GPU).
         """
         height, width = image.shape[1:]
-        scores = np.empty((predictor.num_classes, height, width), np.float32)
+        scores = image.new_empty((predictor.num_classes, height, width),
+                                 dtype=torch.float32)
+        device = None if image.device.type == 'cpu' else image.device
         bands = blend_tiles(ArrayTiles(image, pad_value), predictor,
-                            (height, width), predictor.num_classes, spec)
+                            (height, width), predictor.num_classes, spec,
+                            device=device)
         trim_heap = HeapTrimmer()
         for band in bands:
-            scores[:, band.top:band.bottom] = band.scores
+            scores[:, band.top:band.bottom] = torch.as_tensor(band.scores)
             trim_heap()
-        return torch.from_numpy(scores).to(image.device)
+        return scores
 
 
 def _unpadded(meta: dict, height: int, width: int) -> tuple:

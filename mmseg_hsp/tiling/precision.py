@@ -1,0 +1,170 @@
+"""How a model runs at inference: autocast dtype and memory format.
+
+Channels-last is on by default: oneDNN (CPU) and cuDNN (CUDA) run
+convolutions fastest on NHWC, and it changes no result beyond float
+rounding. Mixed precision (``amp``) is bfloat16 autocast on CPU, and only
+where the CPU has native bfloat16 instructions (``avx512_bf16`` or
+``amx_bf16``): elsewhere oneDNN emulates bfloat16, slower than float32, so
+the model runs float32 and one line says why. On CUDA it is float16 (or
+bfloat16 on request). Scores leave the model as float32 either way.
+"""
+import contextlib
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Optional, Tuple, Union
+
+import torch
+from mmengine.logging import print_log
+from torch import nn
+
+# Native bfloat16 instruction sets, as torch and /proc/cpuinfo name them.
+CPU_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
+AMP_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
+AMP_CHOICES = ('fp32', 'auto', *AMP_DTYPES)
+
+
+def cpu_bf16_flags() -> Tuple[str, ...]:
+    """The native bfloat16 instruction sets of this CPU.
+
+    Read from torch's CPU feature probe (cpuinfo, any OS), else from
+    ``/proc/cpuinfo`` (Linux).
+
+    Returns:
+        tuple[str, ...]: Those of :data:`CPU_BF16_FLAGS` present; empty
+        where there are none or the CPU cannot be probed.
+    """
+    probe = getattr(torch._C._cpu, '_get_cpu_capability', None)
+    if probe is not None:
+        capability = probe()
+        return tuple(flag for flag in CPU_BF16_FLAGS if capability.get(flag))
+    try:
+        with open('/proc/cpuinfo') as f:
+            flags = next((line.split(':', 1)[1].split()
+                          for line in f if line.startswith('flags')), [])
+    except OSError:
+        return ()
+    return tuple(flag for flag in CPU_BF16_FLAGS if flag in flags)
+
+
+@functools.lru_cache(maxsize=None)
+def _note_no_bf16() -> None:
+    """Say once per process why ``amp`` runs float32 on this CPU."""
+    print_log(
+        'amp: this CPU has no native bfloat16 (none of '
+        f'{"/".join(CPU_BF16_FLAGS)} in its flags), so the model runs '
+        'float32 (emulated bfloat16 would be slower)',
+        logger='current',
+        level=logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """The autocast dtype and memory format a model runs with.
+
+    Build it with :meth:`resolve`, which checks the device.
+
+    Args:
+        device_type (str): ``'cpu'`` or ``'cuda'``.
+        dtype (torch.dtype, optional): Autocast dtype; None runs float32.
+        channels_last (bool): NHWC inputs and weights. Defaults to True.
+    """
+    device_type: str
+    dtype: Optional[torch.dtype] = None
+    channels_last: bool = True
+
+    @classmethod
+    def resolve(cls,
+                device: Union[str, torch.device],
+                amp: Union[bool, str, None] = False,
+                channels_last: bool = True) -> 'Precision':
+        """The precision to run with on a device.
+
+        Args:
+            device (str | torch.device): The model's device.
+            amp (bool | str | None): ``False``/``'fp32'``: float32;
+                ``None``: bfloat16 on a CPU with native bfloat16, float32
+                elsewhere, silently (``tools/infer_wsi.py``'s default);
+                ``True``/
+                ``'auto'``: bfloat16 on a CPU with native bfloat16 (float32
+                on other CPUs, with one line saying so), float16 on CUDA;
+                ``'bf16'``/``'fp16'``: that dtype (``'fp16'`` on CUDA only;
+                ``'bf16'`` runs on any CPU, emulated where not native).
+            channels_last (bool): Run NHWC. Defaults to True.
+
+        Returns:
+            Precision: The policy.
+        """
+        device_type = torch.device(device).type
+        if amp is None:
+            amp = 'auto' if device_type == 'cpu' and cpu_bf16_flags() \
+                else 'fp32'
+        amp = {True: 'auto', False: 'fp32'}.get(amp, amp)
+        if amp not in AMP_CHOICES:
+            raise ValueError(f'amp {amp!r} is unknown; use one of '
+                             f'{AMP_CHOICES} (or True/False)')
+        if device_type not in ('cpu', 'cuda'):
+            if amp != 'fp32':
+                raise ValueError(f'mixed precision runs on cpu or cuda, not '
+                                 f'{device_type}; drop --amp')
+            return cls(device_type, None, channels_last)
+        if amp == 'fp32':
+            return cls(device_type, None, channels_last)
+        if device_type == 'cuda':
+            dtype = torch.float16 if amp == 'auto' else AMP_DTYPES[amp]
+            return cls(device_type, dtype, channels_last)
+        if amp == 'fp16':
+            raise ValueError('float16 autocast is for CUDA; on CPU use '
+                             '--amp (bfloat16)')
+        if amp == 'auto' and not cpu_bf16_flags():
+            _note_no_bf16()
+            return cls(device_type, None, channels_last)
+        return cls(device_type, torch.bfloat16, channels_last)
+
+    @property
+    def memory_format(self) -> torch.memory_format:
+        """torch.memory_format: Of 4-D inputs and weights."""
+        return torch.channels_last if self.channels_last \
+            else torch.contiguous_format
+
+    @property
+    def name(self) -> str:
+        """str: ``'fp32'``, ``'bf16'`` or ``'fp16'``, for logs and
+        summaries."""
+        names = {dtype: name for name, dtype in AMP_DTYPES.items()}
+        return names.get(self.dtype, 'fp32')
+
+    def autocast(self):
+        """The autocast context of forward passes (a no-op for float32).
+
+        Thread-local in torch: enter it in the thread that runs the model.
+        """
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def prepare(self, model: nn.Module) -> nn.Module:
+        """Put the model's 4-D weights in the memory format, in place.
+
+        Args:
+            model (nn.Module): The model.
+
+        Returns:
+            nn.Module: The same model.
+        """
+        return model.to(memory_format=self.memory_format)
+
+    def inputs(self, batch: torch.Tensor) -> torch.Tensor:
+        """A ``(N, C, H, W)`` batch in the memory format (no copy if it is).
+
+        Args:
+            batch (Tensor): The batch.
+
+        Returns:
+            Tensor: The batch, same values.
+        """
+        return batch.contiguous(memory_format=self.memory_format)
+
+    def to_dict(self) -> dict:
+        """dict: The policy, for summaries and logs."""
+        return dict(dtype=self.name, channels_last=self.channels_last)
