@@ -59,6 +59,20 @@ def test_from_model_tiles_as_the_test_cfg_unless_told():
     assert SlideSegmenter.from_model(ColourModel()).spec == BlendSpec()
 
 
+def test_slides_blend_gauss_whatever_the_evaluation_mode():
+    # test_cfg.mode is Table 5's protocol ('x' = 'none' by default); a slide
+    # gets the paper's post-processing at the config's tile and stride.
+    model = ColourModel()
+    model.test_cfg = ConfigDict(mode='none', crop_size=(64, 64),
+                                stride=(16, 16))
+    segmenter = SlideSegmenter.from_model(model)
+    assert segmenter.spec == BlendSpec(mode='gauss', tile=64, stride=16)
+    segmenter = SlideSegmenter.from_model(model, blend=dict(mode=None))
+    assert segmenter.spec.mode == 'gauss'
+    segmenter = SlideSegmenter.from_model(model, blend=dict(mode='none'))
+    assert segmenter.spec == BlendSpec(mode='none', tile=64)
+
+
 def test_class_names_from_the_checkpoint(tmp_path):
     meta = dict(DATASET_META, classes=('bg', 'a', 'b', 'c', 'd'))
     _, checkpoint = tiny_checkpoint(tmp_path, dataset_meta=meta)

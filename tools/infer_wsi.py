@@ -68,8 +68,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--mode',
         choices=['gauss', 'mean', 'none'],
-        help='blending of overlapping tiles (default: test_cfg.mode if it '
-        'is one of these, else gauss)')
+        help='blending of overlapping tiles (default: gauss, the paper\'s '
+        'post-processing, whatever test_cfg.mode evaluates with)')
     parser.add_argument(
         '--weight',
         choices=['gaussian', 'cosine', 'exponential'],

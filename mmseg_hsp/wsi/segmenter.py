@@ -181,10 +181,13 @@ class SlideSegmenter:
             model (nn.Module): The segmentor.
             blend (BlendSpec | dict, optional): A spec, or settings by
                 :class:`~mmseg_hsp.tiling.BlendSpec`'s names (None values
-                not given) over the model's ``test_cfg``: its blend mode,
-                ``crop_size`` (tile), ``stride``, ``weight``, ``sigma`` and
+                not given) over the model's ``test_cfg``: its ``crop_size``
+                (tile), ``stride``, ``weight``, ``sigma`` and
                 ``batch_size`` where set (:meth:`BlendSpec.from_test_cfg`),
-                else the paper's.
+                else the paper's. The mode is ``'gauss'`` unless given:
+                ``test_cfg.mode`` is the evaluation protocol (Table 5's
+                'x' stitching by default), while a slide is read with the
+                paper's post-processing.
             resolution (ResolutionSpec | dict, optional): Defaults to x10.
             outputs (OutputSpec | dict, optional): Defaults to
                 :class:`OutputSpec`'s.
@@ -198,7 +201,10 @@ class SlideSegmenter:
         """
         test_cfg = getattr(model, 'test_cfg', None) or {}
         if not isinstance(blend, BlendSpec):
-            blend = BlendSpec.from_test_cfg(test_cfg, **(blend or {}))
+            settings = dict(mode='gauss')
+            settings.update((key, value) for key, value in (blend or {}).items()
+                            if value is not None)
+            blend = BlendSpec.from_test_cfg(test_cfg, **settings)
         return cls(model,
                    blend,
                    _as_spec(ResolutionSpec, resolution),
