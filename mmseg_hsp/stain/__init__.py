@@ -7,11 +7,13 @@ use it; :mod:`.transforms` registers it as mmseg transforms
 """
 from .hed import hed_to_rgb, jitter_hed, perturb_stain_vectors, rgb_to_hed
 from .macenko import (DEFAULT_REFERENCE, MacenkoNormalizer,
-                      StainEstimationError)
+                      StainEstimationError, StainReferenceError,
+                      load_reference)
 from .transforms import RandomHEDJitter, StainNormalize
 
 __all__ = [
     'hed_to_rgb', 'jitter_hed', 'perturb_stain_vectors', 'rgb_to_hed',
     'DEFAULT_REFERENCE', 'MacenkoNormalizer', 'StainEstimationError',
+    'StainReferenceError', 'load_reference',
     'RandomHEDJitter', 'StainNormalize'
 ]

@@ -24,6 +24,7 @@ from .classes import SlideClasses
 from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                      resolve_scale)
 from .specs import OutputSpec, ResolutionSpec
+from .stain import NormalizedRegion, SlideStain
 from .tissue import TissueMask
 from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
                       class_areas, fit_size, render_overlay, write_geojson,
@@ -115,6 +116,9 @@ class SlideSegmenter:
             ``'logits'`` (see :class:`~mmseg_hsp.tiling.SegmentorPredictor`).
         amp (bool): Mixed precision (CUDA only). Defaults to False.
         progress (bool): Show a progress bar per slide. Defaults to True.
+        stain (SlideStain, optional): Stain normalisation, estimated once
+            per slide on the tissue thumbnail and applied to every tile.
+            Defaults to None (off).
     """
 
     def __init__(self,
@@ -124,7 +128,8 @@ class SlideSegmenter:
                  outputs: OutputSpec = OutputSpec(),
                  scores: str = 'softmax',
                  amp: bool = False,
-                 progress: bool = True):
+                 progress: bool = True,
+                 stain: Optional[SlideStain] = None):
         for name, value, kind in (('blend', blend, BlendSpec),
                                   ('resolution', resolution, ResolutionSpec),
                                   ('outputs', outputs, OutputSpec)):
@@ -141,6 +146,7 @@ class SlideSegmenter:
         self.resolution = resolution
         self.outputs = outputs
         self.progress = progress
+        self.stain = stain
 
     @classmethod
     def from_model(cls,
@@ -165,7 +171,8 @@ class SlideSegmenter:
                 :class:`OutputSpec`'s.
             scores (str, optional): Defaults to ``test_cfg.scores``, else
                 ``'softmax'``.
-            **kwargs: ``amp`` and ``progress`` of the constructor.
+            **kwargs: ``amp``, ``progress`` and ``stain`` of the
+                constructor.
 
         Returns:
             SlideSegmenter: The segmenter.
@@ -243,7 +250,8 @@ class SlideSegmenter:
             with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
-            counts the ``labels`` phase.
+            counts the ``labels`` phase; ``stain`` is None, or what
+            :meth:`SlideStain.summary` says (the slide's stain parameters).
 
         Raises:
             SlideError: If the slide cannot be opened, has no resolution,
@@ -261,12 +269,15 @@ class SlideSegmenter:
             region = ScaledRegion(reader, scale.downsample, frame)
             tissue = TissueMask.from_region(
                 region) if self.outputs.tissue_mask else None
+            source, stain = self._stain_normalized(region, tissue,
+                                                   slide_path)
             pyramid = LabelPyramid(region.size, out_dir)
             try:
-                tiles = self._segment(region, tissue, pyramid, slide_path)
+                tiles = self._segment(source, tissue, pyramid, slide_path)
                 labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               pyramid, paths)
+                summary['stain'] = stain
             finally:
                 pyramid.close()
         end = time.perf_counter()
@@ -278,6 +289,20 @@ class SlideSegmenter:
                            tiles['run'] / (labelled - start), 3))
         write_json(paths['summary'], summary)
         return summary
+
+    def _stain_normalized(self, region: ScaledRegion,
+                          tissue: Optional[TissueMask], slide_path: str):
+        """The region tiles are cut from, and the summary's ``stain``: the
+        region itself and None without stain normalisation."""
+        if self.stain is None:
+            return region, None
+        fitted_on = tissue or TissueMask.from_region(region)
+        normalizer = self.stain.fit(fitted_on, slide_path,
+                                    tissue_tiles_only=tissue is not None)
+        summary = self.stain.summary(normalizer, fitted_on)
+        if normalizer is None:
+            return region, summary
+        return NormalizedRegion(region, normalizer), summary
 
     def _segment(self, region: ScaledRegion, tissue: Optional[TissueMask],
                  pyramid: LabelPyramid, slide_path: str) -> dict:
