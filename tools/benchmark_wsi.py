@@ -309,6 +309,30 @@ def speed(args, workdir):
                 share_of_bare_throughput=best['bare'] / best['ours'])
 
 
+def stain_normalization_cost(args, workdir):
+    """``ours`` with and without stain normalisation (issue #13), on the
+    image of :func:`speed`, interleaved; best of ``--repeats``. Prints the
+    ratio (goal: at most 1.10) and returns the seconds to the label map."""
+    from mmseg_hsp.wsi import SlideStain
+    model = build_model(args)
+    image = osp.join(workdir, 'image.png')
+    plain, normalized = segmenter(model, args), segmenter(model, args)
+    normalized.stain = SlideStain()
+    times = dict(plain=[], normalized=[])
+    for _ in range(args.repeats):
+        for name, slide_segmenter in (('plain', plain),
+                                      ('normalized', normalized)):
+            summary = slide_segmenter.run(image,
+                                          osp.join(workdir, f'stain_{name}'),
+                                          overwrite=True)
+            times[name].append(summary['seconds']['labels'])
+    best = {name: min(values) for name, values in times.items()}
+    ratio = best['normalized'] / best['plain']
+    print(f"stain normalisation: {best['normalized']:.2f} s against "
+          f"{best['plain']:.2f} s without, x{ratio:.3f} (goal <= 1.10)")
+    return dict(seconds=best, ratio=ratio)
+
+
 def memory(args, workdir):
     results = {}
     for height in (args.memory_height, 3 * args.memory_height):
@@ -379,6 +403,8 @@ def main():
         return
     with tempfile.TemporaryDirectory(prefix='bench_wsi_') as workdir:
         speed_results = speed(args, workdir)
+        speed_results['stain_normalization'] = stain_normalization_cost(
+            args, workdir)
         memory_results = memory(args, workdir) if args.memory_height else {}
     print(report(args, speed_results, memory_results))
     if args.out:
