@@ -135,7 +135,8 @@ def test_bad_stain_reference_is_one_line_and_exit_2(tmp_path, content):
     lines = [line for line in result.stderr.splitlines()
              if line.startswith('infer_wsi:')]
     assert len(lines) == 1 and str(reference) in lines[0]
-    assert ('no such file' if content is None else 'lacks') in lines[0]
+    assert ('no such file' if content is None else
+            'hematoxylin must be a list of 3 numbers') in lines[0]
 
 
 def test_tools_test_with_stain_normalize(tmp_path):

@@ -40,9 +40,6 @@ class StainReferenceError(ValueError):
     """A reference stain cannot be read."""
 
 
-STAIN_KEYS = ('hematoxylin', 'eosin', 'max_concentration')
-
-
 def load_reference(reference: Union[dict, str, None] = None,
                    **kwargs) -> dict:
     """A reference stain from stored statistics or a reference image.
@@ -59,8 +56,9 @@ def load_reference(reference: Union[dict, str, None] = None,
         dict: The reference stain.
 
     Raises:
-        StainReferenceError: If the file is missing or unreadable, the
-            dict lacks a key, or the image has too little tissue.
+        StainReferenceError: If the file is missing or unreadable, a
+            key is missing or malformed, or the image has too little
+            tissue.
     """
     if reference is None:
         return dict(DEFAULT_REFERENCE)
@@ -88,14 +86,16 @@ def load_reference(reference: Union[dict, str, None] = None,
                 raise StainReferenceError(f'{where}: {error}')
     else:
         where = 'stain reference'
-    missing = [key for key in STAIN_KEYS
-               if key not in reference] if isinstance(reference,
-                                                      dict) else STAIN_KEYS
-    if missing:
-        raise StainReferenceError(
-            f'{where} lacks {", ".join(missing)}: it must be a dict of '
-            f'{", ".join(STAIN_KEYS)}, as MacenkoNormalizer.estimate returns')
-    return {key: list(reference[key]) for key in STAIN_KEYS}
+    lengths = dict(hematoxylin=3, eosin=3, max_concentration=2)
+    if not isinstance(reference, dict):
+        reference = {}
+    for key, length in lengths.items():
+        if np.shape(reference.get(key)) != (length, ):
+            raise StainReferenceError(
+                f'{where}: {key} must be a list of {length} numbers, as '
+                'MacenkoNormalizer.estimate returns (hematoxylin, eosin, '
+                'max_concentration)')
+    return {key: [float(v) for v in reference[key]] for key in lengths}
 
 
 def _stain_matrix(stain: dict) -> np.ndarray:
