@@ -135,9 +135,10 @@ def synchronize(args):
         torch.cuda.synchronize()
 
 
-def run_ours(model, image, workdir, args, fast=True):
-    """SlideSegmenter on the image: seconds to the label map, seconds with
-    all outputs, tiles run, the label TIFF."""
+def run_ours(model, image, workdir, args, fast=True, stain=None):
+    """SlideSegmenter on the image (``stain``: a SlideStain, or None for no
+    normalisation): seconds to the label map, seconds with all outputs,
+    tiles run, the label TIFF."""
     from mmseg_hsp.wsi import SlideSegmenter
     policy = precision(args, fast)
     summary = SlideSegmenter.from_model(
@@ -150,7 +151,8 @@ def run_ours(model, image, workdir, args, fast=True):
         outputs=dict(tissue_mask=False),
         amp=policy.name,
         channels_last=policy.channels_last,
-        progress=False).run(image, osp.join(workdir, 'ours'), overwrite=True)
+        progress=False,
+        stain=stain).run(image, osp.join(workdir, 'ours'), overwrite=True)
     seconds = summary['seconds']
     return (seconds['labels'], seconds['total'], summary['tiles']['run'],
             summary['outputs']['labels'])
@@ -350,6 +352,26 @@ def speed(args, workdir):
                     fp32_labels, fast_labels))
 
 
+def stain_normalization_cost(args, workdir):
+    """``ours`` on the fast path with and without stain normalisation (issue
+    #13), on the image of :func:`speed`, interleaved; best of ``--repeats``.
+    Prints the ratio (goal: at most 1.10) and returns the seconds to the
+    label map."""
+    from mmseg_hsp.wsi import SlideStain
+    model = build_model(args)
+    image = osp.join(workdir, 'image.png')
+    times = dict(plain=[], normalized=[])
+    for _ in range(args.repeats):
+        for name, stain in (('plain', None), ('normalized', SlideStain())):
+            times[name].append(
+                run_ours(model, image, workdir, args, stain=stain)[0])
+    best = {name: min(values) for name, values in times.items()}
+    ratio = best['normalized'] / best['plain']
+    print(f"stain normalisation: {best['normalized']:.2f} s against "
+          f"{best['plain']:.2f} s without, x{ratio:.3f} (goal <= 1.10)")
+    return dict(seconds=best, ratio=ratio)
+
+
 def memory(args, workdir):
     results = {}
     for height in (args.memory_height, 3 * args.memory_height):
@@ -429,6 +451,8 @@ def main(argv=None):
         return
     with tempfile.TemporaryDirectory(prefix='bench_wsi_') as workdir:
         speed_results = speed(args, workdir)
+        speed_results['stain_normalization'] = stain_normalization_cost(
+            args, workdir)
         memory_results = memory(args, workdir) if args.memory_height else {}
     print(report(args, speed_results, memory_results))
     if args.out:

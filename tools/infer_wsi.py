@@ -11,10 +11,14 @@ Examples::
     torchrun --nproc_per_node 4 tools/infer_wsi.py CONFIG CKPT list.txt \\
         --out-dir out --device cuda --amp
 
+    # stain normalisation per slide, to a reference region's stain:
+    python tools/infer_wsi.py CONFIG CKPT slides/ --out-dir out \\
+        --stain-normalize reference_region.png
+
 Exit code 1 if any slide failed (each failure is one line naming it), 2 if
-nothing could be run (bad flags or inputs, a model that cannot be set up or
-does not fit its checkpoint), 130 on Ctrl-C (temporaries removed; rerun the
-same command to go on). ``MMSEG_HSP_DEBUG=1`` shows tracebacks.
+nothing could be run (bad flags or inputs, a model or stain reference that
+cannot be set up, a model that does not fit its checkpoint), 130 on Ctrl-C
+(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows tracebacks.
 """
 import argparse
 import os
@@ -111,6 +115,14 @@ def parse_args(argv=None):
         help='leave regions of at most this many analysis pixels out of '
         'the GeoJSON (default: 64, about one cell at x10)')
     parser.add_argument(
+        '--stain-normalize',
+        nargs='?',
+        const=DEFAULT_STAIN,
+        metavar='REFERENCE',
+        help='Macenko stain normalisation, estimated once per slide on its '
+        'tissue thumbnail, to REFERENCE: a JSON of stored statistics or a '
+        'reference image (without a value: Macenko et al.\'s reference)')
+    parser.add_argument(
         '--device',
         default='cuda' if _cuda_available() else 'cpu',
         help='cpu or cuda (torchrun: cuda:LOCAL_RANK)')
@@ -139,6 +151,18 @@ def parse_args(argv=None):
         action=DictAction,
         help='override config settings, xxx=yyy')
     return parser.parse_args(argv)
+
+
+# --stain-normalize without a value: the normaliser's default reference.
+DEFAULT_STAIN = 'default'
+
+
+def slide_stain(reference):
+    """The SlideStain of --stain-normalize, or None without it."""
+    if reference is None:
+        return None
+    from mmseg_hsp.wsi import SlideStain
+    return SlideStain(None if reference == DEFAULT_STAIN else reference)
 
 
 def _cuda_available():
@@ -217,7 +241,8 @@ def build_segmenter(args, device):
         scores=args.scores,
         amp=args.amp,
         channels_last=not args.no_channels_last,
-        progress=not args.no_progress)
+        progress=not args.no_progress,
+        stain=slide_stain(args.stain_normalize))
 
 
 if __name__ == '__main__':

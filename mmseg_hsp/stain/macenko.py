@@ -15,8 +15,11 @@ and kept as plain parameters; :meth:`MacenkoNormalizer.apply` is then a
 fixed per-pixel map (a 3x3 linear map in optical density), so normalising
 tiles and stitching them gives the same pixels as normalising the whole.
 """
-from typing import Optional
+import json
+import os.path as osp
+from typing import Optional, Union
 
+import cv2
 import numpy as np
 from torchstain.numpy.normalizers import NumpyMacenkoNormalizer
 
@@ -31,6 +34,68 @@ DEFAULT_REFERENCE = dict(
 
 class StainEstimationError(ValueError):
     """An image has too little stained tissue to estimate its stain from."""
+
+
+class StainReferenceError(ValueError):
+    """A reference stain cannot be read."""
+
+
+def load_reference(reference: Union[dict, str, None] = None,
+                   **kwargs) -> dict:
+    """A reference stain from stored statistics or a reference image.
+
+    Args:
+        reference (dict | str, optional): The stain itself
+            (``dict(hematoxylin=[r, g, b], eosin=[r, g, b],
+            max_concentration=[h, e])``), a JSON file of it, or an image to
+            estimate it from (any format OpenCV reads). Defaults to
+            Macenko et al.'s (:data:`DEFAULT_REFERENCE`).
+        **kwargs: Arguments of :class:`MacenkoNormalizer` for an image.
+
+    Returns:
+        dict: The reference stain.
+
+    Raises:
+        StainReferenceError: If the file is missing or unreadable, a
+            key is missing or malformed, or the image has too little
+            tissue.
+    """
+    if reference is None:
+        return dict(DEFAULT_REFERENCE)
+    if isinstance(reference, str):
+        where = f'stain reference {reference}'
+        if not osp.isfile(reference):
+            raise StainReferenceError(
+                f'{where}: no such file; give a JSON of stored statistics '
+                '(MacenkoNormalizer.estimate) or a reference image')
+        if reference.lower().endswith('.json'):
+            try:
+                with open(reference) as f:
+                    reference = json.load(f)
+            except ValueError as error:
+                raise StainReferenceError(f'{where}: not JSON ({error})')
+        else:
+            image = cv2.imread(reference, cv2.IMREAD_COLOR)
+            if image is None:
+                raise StainReferenceError(
+                    f'{where}: not an image OpenCV reads, nor a .json')
+            try:
+                return MacenkoNormalizer(**kwargs).estimate(
+                    np.ascontiguousarray(image[..., ::-1]))
+            except StainEstimationError as error:
+                raise StainReferenceError(f'{where}: {error}')
+    else:
+        where = 'stain reference'
+    lengths = dict(hematoxylin=3, eosin=3, max_concentration=2)
+    if not isinstance(reference, dict):
+        reference = {}
+    for key, length in lengths.items():
+        if np.shape(reference.get(key)) != (length, ):
+            raise StainReferenceError(
+                f'{where}: {key} must be a list of {length} numbers, as '
+                'MacenkoNormalizer.estimate returns (hematoxylin, eosin, '
+                'max_concentration)')
+    return {key: [float(v) for v in reference[key]] for key in lengths}
 
 
 def _stain_matrix(stain: dict) -> np.ndarray:

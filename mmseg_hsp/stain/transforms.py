@@ -4,16 +4,15 @@ Both read and write ``results['img']`` in mmcv's BGR order (what
 ``LoadImageFromFile`` gives) and leave every other key, labels included,
 untouched.
 """
-import json
 from typing import Optional, Union
 
-import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
 from .hed import jitter_hed, perturb_stain_vectors
-from .macenko import MacenkoNormalizer, StainEstimationError
+from .macenko import (MacenkoNormalizer, StainEstimationError,
+                      load_reference)
 
 
 @TRANSFORMS.register_module()
@@ -106,17 +105,8 @@ class StainNormalize(BaseTransform):
     """
 
     def __init__(self, reference: Union[dict, str, None] = None, **kwargs):
-        self.normalizer = MacenkoNormalizer(**kwargs)
-        if isinstance(reference, str):
-            if reference.endswith('.json'):
-                with open(reference) as f:
-                    reference = json.load(f)
-            else:
-                self.normalizer.fit_reference(
-                    mmcv.imread(reference, channel_order='rgb'))
-                reference = None
-        if reference is not None:
-            self.normalizer.reference = dict(reference)
+        self.normalizer = MacenkoNormalizer(
+            load_reference(reference, **kwargs), **kwargs)
 
     def transform(self, results: dict) -> Optional[dict]:
         rgb = np.ascontiguousarray(results['img'][..., ::-1])

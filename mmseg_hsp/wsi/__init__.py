@@ -10,8 +10,10 @@ from .classes import SlideClasses
 from .reader import SlideError, SlideReader, open_slide, resolve_scale
 from .segmenter import SlideSegmenter
 from .specs import OutputSpec, ResolutionSpec
+from .stain import SlideStain
 
 __all__ = [
     'SlideClasses', 'SlideError', 'SlideReader', 'open_slide',
-    'resolve_scale', 'SlideSegmenter', 'OutputSpec', 'ResolutionSpec'
+    'resolve_scale', 'SlideSegmenter', 'OutputSpec', 'ResolutionSpec',
+    'SlideStain'
 ]

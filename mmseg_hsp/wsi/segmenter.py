@@ -25,6 +25,7 @@ from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                      resolve_scale)
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
+from .stain import NormalizedRegion, SlideStain
 from .tissue import TissueMask
 from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
                       class_areas, fit_size, render_overlay, write_geojson,
@@ -130,6 +131,9 @@ class SlideSegmenter:
         channels_last (bool): Run the model channels-last. Defaults to
             True.
         progress (bool): Show a progress bar per slide. Defaults to True.
+        stain (SlideStain, optional): Stain normalisation, estimated once
+            per slide on the tissue thumbnail and applied to every tile.
+            Defaults to None (off).
 
     On a GPU, tiles are normalised, blended and reduced to labels there;
     only uint8 labels come back to the host.
@@ -143,7 +147,8 @@ class SlideSegmenter:
                  scores: str = 'softmax',
                  amp: Union[bool, str, None] = False,
                  channels_last: bool = True,
-                 progress: bool = True):
+                 progress: bool = True,
+                 stain: Optional[SlideStain] = None):
         for name, value, kind in (('blend', blend, BlendSpec),
                                   ('resolution', resolution, ResolutionSpec),
                                   ('outputs', outputs, OutputSpec)):
@@ -166,6 +171,7 @@ class SlideSegmenter:
         self.resolution = resolution
         self.outputs = outputs
         self.progress = progress
+        self.stain = stain
 
     @classmethod
     def from_model(cls,
@@ -193,8 +199,8 @@ class SlideSegmenter:
                 :class:`OutputSpec`'s.
             scores (str, optional): Defaults to ``test_cfg.scores``, else
                 ``'softmax'``.
-            **kwargs: ``amp``, ``channels_last`` and ``progress`` of the
-                constructor.
+            **kwargs: ``amp``, ``channels_last``, ``progress`` and
+                ``stain`` of the constructor.
 
         Returns:
             SlideSegmenter: The segmenter.
@@ -290,7 +296,8 @@ class SlideSegmenter:
             with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
-            counts the ``labels`` phase.
+            counts the ``labels`` phase; ``stain`` is None, or what
+            :meth:`SlideStain.summary` says (the slide's stain parameters).
 
         Raises:
             SlideError: If the slide cannot be opened, has no (or an
@@ -314,12 +321,15 @@ class SlideSegmenter:
             region = ScaledRegion(reader, scale.downsample, frame)
             tissue = TissueMask.from_region(
                 region) if self.outputs.tissue_mask else None
+            source, stain = self._stain_normalized(region, tissue,
+                                                   slide_path)
             pyramid = LabelPyramid(region.size, out_dir)
             try:
-                tiles = self._segment(region, tissue, pyramid, slide_path)
+                tiles = self._segment(source, tissue, pyramid, slide_path)
                 labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               pyramid, paths)
+                summary['stain'] = stain
             finally:
                 pyramid.close()
         end = time.perf_counter()
@@ -335,6 +345,20 @@ class SlideSegmenter:
                        })
         write_json(paths['summary'], summary)
         return summary
+
+    def _stain_normalized(self, region: ScaledRegion,
+                          tissue: Optional[TissueMask], slide_path: str):
+        """The region tiles are cut from, and the summary's ``stain``: the
+        region itself and None without stain normalisation."""
+        if self.stain is None:
+            return region, None
+        fitted_on = tissue or TissueMask.from_region(region)
+        normalizer = self.stain.fit(fitted_on, slide_path,
+                                    tissue_tiles_only=tissue is not None)
+        summary = self.stain.summary(normalizer, fitted_on)
+        if normalizer is None:
+            return region, summary
+        return NormalizedRegion(region, normalizer), summary
 
     def _segment(self, region: ScaledRegion, tissue: Optional[TissueMask],
                  pyramid: LabelPyramid, slide_path: str) -> dict:

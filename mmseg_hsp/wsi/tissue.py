@@ -51,11 +51,17 @@ class TissueMask:
         mask (np.ndarray): ``(h, w)`` bool, one cell per ``cell`` x ``cell``
             analysis pixels.
         cell (int): Analysis pixels per mask cell side.
+        thumbnail (np.ndarray, optional): ``(h, w, 3)`` uint8 RGB the mask
+            was detected on, kept for the slide's stain estimation.
     """
 
-    def __init__(self, mask: np.ndarray, cell: int):
+    def __init__(self,
+                 mask: np.ndarray,
+                 cell: int,
+                 thumbnail: Optional[np.ndarray] = None):
         self.mask = mask
         self.cell = cell
+        self.thumbnail = thumbnail
 
     @classmethod
     def from_region(cls,
@@ -77,7 +83,7 @@ class TissueMask:
         thumbnail = ScaledRegion(region.reader, region.downsample * cell,
                                  region.frame)
         rgb = thumbnail.read(0, 0, *thumbnail.size)
-        return cls(detect_tissue(rgb), cell)
+        return cls(detect_tissue(rgb), cell, rgb)
 
     @property
     def fraction(self) -> float:

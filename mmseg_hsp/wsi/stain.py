@@ -1,0 +1,112 @@
+"""Stain normalisation of whole slides: estimated once, applied to every tile.
+
+The slide's stain is estimated (Macenko, :mod:`mmseg_hsp.stain.macenko`) on
+the tissue of the thumbnail the tissue mask was detected on, once per slide;
+the fitted :class:`~mmseg_hsp.stain.MacenkoNormalizer` is a fixed per-pixel
+map, applied to the analysis-resolution rows as they are read, before they
+are cut into tiles. Every pixel is thus normalised once (not once per
+overlapping tile), overlapping tiles see the same pixels, and the label map
+equals that of the slide normalised as a whole beforehand.
+"""
+from typing import Optional, Union
+
+import numpy as np
+
+from ..stain import (MacenkoNormalizer, StainEstimationError,
+                     load_reference)
+from .reader import ScaledRegion, SlideError
+from .tissue import TissueMask
+
+
+class NormalizedRegion:
+    """A :class:`ScaledRegion` whose reads come back stain-normalised.
+
+    Args:
+        region (ScaledRegion): The analysis frame.
+        normalizer (MacenkoNormalizer): Fitted to the slide.
+    """
+
+    def __init__(self, region: ScaledRegion, normalizer: MacenkoNormalizer):
+        self.region = region
+        self.normalizer = normalizer
+        self.size = region.size
+
+    def read(self, top: int, left: int, height: int,
+             width: int) -> np.ndarray:
+        """:meth:`ScaledRegion.read`, normalised."""
+        return self.normalizer.apply(
+            self.region.read(top, left, height, width))
+
+
+class SlideStain:
+    """The stain normalisation setting of :class:`SlideSegmenter`.
+
+    The reference is read when this is built, so a bad one fails before
+    any slide is opened.
+
+    Args:
+        reference (dict | str, optional): The target stain: stored
+            statistics (a dict, or a JSON file of it as
+            ``MacenkoNormalizer.estimate`` returns) or a reference image.
+            Defaults to Macenko et al.'s reference.
+    """
+
+    def __init__(self, reference: Union[dict, str, None] = None):
+        self.reference = load_reference(reference)
+        self.reference_from = reference if isinstance(reference, str) \
+            else 'default' if reference is None else 'dict'
+
+    def fit(self,
+            tissue: TissueMask,
+            slide: str,
+            tissue_tiles_only: bool = True) -> Optional[MacenkoNormalizer]:
+        """Estimate a slide's stain on its thumbnail's tissue.
+
+        Args:
+            tissue (TissueMask): The slide's mask, with its thumbnail.
+            slide (str): The slide's path, for errors.
+            tissue_tiles_only (bool): Whether only tiles on tissue are run.
+                Defaults to True.
+
+        Returns:
+            MacenkoNormalizer | None: Fitted; None if the mask has no
+            tissue at all and only tissue tiles are run (none is run,
+            there is nothing to normalise).
+
+        Raises:
+            SlideError: If there is tissue, but too little stain to
+                estimate from.
+        """
+        if tissue_tiles_only and not tissue.mask.any():
+            return None
+        normalizer = MacenkoNormalizer(self.reference)
+        try:
+            normalizer.fit(tissue.thumbnail, tissue.mask)
+        except StainEstimationError as error:
+            raise SlideError(
+                f'{slide}: cannot estimate its stain for normalisation on '
+                f'its {tissue.mask.shape[1]}x{tissue.mask.shape[0]} '
+                f'thumbnail ({error}); run this slide without stain '
+                'normalisation') from None
+        return normalizer
+
+    def summary(self, normalizer: Optional[MacenkoNormalizer],
+                tissue: TissueMask) -> dict:
+        """What goes into the slide's JSON summary under ``stain``.
+
+        Args:
+            normalizer (MacenkoNormalizer, optional): From :meth:`fit`.
+            tissue (TissueMask): What it was estimated on.
+
+        Returns:
+            dict: ``reference_from`` (the reference's file, ``'default'``
+            or ``'dict'``), ``estimated_on`` (thumbnail size ``[w, h]`` and
+            analysis pixels per thumbnail pixel), and the parameters of
+            :attr:`MacenkoNormalizer.params` (``params`` None when the slide
+            had no tissue and nothing was normalised).
+        """
+        height, width = tissue.mask.shape
+        return dict(reference_from=self.reference_from,
+                    estimated_on=dict(size=[width, height],
+                                      cell=tissue.cell),
+                    params=None if normalizer is None else normalizer.params)
