@@ -125,10 +125,12 @@ def test_bad_stain_reference_is_one_line_and_exit_2(tmp_path, content):
     reference = tmp_path / 'ref.json'
     if content is not None:
         reference.write_text(content)
+    slide = tmp_path / 'slide.png'  # the inputs are fine: only the flag is not
+    cv2.imwrite(str(slide), np.full((32, 32, 3), 200, np.uint8))
     env = dict(os.environ, OMP_NUM_THREADS='1')
     result = subprocess.run(
         [sys.executable, osp.join(REPO, 'tools', 'infer_wsi.py'),
-         FCN_CONFIG, 'unused.pth', str(tmp_path), '--out-dir',
+         FCN_CONFIG, 'unused.pth', str(slide), '--out-dir',
          str(tmp_path / 'out'), '--stain-normalize', str(reference)],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert result.returncode == 2
