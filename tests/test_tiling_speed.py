@@ -124,8 +124,21 @@ def test_read_ahead_raises_the_workers_error_and_stops_early():
     with pytest.raises(OSError, match='bad tile 3'):
         next(results)
     assert max(calls) <= 5
-    with pytest.raises(ValueError, match='depth must be an int >= 1'):
-        next(read_ahead(fail_at_3, [1], depth=0))
+    with pytest.raises(ValueError, match='depth must be an int >= 0'):
+        next(read_ahead(fail_at_3, [1], depth=-1))
+
+
+def test_read_ahead_depth_0_computes_in_the_callers_thread_when_taken():
+    calls = []
+
+    def tag(item):
+        calls.append((item, threading.get_ident()))
+        return item * 10
+
+    results = read_ahead(tag, range(4), depth=0)
+    assert next(results) == 0 and len(calls) == 1  # nothing computed ahead
+    assert list(results) == [10, 20, 30]
+    assert {thread for _, thread in calls} == {threading.get_ident()}
 
 
 @pytest.mark.parametrize('mode', ['gauss', 'mean', 'none'])
@@ -145,17 +158,20 @@ def test_torch_blending_equals_numpy_bit_for_bit(mode):
         return window.y < 30 or window.x < 20
 
     results = []
-    for device in (None, 'cpu'):
+    # The host path with worker threads and without (a CPU model's way).
+    for device, reads_ahead in ((None, 2), ('cpu', 2), (None, 0)):
         bands = list(
             blend_tiles(lambda batch: batch, predict, size, 3, spec, keep,
-                        device=device))
+                        device=device, reads_ahead=reads_ahead))
         assert isinstance(bands[0].scores, np.ndarray) == (device is None)
         results.append([
             np.concatenate([np.asarray(b.scores) for b in bands], 1),
             np.concatenate([np.asarray(b.covered) for b in bands]),
             np.concatenate([b.labels(fill=7) for b in bands])
         ])
-    (scores, covered, labels), (t_scores, t_covered, t_labels) = results
+    (scores, covered, labels), (t_scores, t_covered, t_labels) = results[:2]
+    for inline, threaded in zip(results[2], results[0]):
+        assert np.array_equal(inline, threaded)
     assert not covered.all() and covered.any()
     assert np.array_equal(scores, t_scores) and scores.dtype == t_scores.dtype
     assert np.array_equal(covered, t_covered)

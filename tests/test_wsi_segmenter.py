@@ -268,3 +268,23 @@ def test_interrupted_slide_leaves_no_output(tmp_path):
         SlideSegmenter.from_model(FailingModel(), blend=SMALL,
                                   progress=False).run(path, str(out))
     assert list(out.iterdir()) == []
+
+
+def test_cpu_model_reads_scores_and_blends_in_one_thread(tmp_path,
+                                                         monkeypatch):
+    """On the CPU no worker thread competes with the model's own threads."""
+    import threading
+    path, _ = lesion_slide(tmp_path)
+    threads = set()
+    segmenter = SlideSegmenter.from_model(ColourModel(), blend=SMALL,
+                                          progress=False)
+    assert segmenter.predictor.reads_ahead == 0
+    score = type(segmenter.predictor).__call__
+
+    def tracked(self, inputs):
+        threads.add(threading.get_ident())
+        return score(self, inputs)
+
+    monkeypatch.setattr(type(segmenter.predictor), '__call__', tracked)
+    segmenter.run(path, str(tmp_path / 'out'))
+    assert threads == {threading.get_ident()}

@@ -52,8 +52,10 @@ torch tensors on that device (the model's GPU), with the same operations
 in the same order, so both give the same scores bit for bit (a test runs
 the torch code on the CPU against numpy). On a GPU the scores then never
 leave the device: only the uint8 labels of each band are copied back.
-Tile reads run ahead of the model in a worker thread, and the model ahead
-of the blender in another (:func:`read_ahead`).
+With ``reads_ahead`` > 0, tile reads run ahead of the model in a worker
+thread, and the model ahead of the blender in another (:func:`read_ahead`);
+with 0, the three stages take turns in the calling thread (a CPU model,
+whose threads already use every core).
 """
 from dataclasses import dataclass, field
 from typing import (Callable, Iterable, Iterator, List, NamedTuple, Optional,
@@ -547,7 +549,10 @@ def blend_tiles(
             model's GPU: scores stay on it); None (default): numpy on the
             host. Same results either way (see :class:`BandBlender`).
         reads_ahead (int): Batches ``tiles`` reads ahead of the model, in
-            a worker thread that calls it in order. Defaults to 2.
+            a worker thread that calls it in order, while the model scores
+            one batch ahead of the blender in another. 0: no worker threads
+            (see :attr:`~mmseg_hsp.tiling.SegmentorPredictor.reads_ahead`).
+            Defaults to 2.
 
     Yields:
         Band: Consecutive bands of final rows, top to bottom, covering the
@@ -571,7 +576,8 @@ def blend_tiles(
     # Batches are read ahead in one worker thread, scored one ahead in
     # another, and blended here, each stage in order: the result is the
     # same as running one batch after the other.
-    scored = read_ahead(scores_of, read_ahead(tiles, batches, reads_ahead), 1)
+    scored = read_ahead(scores_of, read_ahead(tiles, batches, reads_ahead),
+                        min(reads_ahead, 1))
     for done, batch_scores in zip(batches, scored):
         for window, tile_scores in zip(done, batch_scores):
             yield from blender.advance(window.y)

@@ -15,7 +15,8 @@ def read_ahead(function: Callable[[Item], Result], items: Iterable[Item],
     stateful ``function`` (a slide read row by row) sees them as a plain
     loop would, while the caller works on earlier results. At most
     ``depth`` results wait beyond the one the caller holds, which bounds
-    memory. ``items`` is iterated by the caller's thread, so read-aheads
+    memory. With ``depth`` 0 there is no worker: each result is computed in
+    the caller's thread when it is taken. ``items`` is iterated by the caller's thread, so read-aheads
     chain (reads ahead of the model, the model ahead of the blender).
     An exception of ``function`` is raised where its result is taken.
 
@@ -24,14 +25,17 @@ def read_ahead(function: Callable[[Item], Result], items: Iterable[Item],
             worker thread (enter thread-local torch contexts, such as
             ``no_grad`` and autocast, inside it).
         items (Iterable): The inputs.
-        depth (int): Results computed ahead (>= 1).
+        depth (int): Results computed ahead (>= 0).
 
     Yields:
         The results, in the order of ``items``.
     """
-    if not (isinstance(depth, int) and depth >= 1):
-        raise ValueError(f'read-ahead depth must be an int >= 1, got '
+    if not (isinstance(depth, int) and depth >= 0):
+        raise ValueError(f'read-ahead depth must be an int >= 0, got '
                          f'{depth!r}')
+    if depth == 0:
+        yield from map(function, items)
+        return
     pending = deque()
     with ThreadPoolExecutor(max_workers=1) as worker:
         try:

@@ -379,7 +379,8 @@ class SlideSegmenter:
                 self.spec,
                 keep=keep,
                 on_batch=advance,
-                device=self.blend_device)
+                device=self.blend_device,
+                reads_ahead=self.predictor.reads_ahead)
             for band in bands:
                 labels = band.labels()
                 if self.outputs.black_is_background and band.covered.any():

@@ -133,7 +133,8 @@ class TileBlendEncoderDecoder(EncoderDecoder):
         device = None if image.device.type == 'cpu' else image.device
         bands = blend_tiles(ArrayTiles(image, pad_value), predictor,
                             (height, width), predictor.num_classes, spec,
-                            device=device)
+                            device=device,
+                            reads_ahead=predictor.reads_ahead)
         trim_heap = HeapTrimmer()
         for band in bands:
             scores[:, band.top:band.bottom] = torch.as_tensor(band.scores)
