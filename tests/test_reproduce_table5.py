@@ -66,7 +66,18 @@ def test_table_pictures_and_predictions(smoke):
         assert row['Seeds'] == '0'
         assert 0 <= float(row['mIoU']) <= 1
     with open(os.path.join(work_dir, 'table5.md')) as f:
-        assert f.read().startswith('| Row | Network | Variant |')
+        table = f.read()
+    assert table.startswith('| Row | Network | Variant |')
+    # bfloat16 training where this CPU has it (the preset's --amp auto).
+    from mmseg_hsp.tiling import cpu_bf16_flags
+    precision = 'bf16' if cpu_bf16_flags() else 'fp32'
+    assert table.endswith(f'Preset smoke, 2 training iterations '
+                          f'({precision}), seeds 0; mean ± sample std over '
+                          'seeds.\n')
+    with open(os.path.join(work_dir, 'unet', 'seed0.py')) as f:
+        wrapper = 'AutocastOptimWrapper' if precision == 'bf16' \
+            else 'OptimWrapper'
+        assert f"type='{wrapper}'" in f.read()
     bars = cv2.imread(os.path.join(work_dir, 'table5_miou.png'))
     assert bars is not None and bars.shape[1] > 200
     grid = cv2.imread(os.path.join(work_dir, 'table5_predictions.png'))

@@ -19,6 +19,7 @@ Example::
 """
 import argparse
 import contextlib
+import io
 import os
 import os.path as osp
 import time
@@ -28,6 +29,7 @@ import numpy as np
 import torch
 
 import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI)
+from mmseg_hsp.cli import enable_amp
 from mmseg_hsp.datasets import write_synthetic_mtchi
 from mmseg_hsp.datasets.mtchi_patches import convert_regions, task2_regions
 from mmseg_hsp.evaluation import mtchi_scores
@@ -58,6 +60,12 @@ def parse_args():
     parser.add_argument(
         '--max-iters', type=int, help="override the config's iterations")
     parser.add_argument(
+        '--amp',
+        choices=('auto', 'off'),
+        default='auto',
+        help='auto: bfloat16 autocast training on a CPU with native '
+        'bfloat16 (float16 on CUDA), float32 elsewhere; off: float32')
+    parser.add_argument(
         '--show',
         type=int,
         default=4,
@@ -74,11 +82,15 @@ def prepare_data(args) -> float:
                               (args.size, args.size))
     patches = osp.join(args.data_root, 'TrainingPatches')
     if not osp.isdir(patches):
-        convert_regions(
-            osp.join(args.data_root, 'Training'),
-            patches,
-            patch_size=args.patch_size,
-            stride=args.stride)
+        # The converter's own summary line, as one of the demo's.
+        with contextlib.redirect_stdout(io.StringIO()) as summary:
+            convert_regions(
+                osp.join(args.data_root, 'Training'),
+                patches,
+                patch_size=args.patch_size,
+                stride=args.stride,
+                progress=False)
+        print(f'[demo] cut {summary.getvalue().strip()}')
     first = sorted(os.listdir(osp.join(patches, 'Img')))[0]
     side = cv2.imread(osp.join(patches, 'Img', first)).shape[0]
     if side != args.patch_size:
@@ -136,12 +148,16 @@ def main():
     os.makedirs(args.work_dir, exist_ok=True)
     data_seconds = prepare_data(args)
     cfg = demo_config(args)
+    precision = enable_amp(cfg) if args.amp == 'auto' else 'fp32'
     runner_log = osp.join(args.work_dir, 'runner.log')
-    print(f'[demo] training {cfg.train_cfg.max_iters} iterations, then '
+    print(f'[demo] training {cfg.train_cfg.max_iters} iterations '
+          f'({precision}), then '
           f'testing (log: {runner_log})')
     # mmengine's console handler writes to the sys.stdout of the moment
-    # the runner's logger is made: the log file, for the runner's life.
-    with open(runner_log, 'w') as log, contextlib.redirect_stdout(log):
+    # the runner's logger is made: the log file, for the runner's life;
+    # its warnings too (an error still ends the demo with its traceback).
+    with open(runner_log, 'w') as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
         runner = Runner.from_cfg(cfg)
         start = time.time()
         runner.train()
@@ -153,6 +169,7 @@ def main():
         config=osp.relpath(args.config, REPO),
         data_root=args.data_root,
         iterations=cfg.train_cfg.max_iters,
+        training_precision=precision,
         hspnet=scores,
         constant_predictor=constant_predictor(args.data_root),
         seconds=dict(

@@ -2,13 +2,11 @@
 import argparse
 import logging
 
-import torch
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
-                           load_config, resume_checkpoint)
-from mmseg_hsp.tiling import Precision
+from mmseg_hsp.cli import (add_common_args, build_runner, enable_amp,
+                           exit_on_error, load_config, resume_checkpoint)
 
 
 def parse_args(parser):
@@ -27,27 +25,6 @@ def parse_args(parser):
                         'CPU has it natively)')
     add_common_args(parser)
     return parser.parse_args()
-
-
-def enable_amp(cfg):
-    if cfg.optim_wrapper.type == 'AmpOptimWrapper':
-        print_log('AMP training is already enabled in your config.',
-                  logger='current',
-                  level=logging.WARNING)
-        return
-    if cfg.optim_wrapper.type != 'OptimWrapper':
-        raise ValueError('--amp is only supported when the optimizer wrapper '
-                         f'type is OptimWrapper, got {cfg.optim_wrapper.type}')
-    if torch.cuda.is_available():
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-        return
-    # mmengine's AmpOptimWrapper needs a GPU. On CPU, autocast is bfloat16,
-    # which needs no loss scaling, where the CPU runs it natively.
-    if Precision.resolve('cpu', True).dtype is None:  # says why, in a line
-        return
-    cfg.optim_wrapper.type = 'AutocastOptimWrapper'
-    cfg.optim_wrapper.dtype = 'bfloat16'
 
 
 def warn(message):
