@@ -114,7 +114,7 @@ def output_to(path: str):
 
 
 def prepare_data(args, stains) -> None:
-    from mmseg_hsp.datasets.mtchi_patches import convert_regions
+    from demo import cut_patches
     from mmseg_hsp.datasets.synthetic import write_synthetic_mtchi
     if not osp.isdir(args.data_root):
         write_synthetic_mtchi(
@@ -130,14 +130,9 @@ def prepare_data(args, stains) -> None:
         raise SystemExit(f'error: {args.data_root} lacks {", ".join(missing)}'
                          ': remove it (it is written anew) or pass another '
                          '--data-root')
-    patches = osp.join(args.data_root, 'TrainingPatches')
-    if not osp.isdir(patches):
-        convert_regions(
-            osp.join(args.data_root, 'Training'),
-            patches,
-            patch_size=args.patch_size,
-            stride=args.stride,
-            progress=False)
+    summary = cut_patches(args.data_root, args.patch_size, args.stride)
+    if summary:
+        say(f'cut {summary}')
 
 
 def schedule_options(config: str, max_iters: int) -> list:

@@ -23,6 +23,7 @@ import io
 import os
 import os.path as osp
 import time
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -73,6 +74,27 @@ def parse_args():
     return parser.parse_args()
 
 
+def cut_patches(data_root: str, patch_size: int,
+                stride: int) -> Optional[str]:
+    """Cut ``<data_root>/Training`` into ``TrainingPatches`` if absent.
+
+    Returns:
+        str | None: The converter's summary line, for the caller's console
+        (None when the patches were there).
+    """
+    patches = osp.join(data_root, 'TrainingPatches')
+    if osp.isdir(patches):
+        return None
+    with contextlib.redirect_stdout(io.StringIO()) as summary:
+        convert_regions(
+            osp.join(data_root, 'Training'),
+            patches,
+            patch_size=patch_size,
+            stride=stride,
+            progress=False)
+    return summary.getvalue().strip()
+
+
 def prepare_data(args) -> float:
     """Write the synthetic set and its patches if absent; seconds spent."""
     start = time.time()
@@ -81,16 +103,9 @@ def prepare_data(args) -> float:
         write_synthetic_mtchi(args.data_root, args.num_train, args.num_test,
                               (args.size, args.size))
     patches = osp.join(args.data_root, 'TrainingPatches')
-    if not osp.isdir(patches):
-        # The converter's own summary line, as one of the demo's.
-        with contextlib.redirect_stdout(io.StringIO()) as summary:
-            convert_regions(
-                osp.join(args.data_root, 'Training'),
-                patches,
-                patch_size=args.patch_size,
-                stride=args.stride,
-                progress=False)
-        print(f'[demo] cut {summary.getvalue().strip()}')
+    summary = cut_patches(args.data_root, args.patch_size, args.stride)
+    if summary:
+        print(f'[demo] cut {summary}')
     first = sorted(os.listdir(osp.join(patches, 'Img')))[0]
     side = cv2.imread(osp.join(patches, 'Img', first)).shape[0]
     if side != args.patch_size:
