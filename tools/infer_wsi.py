@@ -24,8 +24,7 @@ import argparse
 import os
 import sys
 
-from mmengine.config import DictAction
-
+from mmseg_hsp.cli import add_cfg_options
 from mmseg_hsp.cli.numbers import (level0_magnification, level0_mpp,
                                    non_negative, positive)
 
@@ -145,11 +144,7 @@ def parse_args(argv=None):
         help='redo slides whose outputs exist')
     parser.add_argument(
         '--no-progress', action='store_true', help='no progress bars')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 

@@ -14,14 +14,13 @@ from .batch import split_total_batch
 from .launch import setup_cpu_distributed
 
 
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """Add mmseg's ``--work-dir``, ``--cfg-options`` and launcher flags.
+def add_cfg_options(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--cfg-options`` (``args.cfg_options``, a dict).
 
     Args:
         parser (argparse.ArgumentParser): The tool's parser, extended in
             place.
     """
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -32,6 +31,17 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
         'Note that the quotation marks are necessary and that no white space '
         'is allowed.')
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Add mmseg's ``--work-dir``, ``--cfg-options`` and launcher flags.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser, extended in
+            place.
+    """
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_cfg_options(parser)
     parser.add_argument('--launcher',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none',

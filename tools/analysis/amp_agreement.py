@@ -21,9 +21,10 @@ import sys
 import tempfile
 
 import cv2
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 
 import mmseg_hsp  # noqa: F401 (registers the plugin)
+from mmseg_hsp.cli import add_cfg_options
 
 PRECISIONS = dict(fp32=dict(amp=False, channels_last=False),
                   fast=dict(amp=True, channels_last=True))
@@ -44,11 +45,7 @@ def parse_args(argv=None):
         default=0.005,
         help='largest mIoU difference (default: 0.005)')
     parser.add_argument('--out', help='also write the results as JSON')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
