@@ -71,9 +71,11 @@ def test_table_pictures_and_predictions(smoke):
     # bfloat16 training where this CPU has it (the preset's --amp auto).
     from mmseg_hsp.tiling import cpu_bf16_flags
     precision = 'bf16' if cpu_bf16_flags() else 'fp32'
-    assert table.endswith(f'Preset smoke, 2 training iterations '
-                          f'({precision}), seeds 0; mean ± sample std over '
-                          'seeds.\n')
+    assert (f'Preset smoke, 2 training iterations ({precision}), seeds 0; '
+            'mean ± sample std over seeds.\n') in table
+    # One seed: no std, so no two rows are apart.
+    order = [line for line in table.splitlines() if line.startswith('- Post')]
+    assert len(order) == 2 and all(' > ' not in line for line in order)
     with open(os.path.join(work_dir, 'unet', 'seed0.py')) as f:
         wrapper = 'AutocastOptimWrapper' if precision == 'bf16' \
             else 'OptimWrapper'
@@ -88,6 +90,30 @@ def test_table_pictures_and_predictions(smoke):
         masks = os.listdir(
             os.path.join(work_dir, 'unet', 'seed0', f'pred_{protocol}'))
         assert len(masks) == 2
+
+
+def test_ranking_marks_rows_apart_beyond_their_seed_spread():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'reproduce_table5',
+        os.path.join(REPO_ROOT, 'tools', 'reproduce_table5.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+
+    def row(name, post, mean, std):
+        return dict(row=name, post=post, mIoU=(mean, std))
+
+    means = [
+        row('A', 'x', 0.70, 0.01), row('A', 'gauss', 0.80, 0.05),
+        row('B', 'x', 0.62, 0.02), row('B', 'gauss', 0.70, 0.04),
+        row('C', 'x', 0.61, 0.01), row('C', 'gauss', 0.81, 0.01),
+    ]
+    # 0.70 - 0.62 > 0.03: apart; 0.62 - 0.61 < 0.03: within; in 'gauss'
+    # C leads A by 0.01 < 0.06, and A leads B by exactly 0.10 > 0.09.
+    assert tool.ranking(means) == [
+        '- Post x: A 0.7000 > B 0.6200 ~ C 0.6100',
+        '- Post gauss: C 0.8100 ~ A 0.8000 > B 0.7000',
+    ]
 
 
 def test_second_run_skips_what_is_done(smoke):

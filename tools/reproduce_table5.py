@@ -371,6 +371,37 @@ def table_rows(rows: List[Row], seeds, work_dir: str) -> List[dict]:
     return out
 
 
+def ranking(means: List[dict]) -> List[str]:
+    """Per protocol, the rows by mean mIoU, and which neighbours stand apart.
+
+    Two rows are apart when their mean mIoUs differ by more than the sum of
+    their seed standard deviations (so a row cannot be moved past the other
+    by one std of noise on each side); with one seed nothing is apart.
+
+    Args:
+        means (list[dict]): Rows of :func:`table_rows`.
+
+    Returns:
+        list[str]: One Markdown line per protocol, e.g. ``'x': A 0.70 > B
+        0.62 ~ C 0.61`` (``>`` apart, ``~`` within the seed spread).
+    """
+    import numpy as np
+    lines = []
+    for post in dict.fromkeys(r['post'] for r in means):
+        rows = sorted((r for r in means if r['post'] == post),
+                      key=lambda r: -r['mIoU'][0])
+        text = ''
+        for i, row in enumerate(rows):
+            mean, std = row['mIoU']
+            if i:
+                above_mean, above_std = rows[i - 1]['mIoU']
+                spread = np.nan_to_num(above_std + std, nan=np.inf)
+                text += ' > ' if above_mean - mean > spread else ' ~ '
+            text += f'{row["row"]} {mean:.4f}'
+        lines.append(f'- Post {post}: {text}')
+    return lines
+
+
 def write_table(means: List[dict], work_dir: str, note: str) -> None:
     import table5
     from mmseg_hsp.fileio import write_text
@@ -389,9 +420,12 @@ def write_table(means: List[dict], work_dir: str, note: str) -> None:
             r['loss'], r['post'], *scores,
             ' '.join(map(str, r['seeds']))
         ])
+    order = '\n'.join(ranking(means))
     write_text(
         osp.join(work_dir, 'table5.md'),
-        f'{table5.markdown(header, lines)}\n{note}\n')
+        f'{table5.markdown(header, lines)}\n{note}\n\nmIoU order ("'
+        '>": apart by more than the two seed stds together; "~": within '
+        f'them):\n\n{order}\n')
     write_text(
         osp.join(work_dir, 'table5.csv'), table5.to_csv(header, lines))
 
