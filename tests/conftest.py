@@ -1,4 +1,5 @@
 import os.path as osp
+import signal
 import subprocess
 import sys
 
@@ -8,6 +9,16 @@ TESTS_DIR = osp.dirname(osp.abspath(__file__))
 REPO_ROOT = osp.dirname(TESTS_DIR)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a tool the test stops with Ctrl-C (SIGINT).
+
+    A shell starts background jobs with SIGINT ignored, children inherit
+    that, and Python then installs no KeyboardInterrupt handler: a suite run
+    in the background (``bash .ci/run &``) would send a SIGINT nobody hears.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def make_venv(path) -> str:

@@ -15,7 +15,7 @@ import pytest
 import torch
 from fixtures.wsi_slides import painted_slide, write_pyramid
 
-from conftest import REPO_ROOT, TESTS_DIR
+from conftest import REPO_ROOT, TESTS_DIR, default_sigint
 from mmseg_hsp.datasets import write_synthetic_mtchi
 
 TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
@@ -175,7 +175,8 @@ def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
              str(work_dir), '--cfg-options',
              f'train_dataloader.dataset.data_root={tiny_data}',
              'train_cfg.max_iters=100000'],
-            cwd=REPO_ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
+            cwd=REPO_ROOT, env=env, stdout=f, stderr=subprocess.STDOUT,
+            preexec_fn=default_sigint)
         deadline = time.time() + 240
         while '(train)' not in output.read_text():
             assert process.poll() is None and time.time() < deadline, \

@@ -23,7 +23,7 @@ import tifffile
 from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
                                  tiny_checkpoint, write_pyramid)
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, default_sigint
 
 INFER_WSI = os.path.join(REPO_ROOT, 'tools', 'infer_wsi.py')
 FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
@@ -96,7 +96,7 @@ def stopped_run(tmp_path, model_files, slides, out, where, sig, *extra):
         [sys.executable, '-c', DRIVER, str(marker), where, INFER_WSI,
          *model_files, str(slides), '--out-dir', str(out), *FLAGS, *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=REPO_ROOT, env=env())
+        cwd=REPO_ROOT, env=env(), preexec_fn=default_sigint)
     deadline = time.time() + 240
     while not marker.exists():
         if process.poll() is not None or time.time() > deadline:
