@@ -10,19 +10,24 @@ from conftest import REPO_ROOT
 from mmseg_hsp.tiling import cpu_bf16_flags
 
 
-def test_demo_console_log_and_precision(tmp_path):
-    work_dir = tmp_path / 'demo'
-    proc = subprocess.run([
+def run_demo(tmp_path, *flags):
+    return subprocess.run([
         sys.executable, 'tools/demo.py', '--data-root',
         str(tmp_path / 'Task2'), '--work-dir',
-        str(work_dir), '--num-train', '4', '--num-test', '2', '--size', '128',
-        '--patch-size', '64', '--stride', '32', '--max-iters', '2'
+        str(tmp_path / 'demo'), '--num-train', '4', '--num-test', '2',
+        '--size', '128', '--patch-size', '64', '--stride', '32',
+        '--max-iters', '2', *flags
     ],
                           cwd=REPO_ROOT,
                           env=dict(os.environ, OMP_NUM_THREADS='1'),
                           capture_output=True,
                           text=True,
                           timeout=600)
+
+
+def test_demo_console_log_and_precision(tmp_path):
+    work_dir = tmp_path / 'demo'
+    proc = run_demo(tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     # Nothing but the demo's own lines, on stdout and stderr.
     assert proc.stderr == ''
@@ -38,3 +43,18 @@ def test_demo_console_log_and_precision(tmp_path):
     with open(work_dir / 'runner.log') as f:
         log = f.read()
     assert 'Config:' in log and 'Iter(test)' in log
+
+
+def test_demo_amp_on_a_config_it_cannot_switch_is_one_line(tmp_path):
+    config = tmp_path / 'other_wrapper.py'
+    config.write_text(
+        "_base_ = '" + os.path.join(REPO_ROOT, 'configs',
+                                    'hspnet_r18_synthetic_demo.py') + "'\n"
+        "optim_wrapper = dict(_delete_=True, type='OptimWrapperDict')\n")
+    proc = run_demo(tmp_path, '--config', str(config))
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == (
+        'demo.py: error: --amp is only supported when the optimizer wrapper '
+        'type is OptimWrapper, got OptimWrapperDict; or pass --amp off')
+    assert not (tmp_path / 'demo' / 'metrics.json').exists()

@@ -163,7 +163,10 @@ def main():
     os.makedirs(args.work_dir, exist_ok=True)
     data_seconds = prepare_data(args)
     cfg = demo_config(args)
-    precision = enable_amp(cfg) if args.amp == 'auto' else 'fp32'
+    try:
+        precision = enable_amp(cfg) if args.amp == 'auto' else 'fp32'
+    except ValueError as error:  # a --config whose wrapper --amp can't switch
+        raise SystemExit(f'demo.py: error: {error}; or pass --amp off')
     runner_log = osp.join(args.work_dir, 'runner.log')
     print(f'[demo] training {cfg.train_cfg.max_iters} iterations '
           f'({precision}), then '
