@@ -16,8 +16,9 @@ def read_ahead(function: Callable[[Item], Result], items: Iterable[Item],
     loop would, while the caller works on earlier results. At most
     ``depth`` results wait beyond the one the caller holds, which bounds
     memory. With ``depth`` 0 there is no worker: each result is computed in
-    the caller's thread when it is taken. ``items`` is iterated by the caller's thread, so read-aheads
-    chain (reads ahead of the model, the model ahead of the blender).
+    the caller's thread when it is taken. ``items`` is iterated by the
+    caller's thread, so read-aheads chain (reads ahead of the model, the
+    model ahead of the blender).
     An exception of ``function`` is raised where its result is taken.
 
     Args:
