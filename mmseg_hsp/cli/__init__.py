@@ -2,7 +2,7 @@
 config they read, ``--amp``, the runner they build, CPU-only distributed
 launch, one-line errors for the user's mistakes and ``--resume`` past a truncated
 checkpoint; and the number types of ``tools/infer_wsi.py``'s flags."""
-from .amp import enable_amp
+from .amp import add_amp_argument, enable_amp
 from .args import add_cfg_options, add_common_args, load_config
 from .errors import CONFIG_ERRORS, exit_on_error
 from .launch import setup_cpu_distributed
@@ -11,7 +11,7 @@ from .runner import build_runner
 from .weights import PretrainedWeightsUnavailable
 
 __all__ = [
-    'enable_amp', 'add_cfg_options', 'add_common_args', 'load_config',
+    'add_amp_argument', 'enable_amp', 'add_cfg_options', 'add_common_args', 'load_config',
     'CONFIG_ERRORS', 'exit_on_error', 'setup_cpu_distributed', 'build_runner',
     'resume_checkpoint', 'PretrainedWeightsUnavailable'
 ]

@@ -1,11 +1,39 @@
-"""``--amp`` for training: mixed precision on the machine at hand."""
+"""``--amp``: one flag, one vocabulary (:data:`AMP_CHOICES`) for every tool,
+and mixed-precision training on the machine at hand."""
+import argparse
 import logging
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..tiling import Precision
+from ..tiling.precision import AMP_CHOICES, Precision
+
+AMP_HELP = ('precision: auto (float16 on CUDA; bfloat16 on a CPU with native '
+            'bfloat16, else float32 with a note), bf16, fp16 (CUDA) or fp32; '
+            '--amp alone is auto')
+
+
+def add_amp_argument(parser: argparse.ArgumentParser, default: str) -> None:
+    """Add ``--amp [{auto,bf16,fp16,fp32}]``, the same in every tool.
+
+    Not given, it parses to None, so that
+    :func:`~mmseg_hsp.tiling.precision.choose_amp` can put the config's
+    ``test_cfg.amp`` before the tool's default.
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        default (str): What the tool runs when neither the flag nor the
+            config says; shown in ``--help``.
+    """
+    parser.add_argument(
+        '--amp',
+        nargs='?',
+        const='auto',
+        default=None,
+        choices=AMP_CHOICES,
+        help=f"{AMP_HELP} (default: the config's test_cfg.amp, else "
+        f'{default})')
 
 
 def enable_amp(cfg: Config) -> str:

@@ -12,13 +12,13 @@ numpy, torch and mmseg only, never on the rest of ``mmseg_hsp``.
 from .blending import (BLEND_MODES, ArrayTiles, Band, BandBlender, BlendSpec,
                        TileWindow, blend_tiles, grid_windows, tile_starts)
 from .memory import HeapTrimmer
-from .precision import Precision, cpu_bf16_flags
+from .precision import AMP_CHOICES, Precision, choose_amp, cpu_bf16_flags
 from .predictor import SegmentorPredictor, TilePreprocessor
 from .prefetch import read_ahead
 
 __all__ = [
     'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
     'TileWindow', 'blend_tiles', 'grid_windows', 'tile_starts', 'HeapTrimmer',
-    'Precision', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
+    'AMP_CHOICES', 'Precision', 'choose_amp', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
     'read_ahead'
 ]

@@ -21,7 +21,8 @@ from torch import nn
 # Native bfloat16 instruction sets, as torch and /proc/cpuinfo name them.
 CPU_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
 AMP_DTYPES = dict(bf16=torch.bfloat16, fp16=torch.float16)
-AMP_CHOICES = ('fp32', 'auto', *AMP_DTYPES)
+# The one precision vocabulary of every tool's ``--amp`` and of the API.
+AMP_CHOICES = ('auto', *AMP_DTYPES, 'fp32')
 
 
 def cpu_bf16_flags() -> Tuple[str, ...]:
@@ -56,6 +57,36 @@ def _note_no_bf16() -> None:
         'float32 (emulated bfloat16 would be slower)',
         logger='current',
         level=logging.WARNING)
+
+
+def choose_amp(flag: Optional[str] = None,
+               config: Union[bool, str, None] = None,
+               default: str = 'auto') -> str:
+    """The one precedence rule of ``--amp``: the flag, else the config's
+    ``test_cfg.amp``, else the tool's default.
+
+    Args:
+        flag (str, optional): What the user passed (None: not given).
+        config (bool | str, optional): The config's setting (None: unset;
+            True/False are read as ``'auto'``/``'fp32'``).
+        default (str): The tool's default. Defaults to ``'auto'``.
+
+    Returns:
+        str: One of :data:`AMP_CHOICES`.
+
+    Raises:
+        ValueError: A value outside :data:`AMP_CHOICES`, naming its source.
+    """
+    for source, value in (('--amp', flag), ('test_cfg.amp', config),
+                          ('the default', default)):
+        if value is None:
+            continue
+        value = {True: 'auto', False: 'fp32'}.get(value, value)
+        if value not in AMP_CHOICES:
+            raise ValueError(f'{source} {value!r} is unknown; use one of '
+                             f'{", ".join(AMP_CHOICES)}')
+        return value
+    raise ValueError('no precision given: pass --amp')
 
 
 @dataclass(frozen=True)
