@@ -66,3 +66,36 @@ def test_train_amp_on_cpu(tmp_path):
     else:  # float32, said in one line
         assert "type='OptimWrapper'" in dumped
         assert 'no native bfloat16' in proc.stdout + proc.stderr
+
+
+def sgd_config():
+    from mmengine.config import Config
+    return Config(
+        dict(optim_wrapper=dict(type='OptimWrapper',
+                                optimizer=dict(type='SGD', lr=0.1))))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU wrappers')
+def test_enable_amp_applies_the_chosen_precision_on_cpu():
+    from mmseg_hsp.engine.amp import enable_amp
+    cfg = sgd_config()
+    assert enable_amp(cfg, 'bf16') == 'bf16'  # asked: even if emulated
+    assert cfg.optim_wrapper.type == 'AutocastOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    cfg = sgd_config()
+    expected = 'bf16' if cpu_bf16_flags() else 'fp32'
+    assert enable_amp(cfg, 'auto') == expected
+    assert cfg.optim_wrapper.type == ('AutocastOptimWrapper'
+                                      if cpu_bf16_flags() else 'OptimWrapper')
+    cfg = sgd_config()
+    with pytest.raises(ValueError, match='float16 autocast is for CUDA'):
+        enable_amp(cfg, 'fp16')
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+
+
+def test_enable_amp_refuses_another_wrapper_whatever_the_precision():
+    from mmseg_hsp.engine.amp import enable_amp
+    cfg = sgd_config()
+    cfg.optim_wrapper.type = 'OptimWrapperDict'
+    with pytest.raises(ValueError, match='got OptimWrapperDict'):
+        enable_amp(cfg, 'auto')

@@ -5,8 +5,9 @@ import logging
 from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.cli import (add_common_args, build_runner, enable_amp,
-                           exit_on_error, load_config, resume_checkpoint)
+from mmseg_hsp.cli import (add_amp_argument, add_common_args, build_runner,
+                           enable_amp, exit_on_error, load_config,
+                           resume_checkpoint)
 
 
 def parse_args(parser):
@@ -17,12 +18,7 @@ def parse_args(parser):
         default=False,
         help='resume from the latest checkpoint in the work_dir automatically '
         '(the newest complete one if the latest is truncated)')
-    parser.add_argument('--amp',
-                        action='store_true',
-                        default=False,
-                        help='enable automatic-mixed-precision training (CUDA: '
-                        'float16 with loss scaling; CPU: bfloat16 where the '
-                        'CPU has it natively)')
+    add_amp_argument(parser, default='fp32', from_config=False)
     add_common_args(parser)
     return parser.parse_args()
 
@@ -36,8 +32,9 @@ def main():
     args = parse_args(parser)
     with exit_on_error(parser):
         cfg = load_config(args)
-        if args.amp:
-            enable_amp(cfg)
+        # --amp alone is auto; absent or fp32, the config's own precision.
+        if args.amp not in (None, 'fp32'):
+            enable_amp(cfg, args.amp)
         cfg.resume = args.resume
         if args.resume and cfg.get('load_from') is None:
             cfg.load_from = resume_checkpoint(cfg.work_dir, warn=warn)

@@ -1,20 +1,18 @@
-"""``--amp``: one flag, one vocabulary (:data:`AMP_CHOICES`) for every tool,
-and mixed-precision training on the machine at hand."""
+"""``--amp``: one flag, one vocabulary (:data:`AMP_CHOICES`) for every tool
+(training applies it with :func:`~mmseg_hsp.engine.amp.enable_amp`)."""
 import argparse
-import logging
 
-import torch
-from mmengine.config import Config
-from mmengine.logging import print_log
-
-from ..tiling.precision import AMP_CHOICES, Precision
+from ..engine.amp import enable_amp
+from ..tiling.precision import AMP_CHOICES
 
 AMP_HELP = ('precision: auto (float16 on CUDA; bfloat16 on a CPU with native '
             'bfloat16, else float32 with a note), bf16, fp16 (CUDA) or fp32; '
             '--amp alone is auto')
 
 
-def add_amp_argument(parser: argparse.ArgumentParser, default: str) -> None:
+def add_amp_argument(parser: argparse.ArgumentParser,
+                     default: str,
+                     from_config: bool = True) -> None:
     """Add ``--amp [{auto,bf16,fp16,fp32}]``, the same in every tool.
 
     Not given, it parses to None, so that
@@ -25,51 +23,18 @@ def add_amp_argument(parser: argparse.ArgumentParser, default: str) -> None:
         parser (ArgumentParser): The tool's parser.
         default (str): What the tool runs when neither the flag nor the
             config says; shown in ``--help``.
+        from_config (bool): Whether the tool reads the config's
+            ``test_cfg.amp`` (inference); training tools and benchmarks do
+            not, and their ``--help`` says so. Defaults to True.
     """
+    source = "the config's test_cfg.amp, else " if from_config else ''
     parser.add_argument(
         '--amp',
         nargs='?',
         const='auto',
         default=None,
         choices=AMP_CHOICES,
-        help=f"{AMP_HELP} (default: the config's test_cfg.amp, else "
-        f'{default})')
+        help=f'{AMP_HELP} (default: {source}{default})')
 
 
-def enable_amp(cfg: Config) -> str:
-    """Switch a config's optimizer wrapper to mixed-precision training.
-
-    CUDA: mmengine's ``AmpOptimWrapper``, float16 with dynamic loss
-    scaling. CPU: :class:`~mmseg_hsp.engine.AutocastOptimWrapper`, bfloat16
-    autocast (no scaling needed), where the CPU has native bfloat16; on
-    other CPUs the config is left float32 and one line says why.
-
-    Args:
-        cfg (Config): The config, modified in place.
-
-    Returns:
-        str: ``'fp16'``, ``'bf16'`` or ``'fp32'``: what training will run.
-
-    Raises:
-        ValueError: The config's wrapper is neither ``OptimWrapper`` nor
-            ``AmpOptimWrapper``.
-    """
-    if cfg.optim_wrapper.type == 'AmpOptimWrapper':
-        print_log('AMP training is already enabled in your config.',
-                  logger='current',
-                  level=logging.WARNING)
-        return 'fp16'
-    if cfg.optim_wrapper.type != 'OptimWrapper':
-        raise ValueError('--amp is only supported when the optimizer wrapper '
-                         f'type is OptimWrapper, got {cfg.optim_wrapper.type}')
-    if torch.cuda.is_available():
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.loss_scale = 'dynamic'
-        return 'fp16'
-    # mmengine's AmpOptimWrapper needs a GPU. On CPU, autocast is bfloat16,
-    # which needs no loss scaling, where the CPU runs it natively.
-    if Precision.resolve('cpu', True).dtype is None:  # says why, in a line
-        return 'fp32'
-    cfg.optim_wrapper.type = 'AutocastOptimWrapper'
-    cfg.optim_wrapper.dtype = 'bfloat16'
-    return 'bf16'
+__all__ = ['AMP_CHOICES', 'add_amp_argument', 'enable_amp']
