@@ -1,5 +1,5 @@
 # The demo model (hspnet_r18_synthetic_demo.py) trained with H&E stain
-# augmentation (RandomHEDJitter): variant (b) of tools/benchmark_stain.py;
+# augmentation (RandomHEDJitter): variant (b) of tools/benchmarks/stain.py;
 # same data, seed and schedule, only the train pipeline differs.
 _base_ = [
     './hspnet_r18_synthetic_demo.py', './_base_/datasets/mtchi_stain_aug.py'

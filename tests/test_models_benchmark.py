@@ -1,16 +1,9 @@
-"""tools/benchmark_models.py: baselines built as asked (5 classes, plain BN,
-no pretrained weights), the ratio table and its flags."""
-import importlib.util
-import os.path as osp
-
+"""The model benchmark (tools/benchmarks/models.py): baselines built as asked
+(5 classes, plain BN, no pretrained weights), the ratio table and its flags."""
 import pytest
 
-from conftest import REPO_ROOT
-
-spec = importlib.util.spec_from_file_location(
-    'benchmark_models', osp.join(REPO_ROOT, 'tools', 'benchmark_models.py'))
-benchmark = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(benchmark)
+from mmseg_hsp.benchmarks import models as benchmark
+from mmseg_hsp.cli import benchmark_models as cli
 
 
 def config_types(cfg):
@@ -56,7 +49,7 @@ def test_table_divides_by_the_baseline():
 ])
 def test_bad_flags_are_named(argv, message, capsys):
     with pytest.raises(SystemExit):
-        benchmark.parse_args(argv)
+        cli.parse_args(argv)
     assert message in capsys.readouterr().err
 
 

@@ -1,15 +1,11 @@
-"""tools/analysis/table5.py on hand-made runs: Post marks and fold means."""
-import importlib.util
+"""The Table 5 report (tools/analysis/table5.py) on hand-made runs: Post
+marks and fold means."""
 import json
 import os
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-spec = importlib.util.spec_from_file_location(
-    'table5', os.path.join(REPO, 'tools', 'analysis', 'table5.py'))
-table5 = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(table5)
+from mmseg_hsp.experiments import table5_report as table5
 
 # A tiny model: a narrow ResNet-18 with an FCN head and an auxiliary head.
 HEAD = dict(

@@ -20,6 +20,14 @@ FORBIDDEN = {
     'wsi': ('datasets', ),
     'models': ('wsi', ),
 }
+# The tools' layers: a tool's flags (cli) over its logic (experiments,
+# benchmarks) over the library; nothing imports a layer above it.
+TOOL_LAYERS = ('cli', 'experiments', 'benchmarks')
+for _layer in ('models', 'datasets', 'wsi', 'tiling', 'evaluation', 'engine',
+               'stain', 'compat'):
+    FORBIDDEN[_layer] = FORBIDDEN.get(_layer, ()) + TOOL_LAYERS
+FORBIDDEN['experiments'] = ('cli', )
+FORBIDDEN['benchmarks'] = ('cli', )
 
 
 def module_name(path: Path, root: Path) -> str:

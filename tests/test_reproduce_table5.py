@@ -93,12 +93,7 @@ def test_table_pictures_and_predictions(smoke):
 
 
 def test_ranking_marks_rows_apart_beyond_their_seed_spread():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'reproduce_table5',
-        os.path.join(REPO_ROOT, 'tools', 'reproduce_table5.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    from mmseg_hsp.experiments import table5 as tool
 
     def row(name, post, mean, std):
         return dict(row=name, post=post, mIoU=(mean, std))
@@ -141,7 +136,7 @@ def test_gpu_check_dry_run(tmp_path):
     speeds = result['train_images_per_second']
     assert set(speeds) == {'hspnet_r101_amp', 'deeplabv3plus_paper'}
     assert all(v > 0 for v in speeds.values())
-    # The whole-slide part (tools/gpu_check_wsi.py), embedded as written.
+    # The whole-slide part (tools/misc/gpu_check_wsi.py), embedded as written.
     wsi = result['infer_wsi']
     with open(tmp_path / 'wsi' / 'wsi.json') as f:
         assert json.load(f) == wsi
@@ -154,3 +149,16 @@ def test_gpu_check_dry_run(tmp_path):
     assert rates['infer_wsi'] > 0 and rates['bare_forward'] > 0
     assert wsi['share_of_bare'] == pytest.approx(
         rates['infer_wsi'] / rates['bare_forward'], abs=0.01)
+
+
+def test_select_rows_keeps_table_order_with_ablations_and_zoo():
+    from mmseg_hsp.experiments.table5 import select_rows
+    rows = select_rows(['unet', 'hspnet-r34-ce'], ablations=True, zoo=True)
+    assert [r.key for r in rows] == [
+        'hspnet-r34-ce', 'unet', 'hspnet-no-ds1-5', 'hspnet-no-ds5',
+        'hspnet-no-ds1-4'
+    ]
+    assert [r.config for r in rows[:2]] == ['hspnet_r34_ce_mtchi',
+                                            'unet_s5-d16_mtchi']
+    (paper_unet, ) = select_rows(['unet'], ablations=False, zoo=False)
+    assert paper_unet.config == 'unet_original_mtchi'

@@ -1,21 +1,15 @@
-"""tools/benchmark_stain.py: its schedule override and its table."""
+"""The stain benchmark (tools/benchmarks/stain.py): its schedule override and
+its table."""
 import argparse
-import importlib.util
-import os.path as osp
 
 import pytest
 from mmengine.config import Config, DictAction
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_stain', osp.join(REPO, 'tools', 'benchmark_stain.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from mmseg_hsp.benchmarks import stain
+    return stain
 
 
 def test_schedule_options_move_every_end_of_training(tool):

@@ -21,7 +21,7 @@
 #      patches (images/s each, from mmengine's iteration times);
 #   4. runs tools/infer_wsi.py --amp on a synthetic pyramidal slide of
 #      20,000 x 20,000 px beside the bare forward on the same GPU, sampling
-#      GPU utilisation with nvidia-smi (tools/gpu_check_wsi.py);
+#      GPU utilisation with nvidia-smi (tools/misc/gpu_check_wsi.py);
 # and writes $OUT/gpu_check.json (OUT defaults to work_dirs/gpu_check).
 # Budget: under 8 minutes in all on one H100 with 16 cores.
 set -euo pipefail
@@ -149,13 +149,13 @@ train() { # name config
 train hspnet_r101 configs/hspnet_r101_mtchi.py
 train deeplabv3plus configs/deeplabv3plus_r101-os16_paper_mtchi.py
 
-# Whole-slide inference (tools/gpu_check_wsi.py): a synthetic pyramidal
+# Whole-slide inference (tools/misc/gpu_check_wsi.py): a synthetic pyramidal
 # slide of 20,000 x 20,000 px, infer_wsi.py --amp on it beside the model's
 # bare forward on the same GPU, nvidia-smi sampled; its wsi.json is embedded
 # in gpu_check.json.
 WSI_ARGS=()
 ((DRY)) && WSI_ARGS=(--dry-run)
-"$PY" tools/gpu_check_wsi.py --out "$OUT/wsi" "${WSI_ARGS[@]}" \
+"$PY" tools/misc/gpu_check_wsi.py --out "$OUT/wsi" "${WSI_ARGS[@]}" \
     >"$OUT/wsi.log" 2>&1 || {
     tail -20 "$OUT/wsi.log"
     exit 1

@@ -1,5 +1,5 @@
 # A small FCN (ResNet-18 at half width, random weights) with HSP-Net's input
-# normalisation, for tools/benchmark_wsi.py on CPU: the model, not the tiler,
+# normalisation, for tools/benchmarks/wsi.py on CPU: the model, not the tiler,
 # dominates the time, and a run takes minutes. The whole-slide tests use it at
 # quarter width.
 norm_cfg = dict(type='BN', requires_grad=True)

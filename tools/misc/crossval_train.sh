@@ -5,7 +5,7 @@
 # (fold 0 = the official Test set). Each fold trains on the patches of the
 # other folds' regions and is evaluated on its own whole regions.
 #
-# Usage: tools/crossval_train.sh CONFIG [FOLDS] [train.py flags...]
+# Usage: tools/misc/crossval_train.sh CONFIG [FOLDS] [train.py flags...]
 #   Extra --cfg-options go in $CFG_OPTIONS (train.py keeps only one list).
 #   Work dirs: work_dirs/<config name>_crossval/fold<k> ($WORK_ROOT to change);
 #   then: python tools/analysis/table5.py work_dirs/<name>_crossval/fold*
@@ -24,7 +24,7 @@ for ((k = 0; k < FOLDS; k++)); do
             "$loader.dataset.ann_file=${split}_test.txt")
     done
     # shellcheck disable=SC2086 (CFG_OPTIONS is a list of words)
-    "$PYTHON" "$(dirname "$0")/train.py" "$CONFIG" \
+    "$PYTHON" "$(dirname "$0")/../train.py" "$CONFIG" \
         --work-dir "$WORK_ROOT/fold$k" "$@" --cfg-options \
         train_dataloader.dataset.data_prefix.img_path=CrossVal/Patches/Img \
         train_dataloader.dataset.data_prefix.seg_map_path=CrossVal/Patches/Truth \

@@ -19,11 +19,9 @@
 Every run logs to a file under the work dir; the console gets one line a
 step.
 
-Example::
-
-    python tools/benchmark_stain.py --work-dir work_dirs/benchmark_stain
+Its flags: :mod:`mmseg_hsp.cli.benchmark_stain`
+(``tools/benchmarks/stain.py``); every step takes them as ``args``.
 """
-import argparse
 import csv
 import json
 import os
@@ -35,11 +33,20 @@ from contextlib import contextmanager
 
 import cv2
 import numpy as np
+import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from ..datasets import MTCHI_PALETTE, mtchi_mask_name
+from ..datasets.mtchi_patches import task2_regions
+from ..datasets.synthetic import HELD_OUT_STAINS, write_synthetic_mtchi
+from ..experiments import REPO_ROOT
+from ..experiments.demo import cut_patches
+from ..fileio import write_png
+from ..stain import MacenkoNormalizer
+
 CONFIGS = {
-    'a': osp.join(REPO, 'configs', 'hspnet_r18_synthetic_demo.py'),
-    'b': osp.join(REPO, 'configs', 'hspnet_r18_stain-aug_synthetic_demo.py'),
+    'a': osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py'),
+    'b': osp.join(REPO_ROOT, 'configs',
+                  'hspnet_r18_stain-aug_synthetic_demo.py'),
 }
 # Table rows: (name, trained model, stain normalisation at inference).
 VARIANTS = (
@@ -49,44 +56,6 @@ VARIANTS = (
     ('(c) (b) + normalisation', 'b', True),
 )
 ORIGINAL = 'original'
-
-
-def parse_args():
-    parser = argparse.ArgumentParser(
-        description='Train the demo HSP-Net with and without stain '
-        'augmentation; test it under held-out stains, with and without '
-        'stain normalisation')
-    parser.add_argument('--work-dir', default='work_dirs/benchmark_stain')
-    parser.add_argument(
-        '--data-root',
-        help='synthetic set with its held-out stains; written there if '
-        'absent (default: <work-dir>/data/Task2)')
-    parser.add_argument(
-        '--max-iters',
-        type=int,
-        help="training iterations (default: the demo config's, 1000)")
-    parser.add_argument('--num-train', type=int, default=96)
-    parser.add_argument('--num-test', type=int, default=16)
-    parser.add_argument('--size', type=int, default=256)
-    parser.add_argument('--patch-size', type=int, default=128)
-    parser.add_argument('--stride', type=int, default=64)
-    parser.add_argument(
-        '--reference-regions',
-        type=int,
-        default=16,
-        help='training regions the reference stain is estimated on')
-    parser.add_argument(
-        '--show', type=int, default=0, help='test region drawn in the picture')
-    args = parser.parse_args()
-    if args.max_iters is not None and args.max_iters < 1:
-        parser.error('--max-iters must be >= 1')
-    if not 0 <= args.show < args.num_test:
-        parser.error(f'--show must be a test region index below '
-                     f'--num-test {args.num_test}')
-    args.data_root = args.data_root or osp.join(args.work_dir, 'data',
-                                                'Task2')
-    args.log = osp.join(args.work_dir, 'benchmark.log')
-    return args
 
 
 def say(message: str) -> None:
@@ -114,22 +83,24 @@ def output_to(path: str):
 
 
 def prepare_data(args, stains) -> None:
-    from demo import cut_patches
-    from mmseg_hsp.datasets.synthetic import write_synthetic_mtchi
+    """Write the synthetic set under its held-out stains and cut patches.
+
+    Raises:
+        FileNotFoundError: ``args.data_root`` exists without a split.
+    """
     if not osp.isdir(args.data_root):
-        write_synthetic_mtchi(
-            args.data_root,
-            args.num_train,
-            args.num_test, (args.size, args.size),
-            test_stains=stains)
+        write_synthetic_mtchi(args.data_root,
+                              args.num_train,
+                              args.num_test, (args.size, args.size),
+                              test_stains=stains)
     missing = [
         name for name in ('Training', 'Test', *(f'Test-{s}' for s in stains))
         if not osp.isdir(osp.join(args.data_root, name))
     ]
     if missing:
-        raise SystemExit(f'error: {args.data_root} lacks {", ".join(missing)}'
-                         ': remove it (it is written anew) or pass another '
-                         '--data-root')
+        raise FileNotFoundError(
+            f'{args.data_root} lacks {", ".join(missing)}: remove it (it is '
+            'written anew) or pass another --data-root')
     summary = cut_patches(args.data_root, args.patch_size, args.stride)
     if summary:
         say(f'cut {summary}')
@@ -166,12 +137,11 @@ def train_command(args, model: str, work_dir: str) -> list:
     """``tools/train.py`` on the model's config and the benchmark's data."""
     command = [
         sys.executable,
-        osp.join(REPO, 'tools', 'train.py'), CONFIGS[model], '--work-dir',
+        osp.join(REPO_ROOT, 'tools', 'train.py'), CONFIGS[model], '--work-dir',
         work_dir, '--cfg-options'
     ] + [
         f'{loader}.dataset.data_root={args.data_root}'
-        for loader in ('train_dataloader', 'val_dataloader',
-                       'test_dataloader')
+        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
     ]
     if args.max_iters:
         with output_to(args.log):
@@ -193,12 +163,11 @@ def train_both(args) -> dict:
         os.makedirs(work_dir, exist_ok=True)
         log_path = osp.join(work_dir, 'train.log')
         log = open(log_path, 'w')
-        runs[model] = (subprocess.Popen(
-            train_command(args, model, work_dir),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env), log, log_path, work_dir)
-        say(f'({model}) training {osp.relpath(CONFIGS[model], REPO)}, log '
+        runs[model] = (subprocess.Popen(train_command(args, model, work_dir),
+                                        stdout=log,
+                                        stderr=subprocess.STDOUT,
+                                        env=env), log, log_path, work_dir)
+        say(f'({model}) training {osp.relpath(CONFIGS[model], REPO_ROOT)}, log '
             f'{log_path}')
     checkpoints = {}
     for model, (process, log, log_path, work_dir) in runs.items():
@@ -207,8 +176,8 @@ def train_both(args) -> dict:
         if status:
             for other, _, _, _ in runs.values():
                 other.kill()
-            raise SystemExit(f'error: training ({model}) failed with exit '
-                             f'code {status}; see {log_path}')
+            raise RuntimeError(f'training ({model}) failed with exit code '
+                               f'{status}; see {log_path}')
         with open(osp.join(work_dir, 'last_checkpoint')) as f:
             checkpoints[model] = f.read().strip()
     return checkpoints
@@ -216,8 +185,6 @@ def train_both(args) -> dict:
 
 def reference_stain(args) -> dict:
     """Macenko stain of the first training regions, stacked as one image."""
-    from mmseg_hsp.datasets.mtchi_patches import task2_regions
-    from mmseg_hsp.stain import MacenkoNormalizer
     regions = task2_regions(osp.join(args.data_root, 'Training'))
     images = [
         cv2.imread(image)[..., ::-1]
@@ -240,8 +207,8 @@ def test(args, model: str, checkpoint: str, stain: str, reference) -> dict:
     cfg.load_from = checkpoint
     dataset = cfg.test_dataloader.dataset
     dataset.data_root = args.data_root
-    dataset.data_prefix = dict(
-        img_path=f'{split}/Img', seg_map_path=f'{split}/Truth')
+    dataset.data_prefix = dict(img_path=f'{split}/Img',
+                               seg_map_path=f'{split}/Truth')
     if reference:
         dataset.pipeline.insert(
             1, dict(type='StainNormalize', reference=reference))
@@ -250,10 +217,9 @@ def test(args, model: str, checkpoint: str, stain: str, reference) -> dict:
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.param_scheduler = None
     scores = Runner.from_cfg(cfg).test()
-    return dict(
-        mIoU=scores['mIoU'],
-        Dice=scores['Dice'],
-        predictions=cfg.test_evaluator.output_dir)
+    return dict(mIoU=scores['mIoU'],
+                Dice=scores['Dice'],
+                predictions=cfg.test_evaluator.output_dir)
 
 
 def table_rows(results: dict, stains) -> list:
@@ -264,13 +230,12 @@ def table_rows(results: dict, stains) -> list:
         for stain in (ORIGINAL, *stains):
             scores = results[variant][stain]
             rows.append(
-                dict(
-                    variant=variant,
-                    stain=stain,
-                    mIoU=scores['mIoU'],
-                    Dice=scores['Dice'],
-                    mIoU_drop=base['mIoU'] - scores['mIoU'],
-                    Dice_drop=base['Dice'] - scores['Dice']))
+                dict(variant=variant,
+                     stain=stain,
+                     mIoU=scores['mIoU'],
+                     Dice=scores['Dice'],
+                     mIoU_drop=base['mIoU'] - scores['mIoU'],
+                     Dice_drop=base['Dice'] - scores['Dice']))
     return rows
 
 
@@ -279,8 +244,8 @@ def mean_drops(rows: list) -> dict:
     drops = {}
     for variant, _, _ in VARIANTS:
         held_out = [
-            r for r in rows if r['variant'] == variant
-            and r['stain'] != ORIGINAL
+            r for r in rows
+            if r['variant'] == variant and r['stain'] != ORIGINAL
         ]
         drops[variant] = dict(
             mIoU=float(np.mean([r['mIoU_drop'] for r in held_out])),
@@ -326,14 +291,14 @@ def acceptance_note(drops: dict) -> str:
             f"drop is {'at most' if met else 'MORE than'} half of (a)'s.")
 
 
-def draw(args, results: dict, reference: dict, stains, out_path: str,
+def draw(args,
+         results: dict,
+         reference: dict,
+         stains,
+         out_path: str,
          side: int = 128) -> None:
     """Rows: the shown region under each stain; columns: image, image
     normalised, truth, and each variant's prediction."""
-    from mmseg_hsp.datasets import MTCHI_PALETTE, mtchi_mask_name
-    from mmseg_hsp.datasets.mtchi_patches import task2_regions
-    from mmseg_hsp.fileio import write_png
-    from mmseg_hsp.stain import MacenkoNormalizer
     palette = np.array(MTCHI_PALETTE, np.uint8)[:, ::-1]  # BGR
     titles = ['image', 'normalised', 'truth'] + [v for v, _, _ in VARIANTS]
     label_width, gap = 70, 4
@@ -345,8 +310,8 @@ def draw(args, results: dict, reference: dict, stains, out_path: str,
     rows = []
     for stain in (ORIGINAL, *stains):
         split = 'Test' if stain == ORIGINAL else f'Test-{stain}'
-        image_path, mask_path = task2_regions(
-            osp.join(args.data_root, split))[args.show]
+        image_path, mask_path = task2_regions(osp.join(args.data_root,
+                                                       split))[args.show]
         image = cv2.imread(image_path)
         normalizer = MacenkoNormalizer(reference)
         normalizer.fit(np.ascontiguousarray(image[..., ::-1]))
@@ -360,9 +325,8 @@ def draw(args, results: dict, reference: dict, stains, out_path: str,
         ]
         for variant, _, _ in VARIANTS:
             pred_dir = results[variant][stain]['predictions']
-            pred = cv2.imread(
-                osp.join(pred_dir, mtchi_mask_name(name)),
-                cv2.IMREAD_UNCHANGED)
+            pred = cv2.imread(osp.join(pred_dir, mtchi_mask_name(name)),
+                              cv2.IMREAD_UNCHANGED)
             cells.append(cell(palette[pred], True))
         label = np.full((side, label_width, 3), 255, np.uint8)
         cv2.putText(label, stain, (4, side // 2), cv2.FONT_HERSHEY_SIMPLEX,
@@ -384,15 +348,18 @@ def draw(args, results: dict, reference: dict, stains, out_path: str,
     write_png(out_path, np.vstack([header, *rows])[..., ::-1])  # to RGB
 
 
-def main():
-    args = parse_args()
+def benchmark_stain(args) -> None:
+    """The benchmark, end to end (see the module doc).
+
+    Args:
+        args (Namespace): The flags of :mod:`mmseg_hsp.cli.benchmark_stain`.
+
+    Raises:
+        FileNotFoundError: A data root without a split.
+        RuntimeError: A training run failed.
+    """
     start = time.time()
     os.makedirs(args.work_dir, exist_ok=True)
-    with output_to(args.log):
-        import torch
-
-        import mmseg_hsp  # noqa: F401 (registers HSP-Net, MTCHI, stain)
-        from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS
     torch.set_num_threads(1)  # as the training runs, see train_both
     stains = list(HELD_OUT_STAINS)
     with output_to(args.log):
@@ -429,21 +396,17 @@ def main():
     draw(args, results, reference, stains, picture)
     seconds['total'] = time.time() - start
     with open(osp.join(args.work_dir, 'stain_results.json'), 'w') as f:
-        json.dump(
-            dict(
-                results=results,
-                mean_held_out_drop=drops,
-                reference_stain=reference,
-                iterations=args.max_iters or config_iterations(),
-                seconds={k: round(v, 1)
-                         for k, v in seconds.items()}),
-            f,
-            indent=1)
+        json.dump(dict(results=results,
+                       mean_held_out_drop=drops,
+                       reference_stain=reference,
+                       iterations=args.max_iters or config_iterations(),
+                       seconds={
+                           k: round(v, 1)
+                           for k, v in seconds.items()
+                       }),
+                  f,
+                  indent=1)
     say(note)
     say(f'written: {args.work_dir}/stain_table.md, stain_table.csv, '
         f'stain_results.json, {osp.basename(picture)}; total '
         f'{seconds["total"] / 60:.1f} min')
-
-
-if __name__ == '__main__':
-    main()

@@ -2,25 +2,21 @@
 
 1. Writes a synthetic H&E slide as a tiled pyramidal TIFF (20,000 x 20,000
    px at x10 by default), read through OpenSlide as a user's slide is.
-2. Runs ``tools/infer_wsi.py --amp`` on it (HSP-Net R101, random weights:
-   speed only; tissue mask on, all outputs),
+2. Runs ``tools/infer_wsi.py --amp <amp>`` on it (HSP-Net R101, random
+   weights: speed only; tissue mask on, all outputs),
    sampling the GPU's utilisation and memory with ``nvidia-smi`` every
    half second.
 3. Runs the model's bare forward on the same tile size, batch and
    precision on the same GPU, for as many batches as fit in
-   ``--bare-seconds``: the ceiling for any tiler.
-4. Writes ``wsi.json`` under ``--out``: the card, tiles/s of both, their
-   ratio, and the utilisation samples' mean and median.
+   ``bare_seconds``: the ceiling for any tiler.
+4. Writes ``wsi.json`` under the output folder: the card, tiles/s of both,
+   their ratio, and the utilisation samples' mean and median.
 
-``--dry-run`` does the same on the CPU at toy sizes (a 640 x 800 slide, the
+The dry run does the same on the CPU at toy sizes (a 640 x 800 slide, the
 demo's HSP-Net, 128 px tiles), without ``nvidia-smi``, so CI keeps the
-script working where no GPU is.
-
-Example::
-
-    python tools/gpu_check_wsi.py --out $OUT   # on the GPU machine
+check working where no GPU is. Its flags: :mod:`mmseg_hsp.cli.gpu_check_wsi`
+(``tools/misc/gpu_check_wsi.py``).
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -30,41 +26,17 @@ import sys
 import threading
 import time
 
-import numpy as np
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(REPO, 'tools'))
-from benchmark_wsi import synthetic_he, write_slide  # noqa: E402
+from ..datasets.synthetic_slide import write_synthetic_slide
+from ..experiments import REPO_ROOT
+from ..fileio import write_json
 
 GPU = dict(config='configs/hspnet_r101_mtchi.py', device='cuda', side=20000,
            tile=400, stride=100, batch_size=16)
 DRY_RUN = dict(config='configs/hspnet_r18_synthetic_demo.py', device='cpu',
                side=None, height=640, width=800, tile=128, stride=64,
                batch_size=4)
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', required=True, help='output folder')
-    parser.add_argument('--dry-run',
-                        action='store_true',
-                        help='CPU, toy sizes, no nvidia-smi (for CI)')
-    parser.add_argument('--bare-seconds',
-                        type=float,
-                        default=20,
-                        help='time spent measuring the bare forward')
-    return parser.parse_args(argv)
-
-
-def write_synthetic_slide(path: str, height: int, width: int) -> None:
-    """A synthetic H&E slide, written band by band (bounded memory)."""
-    band = 2000
-    rgb = np.concatenate([
-        synthetic_he(min(band, height - top), width, seed=top)
-        for top in range(0, height, band)
-    ])
-    write_slide(path, rgb)
 
 
 class GpuSampler:
@@ -105,23 +77,23 @@ class GpuSampler:
 
 def random_checkpoint(setup: dict, path: str) -> None:
     """Save the config's model with random weights (speed only)."""
-    from mmseg_hsp.wsi.segmenter import build_segmentor
+    from ..wsi.segmenter import build_segmentor
     torch.manual_seed(0)
-    model = build_segmentor(osp.join(REPO, setup['config']), None, 'cpu')
+    model = build_segmentor(osp.join(REPO_ROOT, setup['config']), None, 'cpu')
     torch.save(dict(state_dict=model.state_dict(), meta={}), path)
 
 
-def run_infer_wsi(setup: dict, slide: str, out_dir: str) -> dict:
-    """``tools/infer_wsi.py --amp`` on the slide; its summary."""
+def run_infer_wsi(setup: dict, slide: str, out_dir: str, amp: str) -> dict:
+    """``tools/infer_wsi.py --amp <amp>`` on the slide; its summary."""
     checkpoint = osp.join(out_dir, 'random.pth')
     os.makedirs(out_dir, exist_ok=True)
     random_checkpoint(setup, checkpoint)
     command = [
         sys.executable,
-        osp.join(REPO, 'tools', 'infer_wsi.py'),
-        osp.join(REPO, setup['config']), checkpoint, slide, '--out-dir',
+        osp.join(REPO_ROOT, 'tools', 'infer_wsi.py'),
+        osp.join(REPO_ROOT, setup['config']), checkpoint, slide, '--out-dir',
         out_dir,
-        '--device', setup['device'], '--amp', '--tile',
+        '--device', setup['device'], '--amp', amp, '--tile',
         str(setup['tile']), '--stride',
         str(setup['stride']), '--batch-size',
         str(setup['batch_size']), '--no-progress', '--overwrite'
@@ -132,14 +104,14 @@ def run_infer_wsi(setup: dict, slide: str, out_dir: str) -> dict:
         return json.load(f)
 
 
-def bare_tiles_per_second(setup: dict, seconds: float) -> float:
+def bare_tiles_per_second(setup: dict, seconds: float, amp: str) -> float:
     """The model's own tiles/s on random tiles (same size, batch,
     precision and memory format as the pipeline)."""
-    from mmseg_hsp.tiling import SegmentorPredictor
-    from mmseg_hsp.wsi.segmenter import build_segmentor
-    model = build_segmentor(osp.join(REPO, setup['config']), None,
+    from ..tiling import SegmentorPredictor
+    from ..wsi.segmenter import build_segmentor
+    model = build_segmentor(osp.join(REPO_ROOT, setup['config']), None,
                             setup['device'])
-    predict = SegmentorPredictor(model, amp=True)
+    predict = SegmentorPredictor(model, amp=amp)
     batch = torch.randn(setup['batch_size'], 3, setup['tile'], setup['tile'],
                         device=setup['device'])
     predict(batch)  # warm-up (kernels, weight casts)
@@ -154,28 +126,42 @@ def bare_tiles_per_second(setup: dict, seconds: float) -> float:
     return tiles / (time.perf_counter() - start)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    setup = DRY_RUN if args.dry_run else GPU
-    if not args.dry_run and not torch.cuda.is_available():
-        sys.exit('gpu_check_wsi: no CUDA device here; use --dry-run on CPU')
-    os.makedirs(args.out, exist_ok=True)
+def gpu_check_wsi(out: str, dry_run: bool, bare_seconds: float,
+                  amp: str) -> dict:
+    """Write the slide, infer it, time the bare forward; write ``wsi.json``.
+
+    Args:
+        out (str): Output folder.
+        dry_run (bool): CPU, toy sizes, no ``nvidia-smi``.
+        bare_seconds (float): Time spent measuring the bare forward (1 s in
+            a dry run).
+        amp (str): Precision, one of ``AMP_CHOICES``.
+
+    Returns:
+        dict: What ``wsi.json`` holds.
+
+    Raises:
+        RuntimeError: No CUDA device, and not a dry run.
+    """
+    setup = DRY_RUN if dry_run else GPU
+    if not dry_run and not torch.cuda.is_available():
+        raise RuntimeError('no CUDA device here; use --dry-run on CPU')
+    os.makedirs(out, exist_ok=True)
     height = setup['side'] or setup['height']
     width = setup['side'] or setup['width']
-    slide = osp.join(args.out, 'synthetic_slide.tif')
+    slide = osp.join(out, 'synthetic_slide.tif')
     start = time.perf_counter()
     write_synthetic_slide(slide, height, width)
     write_seconds = time.perf_counter() - start
-    sampler = None if args.dry_run else GpuSampler()
+    sampler = None if dry_run else GpuSampler()
     try:
-        summary = run_infer_wsi(setup, slide, osp.join(args.out, 'wsi'))
+        summary = run_infer_wsi(setup, slide, osp.join(out, 'wsi'), amp)
     finally:
         gpu = sampler.stop() if sampler else None
-    bare = bare_tiles_per_second(setup,
-                                 1 if args.dry_run else args.bare_seconds)
+    bare = bare_tiles_per_second(setup, 1 if dry_run else bare_seconds, amp)
     ours = summary['tiles_per_second']
     result = dict(
-        dry_run=args.dry_run,
+        dry_run=dry_run,
         device=torch.cuda.get_device_name()
         if setup['device'] == 'cuda' else 'cpu',
         setup=setup,
@@ -187,12 +173,5 @@ def main(argv=None):
         tiles_per_second=dict(infer_wsi=ours, bare_forward=round(bare, 2)),
         share_of_bare=round(ours / bare, 3),
         gpu=gpu)
-    with open(osp.join(args.out, 'wsi.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    print(f"gpu_check_wsi: {result['device']}: infer_wsi {ours:.1f} tiles/s, "
-          f'bare forward {bare:.1f} tiles/s ({100 * ours / bare:.0f}%); '
-          f'{args.out}/wsi.json')
-
-
-if __name__ == '__main__':
-    main()
+    write_json(osp.join(out, 'wsi.json'), result)
+    return result

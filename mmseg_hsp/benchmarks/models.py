@@ -13,16 +13,11 @@ batches in the same process:
 
 Times are medians over ``--iters`` rounds after ``--warmup`` rounds, every
 model timed in each round; the ratio columns divide by the baseline's
-(``--baseline``, DeepLab v3+) time.
-
-Example::
-
-    python tools/benchmark_models.py --batch-sizes 2 --iters 3
+(``--baseline``, DeepLab v3+) time. Its flags:
+:mod:`mmseg_hsp.cli.benchmark_models` (``tools/benchmarks/models.py``).
 """
-import argparse
 import os.path as osp
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List
 
@@ -33,13 +28,11 @@ from mmengine.hub import get_config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
-import mmseg_hsp  # noqa: F401 (registration)
-from mmseg_hsp.fileio import write_text
-from mmseg_hsp.models.utils import count_params
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from ..experiments import REPO_ROOT
+from ..models.utils import count_params
+from ..tiling.precision import Precision
 NUM_CLASSES = 5
 SIZE = 400
 # Display name -> config. mmseg's DeepLab v3+ and FCN are its ResNet-101
@@ -54,52 +47,6 @@ MODEL_CONFIGS = {
     'UNet S5-D16':
     'mmseg::unet/unet-s5-d16_fcn_4xb4-160k_cityscapes-512x1024.py',
 }
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--models',
-        nargs='+',
-        default=list(MODEL_CONFIGS),
-        choices=list(MODEL_CONFIGS),
-        metavar='NAME',
-        help=f'models to measure, of: {", ".join(MODEL_CONFIGS)}')
-    parser.add_argument(
-        '--baseline',
-        default='DeepLab v3+ R101-D8',
-        choices=list(MODEL_CONFIGS),
-        help='model whose times the ratio columns divide by')
-    parser.add_argument(
-        '--batch-sizes',
-        nargs='+',
-        type=int,
-        default=[2],
-        help='batch sizes to time (>= 2: BN after global pooling needs it)')
-    parser.add_argument('--iters', type=int, default=3, help='timed runs')
-    parser.add_argument('--warmup', type=int, default=1, help='untimed runs')
-    parser.add_argument('--device', default='cpu', help='cpu, cuda, cuda:1')
-    parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='autocast to --amp-dtype (float16 adds a gradient scaler)')
-    parser.add_argument(
-        '--amp-dtype', choices=['bfloat16', 'float16'], default='bfloat16')
-    parser.add_argument(
-        '--channels-last',
-        action='store_true',
-        help='channels_last memory format for models and inputs')
-    parser.add_argument(
-        '--out', help='also write the Markdown table to this file')
-    args = parser.parse_args(argv)
-    if args.baseline not in args.models:
-        parser.error(f'--baseline {args.baseline!r} must be one of --models')
-    if min(args.batch_sizes) < 2:
-        parser.error('--batch-sizes must be >= 2: the BN after global '
-                     'pooling cannot train on one image')
-    if args.iters < 1 or args.warmup < 0:
-        parser.error('--iters must be >= 1 and --warmup >= 0')
-    return args
 
 
 def to_plain_bn(cfg):
@@ -154,31 +101,35 @@ def batch_samples(batch: int, device) -> List[SegDataSample]:
     return samples
 
 
-def make_steps(model: torch.nn.Module, batch: int, args,
-               device: torch.device) -> Dict[str, Callable[[], None]]:
-    """A forward and a train step of ``model`` on one random batch."""
-    memory_format = (
-        torch.channels_last if args.channels_last else torch.contiguous_format)
-    inputs = torch.randn(
-        batch, 3, SIZE, SIZE,
-        device=device).contiguous(memory_format=memory_format)
+def make_steps(model: torch.nn.Module, batch: int,
+               precision: Precision) -> Dict[str, Callable[[], None]]:
+    """A forward and a train step of ``model`` on one random batch.
+
+    Args:
+        model (nn.Module): The model, on the precision's device.
+        batch (int): Images per step.
+        precision (Precision): Autocast dtype and memory format.
+
+    Returns:
+        dict: ``forward`` and ``train``, callables of no argument.
+    """
+    device = next(model.parameters()).device
+    inputs = precision.inputs(torch.randn(batch, 3, SIZE, SIZE,
+                                          device=device))
     samples = batch_samples(batch, device)
     metas = [s.metainfo for s in samples]
-    amp_dtype = getattr(torch, args.amp_dtype)
-    autocast = lambda: torch.autocast(  # noqa: E731
-        device.type, dtype=amp_dtype, enabled=args.amp)
     scaler = torch.amp.GradScaler(
-        device.type, enabled=args.amp and amp_dtype == torch.float16)
+        device.type, enabled=precision.dtype == torch.float16)
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
 
     def forward():
         model.eval()
-        with torch.inference_mode(), autocast():
+        with torch.inference_mode(), precision.autocast():
             model.encode_decode(inputs, metas)
 
     def train():
         model.train()
-        with autocast():
+        with precision.autocast():
             loss, _ = model.parse_losses(model.loss(inputs, samples))
         scaler.scale(loss).backward()
         scaler.step(optimizer)
@@ -235,44 +186,55 @@ def markdown_table(rows: List[dict], baseline: str) -> str:
     return '\n'.join(lines)
 
 
-def environment(args, device: torch.device) -> str:
+def environment(device: torch.device, precision: Precision, iters: int,
+                warmup: int) -> str:
     """One line saying what was measured on."""
     if device.type == 'cuda':
         where = torch.cuda.get_device_name(device)
     else:
         where = f'CPU, {torch.get_num_threads()} threads'
-    precision = f'AMP {args.amp_dtype}' if args.amp else 'float32'
-    layout = 'channels_last' if args.channels_last else 'NCHW'
-    return (f'{where}; torch {torch.__version__}; {precision}; {layout}; '
-            f'median of {args.iters} after {args.warmup} warm-up')
+    layout = 'channels_last' if precision.channels_last else 'NCHW'
+    return (f'{where}; torch {torch.__version__}; {precision.name}; '
+            f'{layout}; median of {iters} after {warmup} warm-up')
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    device = torch.device(args.device)
+def benchmark_models(names: List[str], baseline: str, batch_sizes: List[int],
+                     device: torch.device, precision: Precision, iters: int,
+                     warmup: int) -> str:
+    """Measure the models; the environment line and the Markdown table.
+
+    Args:
+        names (list[str]): Keys of :data:`MODEL_CONFIGS`.
+        baseline (str): The one the ratio columns divide by.
+        batch_sizes (list[int]): Batch sizes to time (>= 2).
+        device (torch.device): Where the models run.
+        precision (Precision): Autocast dtype and memory format (of the
+            device's type).
+        iters (int): Timed rounds.
+        warmup (int): Untimed rounds.
+
+    Returns:
+        str: The report.
+    """
     if device.type == 'cuda':
-        if not torch.cuda.is_available():
-            sys.exit(f'--device {args.device}: CUDA is not available here; '
-                     'use --device cpu.')
         torch.backends.cudnn.benchmark = True
     init_default_scope('mmseg')
     models, sizes = {}, {}
-    for name in args.models:
+    for name in names:
         # PyTorch's default initialisation: timing needs no init_weights.
         model = MODELS.build(model_config(MODEL_CONFIGS[name])).to(device)
-        if args.channels_last:
-            model.to(memory_format=torch.channels_last)
+        precision.prepare(model)
         models[name] = model
         sizes[name] = dict(
             params=count_params(model), flops=count_flops(model))
     rows = []
-    for batch in args.batch_sizes:
+    for batch in batch_sizes:
         steps = {
             (name, kind): step
             for name, model in models.items()
-            for kind, step in make_steps(model, batch, args, device).items()
+            for kind, step in make_steps(model, batch, precision).items()
         }
-        times = time_in_turns(steps, device, args.warmup, args.iters)
+        times = time_in_turns(steps, device, warmup, iters)
         for name in models:
             rows.append(
                 dict(
@@ -281,12 +243,5 @@ def main(argv=None):
                     **sizes[name],
                     forward=times[name, 'forward'],
                     train=times[name, 'train']))
-    table = markdown_table(rows, args.baseline)
-    text = f'{environment(args, device)}\n\n{table}\n'
-    print('\n' + text)
-    if args.out:
-        write_text(args.out, text)
-
-
-if __name__ == '__main__':
-    main()
+    table = markdown_table(rows, baseline)
+    return f'{environment(device, precision, iters, warmup)}\n\n{table}\n'

@@ -15,7 +15,7 @@ tile/stride (tissue mask off, so every tile runs):
   forward, uniform averaging of full-image logits), float32 as mmseg runs;
 * ``testloop_fast``: the same path with ``test_cfg.mode='gauss'`` and the
   fast path (what ``tools/test.py --cfg-options model.test_cfg.mode=gauss
-  model.test_cfg.amp=True`` runs): batched tiles, Gauss-like blending, the
+  model.test_cfg.amp=auto`` runs): batched tiles, Gauss-like blending, the
   whole image's scores handed to mmseg's ``postprocess_result``;
 * ``bare_fp32`` / ``bare_fast``: ``encode_decode`` alone on the same tiles,
   already cut and normalised, in batches of ``--batch-size``, float32 NCHW
@@ -35,96 +35,40 @@ The default model is HSP-Net: the demo's size on CPU
 (``configs/hspnet_r101_mtchi.py``), random weights unless
 ``--checkpoint``; torch's default thread count unless ``--threads``.
 
-Example::
-
-    python tools/benchmark_wsi.py --out work_dirs/bench_wsi.json
+Every function takes the flags of :mod:`mmseg_hsp.cli.benchmark_wsi`
+(``tools/benchmarks/wsi.py``) as ``args``, ``args.amp`` already chosen.
 """
-import argparse
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
-import tempfile
 import time
 
 import cv2
-import numpy as np
 import torch
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from ..datasets.synthetic_slide import synthetic_he, write_pyramid
+from ..experiments import REPO_ROOT
+
 DEFAULT_CONFIGS = dict(
-    cpu=osp.join(REPO, 'configs', 'hspnet_r18_synthetic_demo.py'),
-    cuda=osp.join(REPO, 'configs', 'hspnet_r101_mtchi.py'))
+    cpu=osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py'),
+    cuda=osp.join(REPO_ROOT, 'configs', 'hspnet_r101_mtchi.py'))
 SPEED_METHODS = ('ours_fp32', 'ours_fast', 'ours_fast_all_outputs', 'mmseg',
                  'testloop_fast', 'bare_fp32', 'bare_fast')
 MEMORY_METHODS = ('ours_fast', 'mmseg', 'testloop_fast', 'model_alone')
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument(
-        '--config',
-        help='model config (default: HSP-Net, the demo size on CPU, R101 on '
-        'CUDA)')
-    parser.add_argument('--checkpoint', help='weights (default: random)')
-    parser.add_argument('--height', type=int, default=1600)
-    parser.add_argument('--width', type=int, default=2000)
-    parser.add_argument('--tile', type=int, default=400)
-    parser.add_argument('--stride', type=int, default=100)
-    parser.add_argument('--batch-size', type=int, default=8)
-    parser.add_argument('--repeats', type=int, default=2)
-    parser.add_argument(
-        '--threads',
-        type=int,
-        help='torch CPU threads, all runs (default: torch\'s default)')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument(
-        '--amp',
-        default='auto',
-        choices=['auto', 'bf16', 'fp16', 'fp32'],
-        help='precision of the fast path (default: auto, bfloat16 on a CPU '
-        'with native bfloat16, float16 on CUDA)')
-    parser.add_argument(
-        '--memory-height',
-        type=int,
-        default=600,
-        help='slide height of the memory runs (and 3x that); 0 skips them')
-    parser.add_argument('--out', help='also write the results as JSON')
-    parser.add_argument('--memory-child',
-                        nargs=3,
-                        metavar=('METHOD', 'IMAGE', 'WORKDIR'),
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.config is None:
-        args.config = DEFAULT_CONFIGS[torch.device(args.device).type]
-    return args
-
-
 def build_model(args):
-    from mmseg_hsp.wsi.segmenter import build_segmentor
+    """The benchmarked model (seeded random weights unless a checkpoint)."""
+    from ..wsi.segmenter import build_segmentor
     torch.manual_seed(0)
     return build_segmentor(args.config, args.checkpoint, args.device)
 
 
-def synthetic_he(height, width, seed=0):
-    """An H&E-like RGB picture: pink stroma, purple nuclei, white glass."""
-    rng = np.random.default_rng(seed)
-    rgb = np.full((height, width, 3), (236, 234, 238), np.uint8)
-    cv2.ellipse(rgb, (width // 2, height // 2),
-                (width // 2 - 20, height // 2 - 20), 0, 0, 360,
-                (225, 160, 205), -1)
-    for _ in range(height * width // 600):
-        y, x = rng.integers(0, height), rng.integers(0, width)
-        cv2.circle(rgb, (int(x), int(y)), int(rng.integers(2, 6)),
-                   (120, 60, 160), -1)
-    noise = rng.normal(0, 6, rgb.shape)
-    return np.clip(rgb + noise, 0, 255).astype(np.uint8)
-
-
 def precision(args, fast):
     """The Precision of a path: float32 NCHW, or the fast path."""
-    from mmseg_hsp.tiling import Precision
+    from ..tiling import Precision
     if not fast:
         return Precision.resolve(args.device, False, channels_last=False)
     return Precision.resolve(args.device, args.amp, channels_last=True)
@@ -139,7 +83,7 @@ def run_ours(model, image, workdir, args, fast=True, stain=None):
     """SlideSegmenter on the image (``stain``: a SlideStain, or None for no
     normalisation): seconds to the label map, seconds with all outputs,
     tiles run, the label TIFF."""
-    from mmseg_hsp.wsi import SlideSegmenter
+    from ..wsi import SlideSegmenter
     policy = precision(args, fast)
     summary = SlideSegmenter.from_model(
         model,
@@ -200,7 +144,7 @@ def run_predict(model, image, args, mode='slide'):
 
 def run_bare(model, image, args, fast=True):
     """Seconds of encode_decode alone on the grid's tiles, and their count."""
-    from mmseg_hsp.tiling import ArrayTiles, BlendSpec, grid_windows
+    from ..tiling import ArrayTiles, BlendSpec, grid_windows
     policy = precision(args, fast)
     policy.prepare(model)
     inputs = mmseg_inputs(model, image)['inputs']
@@ -238,8 +182,8 @@ def run_model_alone(model, image, args):
     """The model's scores (fast path) for as many batches as the image has
     tiles, on one fixed random batch: what the allocator does for the
     model alone."""
-    from mmseg_hsp.tiling import BlendSpec, SegmentorPredictor, grid_windows
-    from mmseg_hsp.wsi.reader import open_slide
+    from ..tiling import BlendSpec, SegmentorPredictor, grid_windows
+    from ..wsi.reader import open_slide
     with open_slide(image) as reader:
         width, height = reader.level_dimensions[0]
     spec = BlendSpec(tile=args.tile, stride=args.stride)
@@ -271,10 +215,10 @@ def memory_child(args):
 
 
 def measure_memory(method, image, workdir, args):
+    """Peak RSS of one method, run once in a fresh process."""
     command = [
-        sys.executable,
-        osp.abspath(__file__), '--memory-child', method, image, workdir,
-        '--tile',
+        sys.executable, '-m', 'mmseg_hsp.cli.benchmark_wsi',
+        '--memory-child', method, image, workdir, '--tile',
         str(args.tile), '--stride',
         str(args.stride), '--batch-size',
         str(args.batch_size), '--device', args.device, '--amp', args.amp,
@@ -288,22 +232,6 @@ def measure_memory(method, image, workdir, args):
     if result.returncode:
         raise RuntimeError(f'memory run {method} failed:\n{result.stderr}')
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def write_slide(path, rgb):
-    """A tiled pyramidal TIFF at 1 um/px (x10), read through OpenSlide."""
-    import tifffile
-    with tifffile.TiffWriter(path) as tif:
-        for k in range(3):
-            step = 2**k
-            tif.write(rgb[::step, ::step],
-                      tile=(256, 256),
-                      photometric='rgb',
-                      compression='zlib',
-                      resolution=(1e4 / step, 1e4 / step),
-                      resolutionunit='CENTIMETER',
-                      subfiletype=1 if k else 0,
-                      metadata=None)
 
 
 def label_agreement(first: str, second: str) -> float:
@@ -357,7 +285,7 @@ def stain_normalization_cost(args, workdir):
     #13), on the image of :func:`speed`, interleaved; best of ``--repeats``.
     Prints the ratio (goal: at most 1.10) and returns the seconds to the
     label map."""
-    from mmseg_hsp.wsi import SlideStain
+    from ..wsi import SlideStain
     model = build_model(args)
     image = osp.join(workdir, 'image.png')
     times = dict(plain=[], normalized=[])
@@ -377,7 +305,7 @@ def memory(args, workdir):
     for height in (args.memory_height, 3 * args.memory_height):
         rgb = synthetic_he(height, args.width, seed=1)
         slide = osp.join(workdir, f'slide{height}.tif')
-        write_slide(slide, rgb)
+        write_pyramid(slide, rgb)
         image = osp.join(workdir, f'image{height}.png')
         cv2.imwrite(image, rgb[..., ::-1])
         results[height] = {
@@ -392,7 +320,7 @@ def memory(args, workdir):
 def report(args, speed_results, memory_results):
     fast = speed_results['fast_path']
     lines = [
-        f'{osp.relpath(args.config, REPO)}'
+        f'{osp.relpath(args.config, REPO_ROOT)}'
         f'{", " + args.checkpoint if args.checkpoint else " (random)"}; '
         f'image {args.height}x{args.width} (HxW), tile {args.tile}, stride '
         f"{args.stride}, batch {args.batch_size}, {speed_results['tiles']} "
@@ -441,29 +369,19 @@ def report(args, speed_results, memory_results):
     return '\n'.join(lines)
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        cv2.setNumThreads(args.threads)
-    if args.memory_child:
-        memory_child(args)
-        return
-    with tempfile.TemporaryDirectory(prefix='bench_wsi_') as workdir:
-        speed_results = speed(args, workdir)
-        speed_results['stain_normalization'] = stain_normalization_cost(
-            args, workdir)
-        memory_results = memory(args, workdir) if args.memory_height else {}
-    print(report(args, speed_results, memory_results))
-    if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(dict(args=vars(args),
-                           speed=speed_results,
-                           memory=memory_results),
-                      f,
-                      indent=1)
+def benchmark_wsi(args, workdir: str) -> dict:
+    """Speed, stain normalisation's cost and memory (see the module doc).
 
+    Args:
+        args (Namespace): The benchmark's flags.
+        workdir (str): Scratch folder of images, slides and outputs.
 
-if __name__ == '__main__':
-    main()
+    Returns:
+        dict: ``speed`` (with ``stain_normalization``) and ``memory``
+        (empty when ``--memory-height`` is 0).
+    """
+    speed_results = speed(args, workdir)
+    speed_results['stain_normalization'] = stain_normalization_cost(
+        args, workdir)
+    memory_results = memory(args, workdir) if args.memory_height else {}
+    return dict(speed=speed_results, memory=memory_results)

@@ -1,0 +1,117 @@
+"""``tools/dataset_converters/mtchi.py``'s flags: crop MTCHI Task 2 regions
+(or whole slides) into training patches
+(:mod:`mmseg_hsp.datasets.mtchi_patches`)."""
+import argparse
+import os.path as osp
+import sys
+from functools import partial
+
+from ..datasets.mtchi_patches import (SlideSource, convert_regions,
+                                     convert_sources, iter_slide_pairs,
+                                     write_cross_validation)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Crop MTCHI regions or slides into training patches')
+    parser.add_argument(
+        'root',
+        help='Task 2 folder (holding Training/ and Test/); the '
+        'output is written below it')
+    parser.add_argument(
+        '--split',
+        default='Training',
+        help='split folder whose regions are '
+        'cropped (default: Training)')
+    parser.add_argument(
+        '--out-dir',
+        default='TrainingPatches',
+        help='output folder, relative to root (default: TrainingPatches)')
+    parser.add_argument('--patch-size', type=int, default=400)
+    parser.add_argument('--stride', type=int, default=100)
+    parser.add_argument(
+        '--min-annotated',
+        type=float,
+        default=0.2,
+        help='drop patches whose share of label != 0 is below this')
+    parser.add_argument(
+        '--scale',
+        type=float,
+        default=1.0,
+        help='resize regions by this factor first (e.g. 0.5: x20 -> x10)')
+    parser.add_argument(
+        '--folds',
+        type=int,
+        help='write k-fold cross-validation patches and '
+        'split files to <root>/CrossVal (the Test set is fold 0)')
+    parser.add_argument(
+        '--fold-seed',
+        type=int,
+        default=0,
+        help='seed spreading Training regions over folds 1..k-1')
+    parser.add_argument(
+        '--slides',
+        nargs='+',
+        help='whole slides to crop instead of Task 2 regions: files, '
+        'folders or .txt lists, as tools/infer_wsi.py takes them')
+    parser.add_argument(
+        '--slide-masks',
+        help='folder of Mask_<slide name>.png/.tif label '
+        'maps covering each whole slide')
+    parser.add_argument(
+        '--magnification',
+        type=float,
+        default=10.0,
+        help='magnification slides are read at (default 10, as the paper)')
+    parser.add_argument(
+        '--base-magnification',
+        type=float,
+        help="slides' level-0 magnification, when their metadata has none")
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing output folder')
+    parser.add_argument('--no-progress', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    crop = dict(
+        patch_size=args.patch_size,
+        stride=args.stride,
+        min_annotated=args.min_annotated,
+        progress=not args.no_progress)
+    try:
+        if args.folds:
+            folds = write_cross_validation(args.root, args.folds,
+                                           args.fold_seed, args.overwrite,
+                                           **crop)
+            print(f'{len(folds)} regions in {args.folds} folds: split files '
+                  f'in {osp.join(args.root, "CrossVal", "splits")}')
+            return
+        out_dir = osp.join(args.root, args.out_dir)
+        if args.slides:
+            if not args.slide_masks:
+                raise ValueError('--slides needs --slide-masks')
+            convert_sources([
+                partial(SlideSource, slide, mask, args.magnification,
+                        args.base_magnification) for slide, mask in
+                iter_slide_pairs(args.slides, args.slide_masks)
+            ],
+                            out_dir,
+                            overwrite=args.overwrite,
+                            **crop)
+        else:
+            convert_regions(
+                osp.join(args.root, args.split),
+                out_dir,
+                args.scale,
+                overwrite=args.overwrite,
+                **crop)
+    except (OSError, ValueError) as e:
+        sys.exit(f'error: {e}')
+
+
+if __name__ == '__main__':
+    main()
