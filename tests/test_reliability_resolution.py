@@ -21,7 +21,7 @@ import tifffile
 from fixtures.wsi_slides import (FCN_CONFIG, ColourModel, painted_slide,
                                  write_pyramid)
 
-from mmseg_hsp.wsi.reader import SlideError, open_slide, resolve_scale
+from mmseg_hsp.slide_io import SlideError, open_slide, resolve_scale
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -8,7 +8,7 @@ import os
 import os.path as osp
 from typing import Iterable, List, Sequence, Tuple
 
-from .dicom import folder_slides
+from ..slide_io.dicom import folder_slides
 from .segmenter import SlideSegmenter, output_paths
 
 SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',

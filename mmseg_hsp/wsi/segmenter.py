@@ -17,12 +17,12 @@ from typing import Dict, List, Optional, Union
 import cv2
 from torch import nn
 
+from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
+                        resolve_scale)
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..version import __version__
 from .classes import SlideClasses
-from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
-                     resolve_scale)
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
