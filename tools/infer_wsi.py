@@ -167,8 +167,8 @@ def _cuda_available():
 
 def main(argv=None):
     args = parse_args(argv)
-    from mmseg_hsp.wsi.runner import (SlideRunInterrupted, collect_slides,
-                                      rank_share)
+    from mmseg_hsp.slide_io import collect_slides
+    from mmseg_hsp.wsi.runner import SlideRunInterrupted, rank_share
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
         slides, rank, world = rank_share(collect_slides(args.inputs))
