@@ -6,7 +6,6 @@ Under ``torchrun`` every rank collects the same sorted slide list
 no process group is needed (ranks never wait for each other).
 """
 import os
-import os.path as osp
 from typing import List, Sequence, Tuple
 
 from .segmenter import SlideSegmenter
@@ -65,34 +64,3 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
                 reason = f'{slide}: {type(error).__name__}: {reason}'
             results.append(dict(slide=slide, status='failed', error=reason))
     return results
-
-
-def print_report(results: Sequence[dict], rank: int = 0,
-                 world: int = 1) -> None:
-    """Print a table of the slides run and one line per failure.
-
-    Args:
-        results (Sequence[dict]): From :func:`run_slides`.
-        rank (int): This process's rank (shown when ``world`` > 1).
-        world (int): Number of processes.
-    """
-    from rich.console import Console
-    from rich.table import Table
-    title = f'Whole-slide inference (rank {rank}/{world})' if world > 1 \
-        else 'Whole-slide inference'
-    table = Table(title=title)
-    for column in ('slide', 'status', 'tiles run', 'seconds', 'tiles/s'):
-        table.add_column(column)
-    for result in results:
-        tiles = result.get('tiles', {})
-        table.add_row(
-            osp.basename(result['slide']), result['status'],
-            f"{tiles['run']}/{tiles['total']}" if tiles else '-',
-            str(result.get('seconds', {}).get('total', '-')),
-            str(result.get('tiles_per_second', '-')))
-    console = Console(stderr=True)
-    console.print(table)
-    for result in results:
-        if result['status'] == 'failed':
-            console.print(f"FAILED {result['error']}", markup=False,
-                          highlight=False, soft_wrap=True)
