@@ -18,9 +18,12 @@ from mmseg_hsp.tiling import precision as precision_module
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BLEND = dict(tile=64, stride=32, batch_size=16)
-# What ``custom_imports=['mmseg_hsp']`` must not load (the slide stack).
-SLIDE_STACK = ('openslide', 'rasterio', 'skimage', 'torchstain', 'tifffile',
-               'mmseg_hsp.wsi', 'mmseg_hsp.slide_io', 'mmseg_hsp.apis')
+# What ``custom_imports=['mmseg_hsp']`` must not load: the slide libraries
+# (mmcv itself imports tifffile when it is there, so the test hides them)
+# and the slide pipeline.
+SLIDE_LIBRARIES = ('openslide', 'rasterio', 'skimage', 'torchstain',
+                   'tifffile')
+SLIDE_PACKAGES = ('mmseg_hsp.wsi', 'mmseg_hsp.slide_io', 'mmseg_hsp.apis')
 
 
 @pytest.fixture(scope='module')
@@ -41,22 +44,35 @@ def label_map(summary):
         return tif.pages[0].asarray()
 
 
-def test_import_mmseg_hsp_registers_all_and_loads_no_slide_stack():
-    code = ('import sys, mmseg_hsp\n'
+def test_import_mmseg_hsp_needs_no_slide_library_and_registers_all():
+    code = ('import sys\n'
+            f'sys.modules.update(dict.fromkeys({SLIDE_LIBRARIES!r}))\n'
+            'import mmseg_hsp\n'
             'from mmseg.registry import HOOKS, TRANSFORMS\n'
-            f'print(sorted(set({SLIDE_STACK!r}) & set(sys.modules)))\n'
+            f'print(sorted(set({SLIDE_PACKAGES!r}) & set(sys.modules)))\n'
             "print(HOOKS.get('StrictCheckpointHook').__module__)\n"
             "print(TRANSFORMS.get('StainNormalize').__name__)\n"
+            "print(TRANSFORMS.get('RandomHEDJitter').__name__)\n")
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split('\n')[:4] == [
+        '[]', 'mmseg_hsp.engine.hooks.strict_checkpoint_hook',
+        'StainNormalize', 'RandomHEDJitter'
+    ]
+
+
+def test_mmseg_hsp_apis_is_imported_on_first_use():
+    code = ('import sys, mmseg_hsp\n'
+            "print('mmseg_hsp.apis' in sys.modules)\n"
             'print(mmseg_hsp.apis.init_slide_segmenter.__module__)\n'
             "print('mmseg_hsp.slide_io' in sys.modules)\n")
     result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                             capture_output=True, text=True, timeout=300,
                             env=dict(os.environ, PYTHONPATH=REPO))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split('\n')[:5] == [
-        '[]', 'mmseg_hsp.engine.hooks.strict_checkpoint_hook',
-        'StainNormalize', 'mmseg_hsp.apis', 'True'
-    ]
+    assert result.stdout.split() == ['False', 'mmseg_hsp.apis', 'True']
 
 
 def test_api_gives_the_labels_of_the_cli(tmp_path, checkpoint):
