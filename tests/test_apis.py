@@ -44,6 +44,15 @@ def label_map(summary):
         return tif.pages[0].asarray()
 
 
+def run_python(code):
+    """Run ``code`` in a fresh interpreter; its finished process."""
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=REPO))
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_import_mmseg_hsp_needs_no_slide_library_and_registers_all():
     code = ('import sys\n'
             f'sys.modules.update(dict.fromkeys({SLIDE_LIBRARIES!r}))\n'
@@ -53,10 +62,7 @@ def test_import_mmseg_hsp_needs_no_slide_library_and_registers_all():
             "print(HOOKS.get('StrictCheckpointHook').__module__)\n"
             "print(TRANSFORMS.get('StainNormalize').__name__)\n"
             "print(TRANSFORMS.get('RandomHEDJitter').__name__)\n")
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
-                            capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, PYTHONPATH=REPO))
-    assert result.returncode == 0, result.stderr
+    result = run_python(code)
     assert result.stdout.split('\n')[:4] == [
         '[]', 'mmseg_hsp.engine.hooks.strict_checkpoint_hook',
         'StainNormalize', 'RandomHEDJitter'
@@ -68,10 +74,7 @@ def test_mmseg_hsp_apis_is_imported_on_first_use():
             "print('mmseg_hsp.apis' in sys.modules)\n"
             'print(mmseg_hsp.apis.init_slide_segmenter.__module__)\n'
             "print('mmseg_hsp.slide_io' in sys.modules)\n")
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
-                            capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, PYTHONPATH=REPO))
-    assert result.returncode == 0, result.stderr
+    result = run_python(code)
     assert result.stdout.split() == ['False', 'mmseg_hsp.apis', 'True']
 
 
