@@ -5,18 +5,15 @@ an empty ``state_dict`` or another model's weights only logs a warning, and
 metrics and label maps then come from random weights with exit code 0.
 Fine-tuning (``load_from`` in training) needs that leniency; evaluation and
 inference do not. :func:`check_checkpoint_fits` compares key by key and
-shape by shape; :class:`StrictCheckpointHook` applies it at mmengine's
-``after_load_checkpoint`` point, which ``tools/test.py`` adds.
+shape by shape; :class:`~mmseg_hsp.engine.StrictCheckpointHook` applies it
+at mmengine's ``after_load_checkpoint`` point, which ``tools/test.py`` adds.
 """
 import re
 from typing import Dict, List
 
 import torch
-from mmengine.hooks import Hook
 from mmengine.model import BaseTTAModel, is_model_wrapper
 from torch import nn
-
-from mmseg.registry import HOOKS
 
 # Keys listed per kind of mismatch in the one-line error.
 LISTED_KEYS = 3
@@ -94,25 +91,3 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
             f'{source} does not fit the model ({"; ".join(problems)}); '
             'use the config the checkpoint was trained with (classes, '
             'backbone, head)')
-
-
-@HOOKS.register_module()
-class StrictCheckpointHook(Hook):
-    """Refuse a checkpoint that does not fit the model, before it is loaded.
-
-    mmengine calls ``after_load_checkpoint`` with the loaded checkpoint and
-    then copies it into the model non-strictly; this hook makes a misfit an
-    error (:class:`CheckpointMismatch`) instead of a logged warning.
-
-    Args:
-        checkpoint (str): The checkpoint's file, named in the error.
-            Defaults to ``'the checkpoint'``.
-    """
-
-    priority = 'VERY_HIGH'
-
-    def __init__(self, checkpoint: str = 'the checkpoint'):
-        self.checkpoint = checkpoint
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        check_checkpoint_fits(runner.model, checkpoint, self.checkpoint)

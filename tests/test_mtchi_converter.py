@@ -209,7 +209,7 @@ def test_slide_source_fills_unscanned_pixels_black(tmp_path):
     # pipeline's reader, by default, white glass.
     import tifffile
 
-    from mmseg_hsp.wsi.reader import open_slide
+    from mmseg_hsp.slide_io import open_slide
     slide = np.full((32, 32, 3), 90, np.uint8)
     tifffile.imwrite(
         tmp_path / 'S1.tiff',

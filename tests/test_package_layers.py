@@ -19,6 +19,9 @@ FORBIDDEN = {
                'engine'),
     'wsi': ('datasets', ),
     'models': ('wsi', ),
+    'datasets': ('wsi', ),
+    'slide_io': ('models', 'wsi', 'datasets', 'evaluation', 'cli', 'compat',
+                 'engine', 'stain', 'apis', 'experiments', 'benchmarks'),
 }
 # The tools' layers: a tool's flags (cli) over its logic (experiments,
 # benchmarks) over the library; nothing imports a layer above it.

@@ -12,7 +12,8 @@ import openslide
 from fixtures.dicom_slides import write_dicom_slide
 from fixtures.wsi_slides import ColourModel, colour_labels, painted_slide
 
-from mmseg_hsp.wsi.runner import collect_slides, run_slides
+from mmseg_hsp.slide_io import collect_slides
+from mmseg_hsp.wsi.runner import run_slides
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 SMALL = dict(mode='gauss', tile=64, stride=32, batch_size=16)

@@ -8,7 +8,6 @@ numbers on the command line gave exit 0, a ZeroDivisionError or a wrong
 message instead of an argparse error.
 """
 import contextlib
-import importlib.util
 import os
 import os.path as osp
 import signal
@@ -21,7 +20,7 @@ import tifffile
 from fixtures.wsi_slides import (FCN_CONFIG, ColourModel, painted_slide,
                                  write_pyramid)
 
-from mmseg_hsp.wsi.reader import SlideError, open_slide, resolve_scale
+from mmseg_hsp.slide_io import SlideError, open_slide, resolve_scale
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -154,10 +153,9 @@ def test_input_mpp_overrides_a_recorded_objective_power(tmp_path):
 
 
 def load_infer_wsi():
-    spec = importlib.util.spec_from_file_location('infer_wsi', INFER_WSI)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The tool's code (tools/infer_wsi.py is a shim over it)."""
+    from mmseg_hsp.cli import infer_wsi
+    return infer_wsi
 
 
 @pytest.mark.parametrize('flags, named', [

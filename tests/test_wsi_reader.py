@@ -6,10 +6,10 @@ import tifffile
 from fixtures.wsi_slides import painted_slide, write_pyramid
 
 from mmseg_hsp.tiling import TileWindow
-from mmseg_hsp.wsi.reader import (ImageReader, OpenSlideReader, RowBuffer,
-                                  ScaledRegion, SlideError, SlideReader,
-                                  TiffReader, analysis_frame, open_slide,
-                                  resolve_scale)
+from mmseg_hsp.slide_io import (ImageReader, OpenSlideReader, RowBuffer,
+                                ScaledRegion, SlideError, SlideReader,
+                                TiffReader, analysis_frame, open_slide,
+                                resolve_scale)
 from mmseg_hsp.wsi.tissue import TissueMask, detect_tissue
 
 

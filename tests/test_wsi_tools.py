@@ -10,7 +10,8 @@ import pytest
 from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
                                  tiny_checkpoint, write_pyramid)
 
-from mmseg_hsp.wsi.runner import collect_slides, rank_share
+from mmseg_hsp.slide_io import collect_slides
+from mmseg_hsp.wsi.runner import rank_share
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',

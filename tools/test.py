@@ -2,7 +2,6 @@
 import argparse
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-import mmseg_hsp.checkpoint_fit  # noqa: F401 (registers StrictCheckpointHook)
 from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
                            load_config)
 

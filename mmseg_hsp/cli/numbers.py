@@ -9,7 +9,7 @@ import argparse
 import math
 from typing import Callable, Optional
 
-from ..wsi.resolution import implausible_magnification, implausible_mpp
+from ..slide_io.resolution import implausible_magnification, implausible_mpp
 
 
 def _number(cast: Callable, text: str):

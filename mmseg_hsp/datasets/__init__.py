@@ -1,7 +1,10 @@
+"""MTCHI: the dataset and its annotation loading (registered in mmseg on
+import), the synthetic stand-in, and the converter of regions and slides
+into training patches (:mod:`.mtchi_patches`), which reads slides and is
+therefore imported on first use (:mod:`mmseg_hsp.lazy`)."""
+from ..lazy import lazy_exports
 from .mtchi import (MTCHI_CLASSES, MTCHI_PALETTE, MTCHIDataset,
                     check_mtchi_mask, mtchi_mask_name)
-from .mtchi_patches import (RegionSource, SlideSource, convert_sources,
-                            write_cross_validation)
 from .synthetic import synthetic_region, write_synthetic_mtchi
 from .transforms import LoadMTCHIAnnotations
 
@@ -11,3 +14,8 @@ __all__ = [
     'write_cross_validation', 'synthetic_region', 'write_synthetic_mtchi',
     'LoadMTCHIAnnotations'
 ]
+__getattr__ = lazy_exports(
+    __name__, {
+        '.mtchi_patches': ('RegionSource', 'SlideSource', 'convert_sources',
+                           'write_cross_validation')
+    })

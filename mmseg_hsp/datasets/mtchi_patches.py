@@ -22,8 +22,8 @@ import cv2
 import numpy as np
 
 from ..fileio import atomic_folder, write_png
-from ..wsi.reader import ScaledRegion, SlideError, open_slide, resolve_scale
-from ..wsi.runner import collect_slides
+from ..slide_io import (ScaledRegion, SlideError, collect_slides, open_slide,
+                        resolve_scale)
 from .mtchi import MTCHIDataset, check_mtchi_mask, mtchi_mask_name
 
 # Unscanned (transparent) slide pixels become pure black, like the outside
@@ -144,9 +144,9 @@ class SlideSource(PatchSource):
     """A whole slide with a label map of it, read as the slide pipeline
     reads it.
 
-    The slide is opened by :func:`mmseg_hsp.wsi.reader.open_slide` and read
-    at ``magnification`` (:func:`~mmseg_hsp.wsi.reader.resolve_scale`) by a
-    :class:`~mmseg_hsp.wsi.reader.ScaledRegion`: from the nearest finer
+    The slide is opened by :func:`mmseg_hsp.slide_io.open_slide` and read
+    at ``magnification`` (:func:`~mmseg_hsp.slide_io.resolve_scale`) by a
+    :class:`~mmseg_hsp.slide_io.ScaledRegion`: from the nearest finer
     pyramid level, resampled with area interpolation. Unscanned pixels are
     pure black (``UNSCANNED_RGB``). Only windows inside the slide are cut.
     The mask covers the slide's full level-0 extent at any resolution (same
@@ -457,7 +457,7 @@ def iter_slide_pairs(slides: Sequence[str],
     Args:
         slides (Sequence[str]): Slide files, folders of slides or list
             files, expanded as ``tools/infer_wsi.py`` expands its inputs
-            (:func:`mmseg_hsp.wsi.runner.collect_slides`).
+            (:func:`mmseg_hsp.slide_io.collect_slides`).
         mask_dir (str): Folder of masks.
 
     Yields:

@@ -1,4 +1,6 @@
-"""Training machinery, in mmseg's sense of ``engine``: optimizer wrappers."""
+"""Training and testing machinery, in mmseg's sense of ``engine``: optimizer
+wrappers and hooks, registered in mmseg on import."""
+from .hooks import StrictCheckpointHook
 from .optimizers import AutocastOptimWrapper
 
-__all__ = ['AutocastOptimWrapper']
+__all__ = ['AutocastOptimWrapper', 'StrictCheckpointHook']

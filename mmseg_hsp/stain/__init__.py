@@ -4,12 +4,11 @@ The maths (:mod:`.hed`, :mod:`.macenko`) needs only numpy, scikit-image,
 torchstain and OpenCV (to read a reference image), so the data pipeline
 and the whole-slide pipeline can both use it; :mod:`.transforms`
 registers it as mmseg transforms (``RandomHEDJitter``,
-``StainNormalize``).
+``StainNormalize``). The maths is imported on first use, so that
+``import mmseg_hsp`` registers the transforms without loading scikit-image
+and torchstain (:mod:`mmseg_hsp.lazy`).
 """
-from .hed import hed_to_rgb, jitter_hed, perturb_stain_vectors, rgb_to_hed
-from .macenko import (DEFAULT_REFERENCE, MacenkoNormalizer,
-                      StainEstimationError, StainReferenceError,
-                      load_reference)
+from ..lazy import lazy_exports
 from .transforms import RandomHEDJitter, StainNormalize
 
 __all__ = [
@@ -18,3 +17,8 @@ __all__ = [
     'StainReferenceError', 'load_reference',
     'RandomHEDJitter', 'StainNormalize'
 ]
+__getattr__ = lazy_exports(
+    __name__, {
+        '.hed': __all__[:4],
+        '.macenko': __all__[4:9],
+    })

@@ -2,7 +2,8 @@
 
 Both read and write ``results['img']`` in mmcv's BGR order (what
 ``LoadImageFromFile`` gives) and leave every other key, labels included,
-untouched.
+untouched. The maths they call (scikit-image, torchstain) is imported
+when they run, not when ``import mmseg_hsp`` registers them.
 """
 from typing import Optional, Union
 
@@ -10,9 +11,6 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmseg.registry import TRANSFORMS
-from .hed import jitter_hed, perturb_stain_vectors
-from .macenko import (MacenkoNormalizer, StainEstimationError,
-                      load_reference)
 
 
 @TRANSFORMS.register_module()
@@ -60,6 +58,7 @@ class RandomHEDJitter(BaseTransform):
         self.prob = prob
 
     def transform(self, results: dict) -> dict:
+        from .hed import jitter_hed, perturb_stain_vectors
         if np.random.rand() >= self.prob:
             return results
         rng = np.random.default_rng(np.random.randint(2**31))
@@ -105,10 +104,12 @@ class StainNormalize(BaseTransform):
     """
 
     def __init__(self, reference: Union[dict, str, None] = None, **kwargs):
+        from .macenko import MacenkoNormalizer, load_reference
         self.normalizer = MacenkoNormalizer(
             load_reference(reference, **kwargs), **kwargs)
 
     def transform(self, results: dict) -> Optional[dict]:
+        from .macenko import StainEstimationError
         rgb = np.ascontiguousarray(results['img'][..., ::-1])
         try:
             params = self.normalizer.fit(rgb)

@@ -108,20 +108,24 @@ class Precision:
     def resolve(cls,
                 device: Union[str, torch.device],
                 amp: Union[bool, str, None] = False,
-                channels_last: bool = True) -> 'Precision':
+                channels_last: bool = True,
+                requested: bool = True) -> 'Precision':
         """The precision to run with on a device.
 
         Args:
             device (str | torch.device): The model's device.
             amp (bool | str | None): ``False``/``'fp32'``: float32;
                 ``None``: bfloat16 on a CPU with native bfloat16, float32
-                elsewhere, silently (``tools/infer_wsi.py``'s default);
-                ``True``/
-                ``'auto'``: bfloat16 on a CPU with native bfloat16 (float32
-                on other CPUs, with one line saying so), float16 on CUDA;
-                ``'bf16'``/``'fp16'``: that dtype (``'fp16'`` on CUDA only;
-                ``'bf16'`` runs on any CPU, emulated where not native).
+                elsewhere, silently; ``True``/``'auto'``: bfloat16 on a CPU
+                with native bfloat16 (float32 on other CPUs, with one line
+                saying so), float16 on CUDA; ``'bf16'``/``'fp16'``: that
+                dtype (``'fp16'`` on CUDA only; ``'bf16'`` runs on any CPU,
+                emulated where not native).
             channels_last (bool): Run NHWC. Defaults to True.
+            requested (bool): Whether ``amp`` is what the user asked for
+                (an argument, a flag, a config) rather than a tool's
+                default. Only a request is told that ``'auto'`` runs
+                float32 on a CPU without native bfloat16. Defaults to True.
 
         Returns:
             Precision: The policy.
@@ -148,7 +152,8 @@ class Precision:
             raise ValueError('float16 autocast is for CUDA; on CPU use '
                              '--amp (bfloat16)')
         if amp == 'auto' and not cpu_bf16_flags():
-            _note_no_bf16()
+            if requested:
+                _note_no_bf16()
             return cls(device_type, None, channels_last)
         return cls(device_type, torch.bfloat16, channels_last)
 

@@ -42,13 +42,17 @@ class SegmentorPredictor:
             (float32).
         channels_last (bool): Run the model channels-last (its weights are
             converted in place). Defaults to True.
+        amp_requested (bool): Whether ``amp`` is the user's request, not a
+            tool's default (see :meth:`Precision.resolve`). Defaults to
+            True.
     """
 
     def __init__(self,
                  model: nn.Module,
                  scores: str = 'softmax',
                  amp: Union[bool, str, None] = False,
-                 channels_last: bool = True):
+                 channels_last: bool = True,
+                 amp_requested: bool = True):
         if not hasattr(model, 'encode_decode'):
             raise TypeError(
                 f'{type(model).__name__} has no encode_decode: whole-slide '
@@ -57,7 +61,8 @@ class SegmentorPredictor:
             raise ValueError(f'scores {scores!r} is unknown; use one of '
                              f'{SCORE_KINDS}')
         self.device = next(model.parameters()).device
-        self.precision = Precision.resolve(self.device, amp, channels_last)
+        self.precision = Precision.resolve(self.device, amp, channels_last,
+                                           amp_requested)
         self.model = self.precision.prepare(model)
         self.scores = scores
 

@@ -1,74 +1,14 @@
-"""Many slides: collect the inputs, share them across ranks, run, report.
+"""Many slides: share them across ranks, run them one after the other.
 
-Under ``torchrun`` every rank collects the same sorted slide list and takes
-every ``WORLD_SIZE``-th slide from its ``RANK``, so each slide is done once
-and no process group is needed (ranks never wait for each other).
+Under ``torchrun`` every rank collects the same sorted slide list
+(:func:`~mmseg_hsp.slide_io.collect_slides`) and takes every
+``WORLD_SIZE``-th slide from its ``RANK``, so each slide is done once and
+no process group is needed (ranks never wait for each other).
 """
 import os
-import os.path as osp
-from typing import Iterable, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
-from .dicom import folder_slides
-from .segmenter import SlideSegmenter, output_paths
-
-SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',
-                    '.mrxs', '.svslide', '.bif', '.dcm', '.png', '.jpg',
-                    '.jpeg', '.bmp')
-LIST_EXTENSIONS = ('.txt', '.lst', '.list')
-
-
-def collect_slides(inputs: Iterable[str]) -> List[str]:
-    """Expand files, folders and list files into a sorted slide list.
-
-    Args:
-        inputs (Iterable[str]): Slide files; folders (their files with a
-            slide or image extension, in any letter case, not recursive;
-            the ``.dcm`` files of a DICOM series count once, see
-            :func:`folder_slides`); list files (``.txt``/``.lst``/``.list``:
-            one path a line, relative to the list's folder, ``#``
-            comments).
-
-    Returns:
-        list[str]: Unique paths, sorted. Missing files are kept (they are
-        reported when run).
-
-    Raises:
-        FileNotFoundError: If a list file is missing.
-        ValueError: If there is no slide at all, or two slides share a
-            file name (their outputs would collide).
-    """
-    inputs = list(inputs)
-    slides = []
-    for item in inputs:
-        if osp.isdir(item):
-            slides += folder_slides(item, [
-                name for name in sorted(os.listdir(item))
-                if name.lower().endswith(SLIDE_EXTENSIONS)
-                and osp.isfile(osp.join(item, name))
-            ])
-        elif item.lower().endswith(LIST_EXTENSIONS):
-            if not osp.isfile(item):
-                raise FileNotFoundError(f'{item}: no such list file')
-            folder = osp.dirname(item)
-            with open(item) as f:
-                lines = (line.split('#')[0].strip() for line in f)
-                slides += [osp.join(folder, line) for line in lines if line]
-        else:
-            slides.append(item)
-    slides = sorted(set(osp.normpath(path) for path in slides))
-    if not slides:
-        raise ValueError(f'no slides in {", ".join(inputs)}: give slide '
-                         f'files ({", ".join(SLIDE_EXTENSIONS)}), folders '
-                         'of them or list files')
-    names = {}
-    for path in slides:
-        name = osp.basename(output_paths(path, '')['summary'])
-        if name in names:
-            raise ValueError(f'{names[name]} and {path} have the same name: '
-                             'their outputs would collide; rename one or '
-                             'run them into different --out-dir')
-        names[name] = path
-    return slides
+from .segmenter import SlideSegmenter
 
 
 def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
@@ -124,34 +64,3 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
                 reason = f'{slide}: {type(error).__name__}: {reason}'
             results.append(dict(slide=slide, status='failed', error=reason))
     return results
-
-
-def print_report(results: Sequence[dict], rank: int = 0,
-                 world: int = 1) -> None:
-    """Print a table of the slides run and one line per failure.
-
-    Args:
-        results (Sequence[dict]): From :func:`run_slides`.
-        rank (int): This process's rank (shown when ``world`` > 1).
-        world (int): Number of processes.
-    """
-    from rich.console import Console
-    from rich.table import Table
-    title = f'Whole-slide inference (rank {rank}/{world})' if world > 1 \
-        else 'Whole-slide inference'
-    table = Table(title=title)
-    for column in ('slide', 'status', 'tiles run', 'seconds', 'tiles/s'):
-        table.add_column(column)
-    for result in results:
-        tiles = result.get('tiles', {})
-        table.add_row(
-            osp.basename(result['slide']), result['status'],
-            f"{tiles['run']}/{tiles['total']}" if tiles else '-',
-            str(result.get('seconds', {}).get('total', '-')),
-            str(result.get('tiles_per_second', '-')))
-    console = Console(stderr=True)
-    console.print(table)
-    for result in results:
-        if result['status'] == 'failed':
-            console.print(f"FAILED {result['error']}", markup=False,
-                          highlight=False, soft_wrap=True)

@@ -17,12 +17,12 @@ from typing import Dict, List, Optional, Union
 import cv2
 from torch import nn
 
+from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
+                        resolve_scale)
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..version import __version__
 from .classes import SlideClasses
-from .reader import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
-                     resolve_scale)
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
@@ -124,10 +124,15 @@ class SlideSegmenter:
         scores (str): What is blended: ``'softmax'`` (default) or
             ``'logits'`` (see :class:`~mmseg_hsp.tiling.SegmentorPredictor`).
         amp (bool | str | None): Mixed precision, as
-            :meth:`~mmseg_hsp.tiling.Precision.resolve` takes it (True:
-            bfloat16 on a CPU with native bfloat16, float16 on CUDA; None:
-            bfloat16 on such a CPU, else float32, ``infer_wsi.py``'s
-            default). Defaults to False (float32, as the test loop).
+            :meth:`~mmseg_hsp.tiling.Precision.resolve` takes it (True or
+            ``'auto'``: bfloat16 on a CPU with native bfloat16, float16 on
+            CUDA; None: bfloat16 on such a CPU, else float32). Defaults to
+            False (float32, as the test loop).
+            :func:`mmseg_hsp.apis.init_slide_segmenter` applies the
+            package's precedence (argument, ``test_cfg.amp``, ``'auto'``).
+        amp_requested (bool): Whether ``amp`` is the user's request rather
+            than a default: only a request is told when ``'auto'`` runs
+            float32 on a CPU without native bfloat16. Defaults to True.
         channels_last (bool): Run the model channels-last. Defaults to
             True.
         progress (bool): Show a progress bar per slide. Defaults to True.
@@ -146,6 +151,7 @@ class SlideSegmenter:
                  outputs: OutputSpec = OutputSpec(),
                  scores: str = 'softmax',
                  amp: Union[bool, str, None] = False,
+                 amp_requested: bool = True,
                  channels_last: bool = True,
                  progress: bool = True,
                  stain: Optional[SlideStain] = None):
@@ -160,7 +166,8 @@ class SlideSegmenter:
         self.predictor = SegmentorPredictor(model,
                                             scores=scores,
                                             amp=amp,
-                                            channels_last=channels_last)
+                                            channels_last=channels_last,
+                                            amp_requested=amp_requested)
         self.preprocess = TilePreprocessor(model, channels_last)
         # numpy on the host for a CPU model, else the model's device.
         self.blend_device = None if self.predictor.device.type == 'cpu' \
@@ -199,8 +206,8 @@ class SlideSegmenter:
                 :class:`OutputSpec`'s.
             scores (str, optional): Defaults to ``test_cfg.scores``, else
                 ``'softmax'``.
-            **kwargs: ``amp``, ``channels_last``, ``progress`` and
-                ``stain`` of the constructor.
+            **kwargs: ``amp``, ``amp_requested``, ``channels_last``,
+                ``progress`` and ``stain`` of the constructor.
 
         Returns:
             SlideSegmenter: The segmenter.

@@ -9,7 +9,7 @@ is opened.
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
-from .resolution import implausible_magnification, implausible_mpp
+from ..slide_io.resolution import implausible_magnification, implausible_mpp
 
 GEOJSON_ORIGINS = ('qupath', 'openslide')
 

@@ -12,9 +12,9 @@ from typing import Optional, Union
 
 import numpy as np
 
+from ..slide_io import ScaledRegion, SlideError
 from ..stain import (MacenkoNormalizer, StainEstimationError,
                      load_reference)
-from .reader import ScaledRegion, SlideError
 from .tissue import TissueMask
 
 

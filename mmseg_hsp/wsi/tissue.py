@@ -13,8 +13,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from ..slide_io import ScaledRegion
 from ..tiling import TileWindow
-from .reader import ScaledRegion
 
 # Saturation (0-255) below which nothing counts as tissue.
 MIN_SATURATION = 20

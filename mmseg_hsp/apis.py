@@ -1,0 +1,163 @@
+"""Segment whole slides from Python: the API behind ``tools/infer_wsi.py``.
+
+Three functions, as mmseg's ``init_model``/``inference_model``: build a
+:class:`SlideSegmenter` once from a config and a checkpoint, then run it on
+one slide or many. Each slide gets a pyramidal label TIFF, a GeoJSON for
+QuPath, an overlay PNG and a JSON summary (returned as a dict) in
+``out_dir``.
+
+Example::
+
+    from mmseg_hsp.apis import init_slide_segmenter, segment_slide
+
+    segmenter = init_slide_segmenter('configs/hspnet_r101_mtchi.py',
+                                     'hspnet.pth', device='cuda')
+    summary = segment_slide(segmenter, 'slide.svs', 'outputs/')
+    print(summary['areas'])   # square microns (or pixels) per class
+
+Importing this module loads the slide stack (OpenSlide on first use,
+tifffile, ...); ``import mmseg_hsp`` alone does not.
+"""
+from typing import Iterable, List, Optional, Union
+
+import torch
+
+from .slide_io import collect_slides
+from .tiling import choose_amp
+from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter
+from .wsi.runner import run_slides
+from .wsi.segmenter import build_segmentor
+
+__all__ = [
+    'init_slide_segmenter', 'segment_slide', 'segment_slides',
+    'SlideSegmenter', 'ResolutionSpec', 'OutputSpec'
+]
+
+
+def init_slide_segmenter(config,
+                         checkpoint: Optional[str],
+                         device: Optional[str] = None,
+                         amp: Union[bool, str, None] = None,
+                         cfg_options: Optional[dict] = None,
+                         **settings) -> SlideSegmenter:
+    """Build a slide segmenter from a model config and its checkpoint.
+
+    Precision follows the package's one rule: ``amp`` when given, else the
+    config's ``model.test_cfg.amp``, else ``'auto'`` (bfloat16 on a CPU with
+    native bfloat16, float16 on CUDA, float32 elsewhere; only an ``amp``
+    that was asked for, here or in the config, notes a fallback to
+    float32).
+
+    Args:
+        config (str | Config): Model config (HSP-Net or any mmseg
+            ``EncoderDecoder``).
+        checkpoint (str, optional): Its weights; they must fit the model
+            exactly. None leaves the weights random.
+        device (str, optional): Torch device. Defaults to ``'cuda'`` when
+            available, else ``'cpu'``.
+        amp (bool | str, optional): ``'auto'``, ``'bf16'``, ``'fp16'``
+            (CUDA) or ``'fp32'``; True is ``'auto'``, False ``'fp32'``.
+            Defaults to None: not given.
+        cfg_options (dict, optional): Overrides of ``config``, as
+            ``--cfg-options`` gives them.
+        **settings: ``blend`` (:class:`~mmseg_hsp.tiling.BlendSpec` or a
+            dict of its fields; unset ones come from the config's
+            ``test_cfg``, the mode is ``'gauss'``), ``resolution``
+            (:class:`ResolutionSpec` or dict; default x10), ``outputs``
+            (:class:`OutputSpec` or dict), ``scores``, ``channels_last``,
+            ``progress`` and ``stain`` (a
+            :class:`~mmseg_hsp.wsi.SlideStain`): see
+            :meth:`SlideSegmenter.from_model`.
+
+    Returns:
+        SlideSegmenter: The segmenter, its model in eval mode on ``device``.
+
+    Raises:
+        FileNotFoundError: If the checkpoint is missing.
+        CheckpointMismatch: If the checkpoint does not fit the model.
+        ValueError: If a setting or the precision is impossible.
+
+    Example:
+        >>> segmenter = init_slide_segmenter(
+        ...     'configs/hspnet_r101_mtchi.py', 'hspnet.pth',
+        ...     blend=dict(mode='mean', stride=96),
+        ...     resolution=ResolutionSpec(input_magnification=10))
+    """
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    model = build_segmentor(config, checkpoint, device, cfg_options)
+    config_amp = (getattr(model, 'test_cfg', None) or {}).get('amp')
+    return SlideSegmenter.from_model(
+        model,
+        amp=choose_amp(amp, config_amp, 'auto'),
+        amp_requested=amp is not None or config_amp is not None,
+        **settings)
+
+
+def segment_slide(segmenter: SlideSegmenter,
+                  slide: str,
+                  out_dir: str,
+                  overwrite: bool = False) -> dict:
+    """Segment one slide and write its outputs.
+
+    Args:
+        segmenter (SlideSegmenter): From :func:`init_slide_segmenter`.
+        slide (str): A slide OpenSlide reads (a DICOM slide as its
+            folder), or a TIFF/PNG/JPEG region.
+        out_dir (str): Output folder, created if needed.
+        overwrite (bool): Redo a slide whose outputs are complete. Defaults
+            to False: such a slide is skipped.
+
+    Returns:
+        dict: The summary (also ``<out_dir>/<name>.summary.json``):
+        ``status`` (``'done'`` or ``'skipped'``), ``outputs`` (paths),
+        ``areas`` per class, ``analysis`` resolution, ``tiles``,
+        ``seconds``, ``precision``, ...
+
+    Raises:
+        SlideError: If the slide cannot be opened or read, or has no (or
+            an implausible) resolution; no output that looks finished is
+            left.
+
+    Example:
+        >>> summary = segment_slide(segmenter, 'slide.svs', 'outputs/')
+        >>> summary['outputs']['labels']
+        'outputs/slide.labels.tif'
+    """
+    return segmenter.run(slide, out_dir, overwrite=overwrite)
+
+
+def segment_slides(segmenter: SlideSegmenter,
+                   inputs: Iterable[str],
+                   out_dir: str,
+                   overwrite: bool = False) -> List[dict]:
+    """Segment many slides; one that fails does not stop the others.
+
+    Args:
+        segmenter (SlideSegmenter): From :func:`init_slide_segmenter`.
+        inputs (Iterable[str]): Slides, folders of slides and list files
+            (one path a line), expanded by
+            :func:`~mmseg_hsp.slide_io.collect_slides`.
+        out_dir (str): Output folder.
+        overwrite (bool): Redo slides whose outputs are complete. Defaults
+            to False.
+
+    Returns:
+        list[dict]: Per slide, in sorted order, its summary (see
+        :func:`segment_slide`) or ``{'slide', 'status': 'failed',
+        'error'}`` with a one-line reason.
+
+    Raises:
+        ValueError: If the inputs name no slide, or two slides share a
+            name (their outputs would collide).
+        FileNotFoundError: If a list file is missing.
+        SlideRunInterrupted: On Ctrl-C, naming the slide it stopped
+            (finished slides are kept, the stopped one's temporaries
+            removed).
+
+    Example:
+        >>> results = segment_slides(segmenter, ['slides/'], 'outputs/')
+        >>> [r['status'] for r in results]
+        ['done', 'done', 'failed']
+    """
+    return run_slides(segmenter, collect_slides(inputs), out_dir, overwrite)

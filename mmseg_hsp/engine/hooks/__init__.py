@@ -1,0 +1,3 @@
+from .strict_checkpoint_hook import StrictCheckpointHook
+
+__all__ = ['StrictCheckpointHook']
