@@ -183,7 +183,7 @@ def run_model_alone(model, image, args):
     tiles, on one fixed random batch: what the allocator does for the
     model alone."""
     from ..tiling import BlendSpec, SegmentorPredictor, grid_windows
-    from ..wsi.reader import open_slide
+    from ..slide_io import open_slide
     with open_slide(image) as reader:
         width, height = reader.level_dimensions[0]
     spec = BlendSpec(tile=args.tile, stride=args.stride)

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> None:
     """Run the demo; a one-line error (exit 1) for what it cannot do."""
     args = build_parser().parse_args(argv)
+    args.amp_requested = args.amp is not None
     args.amp = choose_amp(args.amp, None, 'auto')
     try:
         run_demo(args)

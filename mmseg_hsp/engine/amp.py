@@ -9,7 +9,9 @@ from mmengine.logging import print_log
 from ..tiling.precision import Precision
 
 
-def enable_amp(cfg: Config, amp: str = 'auto') -> str:
+def enable_amp(cfg: Config,
+               amp: str = 'auto',
+               requested: bool = True) -> str:
     """Switch a config's optimizer wrapper to mixed-precision training.
 
     CUDA: mmengine's ``AmpOptimWrapper``, float16 with dynamic loss
@@ -23,6 +25,9 @@ def enable_amp(cfg: Config, amp: str = 'auto') -> str:
         cfg (Config): The config, modified in place.
         amp (str): ``'auto'``, ``'bf16'``, ``'fp16'`` or ``'fp32'`` (the
             config is left as it is). Defaults to ``'auto'``.
+        requested (bool): Whether the user asked for ``amp``: only then
+            does a CPU without native bfloat16 get a line saying why
+            ``'auto'`` trains float32. Defaults to True.
 
     Returns:
         str: ``'fp16'``, ``'bf16'`` or ``'fp32'``: what training will run.
@@ -43,7 +48,7 @@ def enable_amp(cfg: Config, amp: str = 'auto') -> str:
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     # Checks amp, refuses float16 on CPU, says why 'auto' stays float32 on
     # a CPU without native bfloat16.
-    precision = Precision.resolve(device, amp)
+    precision = Precision.resolve(device, amp, requested=requested)
     if precision.dtype is None:
         return 'fp32'
     if device == 'cuda':

@@ -178,7 +178,7 @@ def run_demo(args) -> dict:
     Args:
         args (Namespace): The flags of :mod:`mmseg_hsp.cli.demo`, ``amp``
             already chosen (``'auto'``, ``'bf16'``, ``'fp16'`` or
-            ``'fp32'``).
+            ``'fp32'``), ``amp_requested`` whether the user named it.
 
     Returns:
         dict: What ``metrics.json`` holds.
@@ -193,7 +193,8 @@ def run_demo(args) -> dict:
     cfg = demo_config(args.config, args.data_root, args.work_dir,
                       args.max_iters)
     try:
-        precision = enable_amp(cfg, args.amp) if args.amp != 'fp32' \
+        precision = enable_amp(cfg, args.amp, args.amp_requested) \
+            if args.amp != 'fp32' \
             else 'fp32'
     except ValueError as error:  # a --config whose wrapper --amp can't switch
         raise ValueError(f'{error}; or pass --amp fp32')
