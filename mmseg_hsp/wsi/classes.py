@@ -12,6 +12,12 @@ from the model, in this order:
 3. ``generic``: ``class_0``, ``class_1``, ... in :data:`GENERIC_PALETTE`.
 
 Names are used only when they number the model's classes.
+
+The outputs draw the classes in :attr:`SlideClasses.output_palette`: the
+model's palette, with colours a pathologist could not see over H&E (white
+or near white: MTCHI's and the paper's Normal) replaced by
+:data:`OVER_HE_COLOURS`, the same in the overlay, the TIFF palette and the
+GeoJSON.
 """
 from dataclasses import dataclass
 from typing import List, Optional
@@ -29,6 +35,13 @@ GENERIC_PALETTE = [[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25],
                    [170, 110, 40], [255, 250, 200], [128, 0, 0],
                    [170, 255, 195], [128, 128, 0], [255, 215, 180],
                    [0, 0, 128], [128, 128, 128]]
+
+# A class colour with every channel at least this is near white: drawn over
+# white glass and pale pink H&E at half opacity it can hardly be seen.
+NEAR_WHITE = 192
+# What near-white class colours are drawn in instead, in order: amber, then
+# teal and brown (apart from the paper's green, blue and red grades).
+OVER_HE_COLOURS = [[255, 176, 0], [0, 170, 170], [150, 90, 30]]
 
 # How each source reads in logs.
 SOURCES = dict(
@@ -55,6 +68,18 @@ class SlideClasses:
     def describe(self) -> str:
         """str: One line naming the classes and their source, for logs."""
         return f"classes {', '.join(self.names)} ({SOURCES[self.source]})"
+
+    @property
+    def output_palette(self) -> List[List[int]]:
+        """list[list[int]]: The colours the outputs draw: :attr:`palette`
+        with near-white classes other than background replaced by the first
+        :data:`OVER_HE_COLOURS` the palette does not use yet."""
+        spare = (colour for colour in OVER_HE_COLOURS + GENERIC_PALETTE[1:]
+                 if colour not in self.palette and min(colour) < NEAR_WHITE)
+        return [
+            next(spare) if index and min(colour) >= NEAR_WHITE else colour
+            for index, colour in enumerate(self.palette)
+        ]
 
     @classmethod
     def of_model(cls, model: nn.Module, num_classes: int) -> 'SlideClasses':

@@ -3,9 +3,11 @@
 Per slide: open it, choose the analysis resolution (x10 by default) and the
 frame QuPath shows, detect tissue on a thumbnail, predict the tiles that
 touch tissue in batches, blend them band by band
-(:func:`~mmseg_hsp.tiling.blend_tiles`) and stream the labels to disk; then
-write the pyramidal label TIFF, the GeoJSON, the overlay PNG and, last, the
-JSON summary that marks the slide done.
+(:func:`~mmseg_hsp.tiling.blend_tiles`) and stream the labels and their
+confidence (:mod:`.confidence`) to disk; then write the pyramidal label
+TIFF, the GeoJSON with its measurements, the overlay PNG, on request the
+confidence TIFF and the DICOM Segmentation (:mod:`.dicom_seg`) and, last,
+the JSON summary that marks the slide done.
 """
 import contextlib
 import json
@@ -23,18 +25,26 @@ from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..version import __version__
 from .classes import SlideClasses
+from .areas import area_pixel_size
+from .confidence import CONFIDENCE_VALUES, band_confidence
+from .dicom_seg import DicomSource, write_dicom_seg
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
 from .tissue import TissueMask
-from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, LabelPyramid,
-                      class_areas, fit_size, render_overlay, write_geojson,
-                      write_json, write_label_tiff, write_png)
+from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, SlideMaps,
+                      class_areas, fit_size, render_overlay,
+                      write_confidence_tiff, write_geojson, write_json,
+                      write_label_tiff, write_png)
 
 OUTPUT_SUFFIXES = dict(labels='.labels.tif',
                        geojson='.geojson',
                        overlay='.overlay.png',
+                       confidence='.confidence.tif',
+                       dicom_seg='.seg.dcm',
                        summary='.summary.json')
+# Outputs written only when OutputSpec asks for them (by its field names).
+OPTIONAL_OUTPUTS = dict(confidence='confidence_tiff', dicom_seg='dicom_seg')
 
 
 def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
@@ -45,8 +55,10 @@ def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
         out_dir (str): The output folder.
 
     Returns:
-        dict[str, str]: ``labels``, ``geojson``, ``overlay`` and ``summary``
-        paths, named after the slide's file name without extension.
+        dict[str, str]: ``labels``, ``geojson``, ``overlay``,
+        ``confidence``, ``dicom_seg`` and ``summary`` paths, named after the
+        slide's file name without extension (``confidence`` and
+        ``dicom_seg`` are written only on request).
     """
     stem = osp.splitext(osp.basename(slide_path))[0]
     return {
@@ -276,13 +288,25 @@ class SlideSegmenter:
         paths = output_paths(slide_path, out_dir)
         try:
             with open(paths['summary']) as f:
-                recorded = json.load(f).get('output_bytes', {})
+                summary = json.load(f)
         except (OSError, ValueError):
             return False
+        # Summaries of versions before the confidence layer lack its figures
+        # (and areas at a nominal pixel size): such slides are redone.
+        recorded = summary.get('output_bytes', {}) \
+            if 'confidence' in summary else {}
         return all(
             osp.isfile(paths[key]) and recorded.get(key) ==
-            osp.getsize(paths[key]) for key in OUTPUT_SUFFIXES
-            if key != 'summary')
+            osp.getsize(paths[key]) for key in self.output_keys)
+
+    @property
+    def output_keys(self) -> List[str]:
+        """list[str]: The outputs a slide gets besides its summary: those
+        of :data:`OUTPUT_SUFFIXES`, the optional ones when asked for."""
+        return [
+            key for key in OUTPUT_SUFFIXES if key != 'summary' and getattr(
+                self.outputs, OPTIONAL_OUTPUTS.get(key, ''), True)
+        ]
 
     def run(self,
             slide_path: str,
@@ -302,20 +326,27 @@ class SlideSegmenter:
             dict: The summary (also written as ``<name>.summary.json``),
             with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
-            (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
-            counts the ``labels`` phase; ``stain`` is None, or what
-            :meth:`SlideStain.summary` says (the slide's stain parameters).
+            (TIFF, GeoJSON, overlay...) and ``total``;
+            ``tiles_per_second`` counts the ``labels`` phase; ``stain`` is
+            None, or what :meth:`SlideStain.summary` says (the slide's stain
+            parameters); ``resolution`` the pixel size of the areas and its
+            source; ``confidence`` what
+            :meth:`~mmseg_hsp.wsi.confidence.ConfidenceStats.summary` says.
 
         Raises:
             SlideError: If the slide cannot be opened, has no (or an
-                implausible) resolution, or fails to read; nothing that
-                looks finished is left.
+                implausible) resolution, or fails to read, or if a DICOM
+                Segmentation is asked of a slide that is not DICOM; nothing
+                that looks finished is left.
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
         if not overwrite and self.is_done(slide_path, out_dir):
             with open(paths['summary']) as f:
                 return dict(json.load(f), status='skipped')
+        # A SEG's source is found (or refused) before any work.
+        seg_source = DicomSource.of(slide_path) \
+            if self.outputs.dicom_seg else None
         os.makedirs(out_dir, exist_ok=True)
         # Not done from here until the new summary is written: a run killed
         # while replacing the outputs leaves no summary beside a mixed set.
@@ -330,15 +361,15 @@ class SlideSegmenter:
                 region) if self.outputs.tissue_mask else None
             source, stain = self._stain_normalized(region, tissue,
                                                    slide_path)
-            pyramid = LabelPyramid(region.size, out_dir)
+            maps = SlideMaps(region.size, out_dir)
             try:
-                tiles = self._segment(source, tissue, pyramid, slide_path)
+                tiles = self._segment(source, tissue, maps, slide_path)
                 labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
-                                              pyramid, paths)
+                                              maps, paths, seg_source)
                 summary['stain'] = stain
             finally:
-                pyramid.close()
+                maps.close()
         end = time.perf_counter()
         summary.update(tiles=tiles,
                        seconds=dict(labels=round(labelled - start, 3),
@@ -348,7 +379,7 @@ class SlideSegmenter:
                            tiles['run'] / (labelled - start), 3),
                        output_bytes={
                            key: osp.getsize(paths[key])
-                           for key in OUTPUT_SUFFIXES if key != 'summary'
+                           for key in self.output_keys
                        })
         write_json(paths['summary'], summary)
         return summary
@@ -368,8 +399,9 @@ class SlideSegmenter:
         return NormalizedRegion(region, normalizer), summary
 
     def _segment(self, region: ScaledRegion, tissue: Optional[TissueMask],
-                 pyramid: LabelPyramid, slide_path: str) -> dict:
-        """Predict, blend and stream the labels of the analysis frame."""
+                 maps: 'SlideMaps', slide_path: str) -> dict:
+        """Predict, blend and stream the labels of the analysis frame and
+        their confidence."""
         width = region.size[1]
         rows = RowBuffer(region, chunk_rows=self.spec.stride[0])
         keep = tissue.has_tissue if tissue is not None else None
@@ -390,39 +422,60 @@ class SlideSegmenter:
                 reads_ahead=self.predictor.reads_ahead)
             for band in bands:
                 labels = band.labels()
+                confidence = band_confidence(band.scores, band.covered,
+                                             self.predictor.scores)
+                # Background by rule, not by the model: no model answer.
+                ruled = []
                 if self.outputs.black_is_background and band.covered.any():
-                    labels[rows.black(band.top, band.bottom)] = 0
+                    ruled.append(rows.black(band.top, band.bottom))
                 if tissue is not None:
-                    labels[~tissue.rows(band.top, band.bottom, width)] = 0
+                    ruled.append(~tissue.rows(band.top, band.bottom, width))
+                for background in ruled:
+                    labels[background] = 0
+                    confidence[background] = 0
                 rows.release(band.bottom)
-                pyramid.append(labels)
+                maps.append(labels, confidence)
                 trim_heap()
-        pyramid.finish()
+        maps.finish()
         return dict(total=len(windows),
                     run=to_run,
                     skipped=len(windows) - to_run)
 
     def _write_outputs(self, reader, region: ScaledRegion, scale,
-                       tissue: Optional[TissueMask], pyramid: LabelPyramid,
-                       paths: Dict[str, str]) -> dict:
-        """Write TIFF, GeoJSON and overlay; return the summary so far."""
+                       tissue: Optional[TissueMask], maps: SlideMaps,
+                       paths: Dict[str, str],
+                       seg_source: Optional[DicomSource]) -> dict:
+        """Write TIFFs, GeoJSON, overlay and SEG; return the summary so far."""
         frame_x, frame_y = region.frame[:2]
-        write_label_tiff(
-            paths['labels'], pyramid, self.palette, scale.mpp,
-            dict(software=f'mmseg_hsp {__version__}',
-                 slide=osp.basename(reader.path),
-                 classes=self.class_names,
-                 level0_downsample=scale.downsample,
-                 level0_offset=[frame_x, frame_y],
-                 mpp=scale.mpp))
-        level = pyramid.finest_level_within(GEOJSON_MAX_SIDE)
-        labels = pyramid.level(level)
+        pixel = area_pixel_size(scale.mpp, scale.magnification,
+                                self.resolution.input_mpp is not None)
+        palette = self.classes.output_palette
+        description = dict(software=f'mmseg_hsp {__version__}',
+                           slide=osp.basename(reader.path),
+                           classes=self.class_names,
+                           level0_downsample=scale.downsample,
+                           level0_offset=[frame_x, frame_y],
+                           mpp=pixel.mpp,
+                           mpp_source=pixel.source)
+        write_label_tiff(paths['labels'], maps.labels, palette, pixel.mpp,
+                         description)
+        if self.outputs.confidence_tiff:
+            write_confidence_tiff(paths['confidence'], maps.confidence,
+                                  pixel.mpp,
+                                  dict(description, values=CONFIDENCE_VALUES))
+        level = maps.labels.finest_level_within(GEOJSON_MAX_SIDE)
+        labels = maps.labels.level(level)
         origin = (frame_x, frame_y) \
             if self.outputs.geojson_origin == 'openslide' else (0, 0)
+        per_class = {}
         features = write_geojson(
             paths['geojson'], labels, scale.downsample * 2**level, origin,
-            [qupath_name(name) for name in self.class_names], self.palette,
-            self.outputs.geojson_min_area / 4**level)
+            [qupath_name(name) for name in self.class_names], palette,
+            self.outputs.geojson_min_area / 4**level,
+            um_per_pixel=pixel.mpp * 2**level,
+            confidence=maps.confidence.level(level),
+            id_prefix=osp.basename(reader.path),
+            tally=per_class)
         height, width = fit_size(region.size, OVERLAY_MAX_SIDE)
         thumbnail = ScaledRegion(
             reader,
@@ -433,7 +486,10 @@ class SlideSegmenter:
                          interpolation=cv2.INTER_AREA)
         small = cv2.resize(labels, (width, height),
                            interpolation=cv2.INTER_NEAREST)
-        write_png(paths['overlay'], render_overlay(rgb, small, self.palette))
+        write_png(paths['overlay'], render_overlay(rgb, small, palette))
+        seg = None if seg_source is None else write_dicom_seg(
+            paths['dicom_seg'], seg_source, maps.labels, self.class_names,
+            region.frame, scale.downsample)
         return dict(slide=reader.path,
                     status='done',
                     reader=type(reader).__name__,
@@ -451,11 +507,26 @@ class SlideSegmenter:
                         tissue.fraction, 4),
                     classes=self.class_names,
                     classes_from=self.classes.source,
-                    areas=class_areas(pyramid.counts, self.class_names,
-                                      scale.mpp),
+                    palette=palette,
+                    resolution=dict(pixel.to_dict(),
+                                    description=pixel.describe()),
+                    areas=class_areas(maps.labels.counts, self.class_names,
+                                      pixel.mpp),
+                    analysed_mm2=round(
+                        maps.stats.answered * (pixel.mpp * 1e-3)**2, 9),
+                    confidence=maps.stats.summary(self.class_names),
                     geojson_features=features,
+                    geojson_features_per_class={
+                        name: per_class.get(value, 0)
+                        for value, name in enumerate(self.class_names)
+                        if value
+                    },
                     geojson_origin=self.outputs.geojson_origin,
-                    outputs=paths)
+                    dicom_seg=seg,
+                    outputs={
+                        key: paths[key]
+                        for key in self.output_keys + ['summary']
+                    })
 
 
 def _as_spec(kind, value):

@@ -1,8 +1,9 @@
 """Small validated settings of the slide pipeline, grouped by concern.
 
 :class:`ResolutionSpec` says which resolution a slide is analysed at and
-:class:`OutputSpec` what the outputs label as background and how the GeoJSON
-is written; the tiling and blending are :class:`~mmseg_hsp.tiling.BlendSpec`.
+:class:`OutputSpec` what the outputs label as background, how the GeoJSON
+is written and which optional outputs are; the tiling and blending are
+:class:`~mmseg_hsp.tiling.BlendSpec`.
 Each checks its values when built, so a bad setting fails before any slide
 is opened.
 """
@@ -58,7 +59,8 @@ class ResolutionSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """What is labelled background, and how polygons are written.
+    """What is labelled background, how polygons are written, and the
+    optional outputs.
 
     Args:
         tissue_mask (bool): Skip tiles without tissue and label non-tissue
@@ -73,11 +75,18 @@ class OutputSpec:
         geojson_min_area (float): Regions (and holes) of at most this many
             analysis pixels are left out of the GeoJSON (not of the label
             map). Defaults to 64 (64 um^2 at x10, about one cell).
+        confidence_tiff (bool): Also write the confidence layer as a
+            pyramidal TIFF (``NAME.confidence.tif``). Defaults to False
+            (its figures are in the summary and the GeoJSON either way).
+        dicom_seg (bool): Also write a DICOM Segmentation
+            (``NAME.seg.dcm``); only for DICOM slides. Defaults to False.
     """
     tissue_mask: bool = True
     black_is_background: bool = True
     geojson_origin: str = 'qupath'
     geojson_min_area: float = 64
+    confidence_tiff: bool = False
+    dicom_seg: bool = False
 
     def __post_init__(self):
         if self.geojson_origin not in GEOJSON_ORIGINS:

@@ -1,16 +1,18 @@
-"""Outputs of a slide: pyramidal label TIFF, GeoJSON, overlay PNG, summary.
+"""Outputs of a slide: pyramidal label and confidence TIFFs, GeoJSON, overlay
+PNG, summary.
 
-Label rows arrive band by band; :class:`LabelPyramid` streams them to raw
-files on disk (one per pyramid level, decimated as they come) and counts
-the classes, so no output needs the label map in memory. Every output is
-written under a temporary name in the output folder and renamed when
-complete (:func:`mmseg_hsp.fileio.atomic_output`): an interrupted run
+Label and confidence rows arrive band by band; :class:`LabelPyramid`
+streams each to raw files on disk (one per pyramid level, decimated as they
+come) and counts the values, so no output needs the label map in memory.
+Every output is written under a temporary name in the output folder and
+renamed when complete (:func:`mmseg_hsp.fileio.atomic_output`): an interrupted run
 leaves no file that looks finished.
 """
 import json
 import math
 import os.path as osp
 import tempfile
+import uuid
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
@@ -20,7 +22,8 @@ import numpy as np
 # pipeline writes its summary and overlay with them).
 from ..fileio import (atomic_output, owner_tag, write_json,  # noqa: F401
                       write_png)
-from .polygons import label_polygons
+from .confidence import CONFIDENCE_SCALE, ConfidenceStats
+from .polygons import region_polygons, ring_area, ring_length
 
 # TIFF tiles of the label map (OpenSlide's and QuPath's usual size).
 TIFF_TILE = 256
@@ -29,14 +32,18 @@ TIFF_TILE = 256
 GEOJSON_MAX_SIDE = 8192
 OVERLAY_MAX_SIDE = 1024
 OVERLAY_ALPHA = 0.5
+# Namespace of the GeoJSON features' ids (uuid5 of slide, class, region).
+FEATURE_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL,
+                                  'https://github.com/mmseg_hsp/regions')
 
 
 class LabelPyramid:
-    """A label map streamed row by row into per-level raw files on disk.
+    """A uint8 map (labels, confidence) streamed row by row into per-level
+    raw files on disk.
 
     Level ``k`` keeps every ``2**k``-th row and column (nearest neighbour,
-    which keeps class indices); levels are added until the coarsest fits one
-    TIFF tile. Memory is one band; disk is 4/3 of the level-0 bytes, in a
+    which keeps class indices, and the confidence of the pixel kept);
+    levels are added until the coarsest fits one TIFF tile. Memory is one band; disk is 4/3 of the level-0 bytes, in a
     temporary folder removed by :meth:`close`.
 
     Args:
@@ -134,6 +141,50 @@ class LabelPyramid:
         self._folder.cleanup()
 
 
+class SlideMaps:
+    """A slide's label map and confidence layer, streamed side by side.
+
+    Args:
+        size (tuple[int, int]): ``(H, W)`` of the analysis frame.
+        folder (str): Where the temporary pyramid files go.
+
+    Attributes:
+        labels (LabelPyramid): The labels.
+        confidence (LabelPyramid): The stored confidence (:mod:`.confidence`).
+        stats (ConfidenceStats): Confidence per class.
+    """
+
+    def __init__(self, size: Tuple[int, int], folder: str):
+        self.labels = LabelPyramid(size, folder)
+        try:
+            self.confidence = LabelPyramid(size, folder)
+        except BaseException:
+            self.labels.close()
+            raise
+        self.stats = ConfidenceStats()
+
+    def append(self, labels: np.ndarray, confidence: np.ndarray) -> None:
+        """Add the next rows of both.
+
+        Args:
+            labels (np.ndarray): ``(h, W)`` uint8 labels.
+            confidence (np.ndarray): ``(h, W)`` uint8 stored confidence.
+        """
+        self.labels.append(labels)
+        self.confidence.append(confidence)
+        self.stats.add(labels, confidence)
+
+    def finish(self) -> None:
+        """Flush both; every row must have been appended."""
+        self.labels.finish()
+        self.confidence.finish()
+
+    def close(self) -> None:
+        """Remove the temporary files of both."""
+        self.labels.close()
+        self.confidence.close()
+
+
 def colormap(palette: Sequence[Sequence[int]]) -> np.ndarray:
     """A TIFF colour map: ``(3, 256)`` uint16, classes past the palette black.
 
@@ -153,10 +204,8 @@ def write_label_tiff(path: str, pyramid: LabelPyramid,
                      description: dict) -> None:
     """Write the label pyramid as a tiled pyramidal palette TIFF.
 
-    Each level is a main IFD (as OpenSlide's generic-TIFF reader and QuPath
-    expect), deflate-compressed, ``TIFF_TILE`` tiles. Pixel values are the
-    class indices; the palette colours them in viewers. Resolution tags
-    (pixels per centimetre) are written when the pixel size is known.
+    Pixel values are the class indices; the palette colours them in
+    viewers. See :func:`write_pyramid_tiff` for the layout.
 
     Args:
         path (str): The ``.tif`` file (written atomically).
@@ -164,6 +213,44 @@ def write_label_tiff(path: str, pyramid: LabelPyramid,
         palette (Sequence[Sequence[int]]): RGB of each class.
         mpp (float, optional): Microns per level-0 label pixel.
         description (dict): JSON metadata for level 0's ImageDescription.
+    """
+    write_pyramid_tiff(path, pyramid, mpp, description,
+                       photometric='palette', colormap=colormap(palette))
+
+
+def write_confidence_tiff(path: str, pyramid: LabelPyramid,
+                          mpp: Optional[float], description: dict) -> None:
+    """Write the confidence pyramid as a tiled pyramidal greyscale TIFF.
+
+    Values are ``round(255 * p)``, 0 where the model gave no answer
+    (:mod:`.confidence`). See :func:`write_pyramid_tiff` for the layout.
+
+    Args:
+        path (str): The ``.tif`` file (written atomically).
+        pyramid (LabelPyramid): The finished confidence pyramid.
+        mpp (float, optional): Microns per level-0 pixel.
+        description (dict): JSON metadata for level 0's ImageDescription.
+    """
+    write_pyramid_tiff(path, pyramid, mpp, description,
+                       photometric='minisblack')
+
+
+def write_pyramid_tiff(path: str, pyramid: LabelPyramid,
+                       mpp: Optional[float], description: dict,
+                       **photometric) -> None:
+    """Write a uint8 pyramid as a tiled pyramidal TIFF.
+
+    Each level is a main IFD (as OpenSlide's generic-TIFF reader and QuPath
+    expect), deflate-compressed, ``TIFF_TILE`` tiles. Resolution tags
+    (pixels per centimetre) are written when the pixel size is known;
+    ``description`` says whether it is nominal.
+
+    Args:
+        path (str): The ``.tif`` file (written atomically).
+        pyramid (LabelPyramid): The finished pyramid.
+        mpp (float, optional): Microns per level-0 pixel.
+        description (dict): JSON metadata for level 0's ImageDescription.
+        **photometric: ``photometric`` (and ``colormap``) of tifffile.
     """
     import tifffile
     height, width = pyramid.size
@@ -181,25 +268,36 @@ def write_label_tiff(path: str, pyramid: LabelPyramid,
                 shape=size,
                 dtype=np.uint8,
                 tile=(TIFF_TILE, TIFF_TILE),
-                photometric='palette',
-                colormap=colormap(palette),
                 compression='zlib',
                 subfiletype=1 if k else 0,
                 description=json.dumps(description) if k == 0 else None,
                 metadata=None,
+                **photometric,
                 **resolution)
 
 
-def write_geojson(path: str, labels: np.ndarray, scale: float,
-                  origin: Tuple[float, float], class_names: Sequence[str],
+def write_geojson(path: str,
+                  labels: np.ndarray,
+                  scale: float,
+                  origin: Tuple[float, float],
+                  class_names: Sequence[str],
                   palette: Sequence[Sequence[int]],
-                  min_area: float = 0.0) -> int:
+                  min_area: float = 0.0,
+                  um_per_pixel: Optional[float] = None,
+                  confidence: Optional[np.ndarray] = None,
+                  id_prefix: str = '',
+                  tally: Optional[Dict[int, int]] = None) -> int:
     """Write per-class region polygons as a QuPath-ready FeatureCollection.
 
-    Polygons follow the pixel edges (:func:`label_polygons`): each is
-    valid, and its area is its region's pixel count (plus the holes of at
-    most ``min_area`` pixels it fills). Features are streamed to the file
-    one by one, so memory holds one region's rings, not the collection.
+    Polygons follow the pixel edges (:mod:`.polygons`): each is valid, and
+    its area is its region's pixel count (plus the holes of at most
+    ``min_area`` pixels it fills). Each feature has a stable ``id`` (a
+    UUID of ``id_prefix``, the class and the region's number, the same for
+    the same label map) and QuPath-style ``measurements``: ``Area µm^2``
+    and ``Perimeter µm`` (outer ring and holes) with ``um_per_pixel``,
+    ``Mean confidence`` (over the region's pixels) with ``confidence``.
+    Features are streamed to the file one by one, so memory holds one
+    class's region numbers and one region's rings, not the collection.
 
     Args:
         path (str): The ``.geojson`` file (written atomically).
@@ -212,35 +310,64 @@ def write_geojson(path: str, labels: np.ndarray, scale: float,
         palette (Sequence[Sequence[int]]): RGB of each class.
         min_area (float): Regions and holes of at most this many label
             pixels are left out. Defaults to 0.
+        um_per_pixel (float, optional): Microns per label pixel; no area
+            or perimeter without it.
+        confidence (np.ndarray, optional): ``(h, w)`` uint8 stored
+            confidence (:mod:`.confidence`) at the labels' size.
+        id_prefix (str): Names the slide in the ids. Defaults to ``''``.
+        tally (dict, optional): Features per class value are added to it.
 
     Returns:
         int: The number of features written.
     """
-    properties = [
-        json.dumps({
-            'objectType': 'annotation',
-            'classification': {
-                'name': name,
-                'color': [int(c) for c in colour]
-            }
-        }) for name, colour in zip(class_names, palette)
-    ]
     count = 0
     with atomic_output(path) as partial, open(partial, 'w') as f:
         f.write('{"type": "FeatureCollection", "features": [')
-        for value, rings in label_polygons(labels, min_area):
+        means = {}  # region means of the class being written
+        for regions, number, rings in region_polygons(labels, min_area):
+            name = class_names[regions.value]
+            if confidence is not None and regions.value not in means:
+                means = {regions.value: regions.means(confidence) /
+                         CONFIDENCE_SCALE}
+            properties = dict(
+                objectType='annotation',
+                classification=dict(
+                    name=name,
+                    color=[int(c) for c in palette[regions.value]]),
+                measurements=_measurements(
+                    rings, um_per_pixel,
+                    means[regions.value][number] if means else None))
             coordinates = [
                 np.round(ring * scale + np.asarray(origin), 2).tolist()
                 for ring in rings
             ]
-            geometry = json.dumps(dict(type='Polygon',
-                                       coordinates=coordinates))
-            f.write(f'{", " if count else ""}{{"type": "Feature", '
-                    f'"geometry": {geometry}, '
-                    f'"properties": {properties[value]}}}')
+            feature = dict(
+                type='Feature',
+                id=str(uuid.uuid5(FEATURE_ID_NAMESPACE,
+                                  f'{id_prefix}/{name}/{number}')),
+                geometry=dict(type='Polygon', coordinates=coordinates),
+                properties=properties)
+            f.write((', ' if count else '') + json.dumps(feature))
             count += 1
+            if tally is not None:
+                tally[regions.value] = tally.get(regions.value, 0) + 1
         f.write(']}')
     return count
+
+
+def _measurements(rings: List[np.ndarray], um_per_pixel: Optional[float],
+                  mean_confidence: Optional[float]) -> Dict[str, float]:
+    """QuPath measurements of a polygon given in label pixels."""
+    measurements = {}
+    if um_per_pixel is not None:
+        outer, *holes = rings
+        area = ring_area(outer) - sum(map(ring_area, holes))
+        measurements['Area µm^2'] = round(area * um_per_pixel**2, 4)
+        measurements['Perimeter µm'] = round(
+            sum(map(ring_length, rings)) * um_per_pixel, 4)
+    if mean_confidence is not None:
+        measurements['Mean confidence'] = round(float(mean_confidence), 4)
+    return measurements
 
 
 def render_overlay(rgb: np.ndarray, labels: np.ndarray,
@@ -250,8 +377,9 @@ def render_overlay(rgb: np.ndarray, labels: np.ndarray,
     Args:
         rgb (np.ndarray): ``(h, w, 3)`` uint8 slide thumbnail.
         labels (np.ndarray): ``(h, w)`` uint8 labels at the same size.
-        palette (Sequence[Sequence[int]]): RGB of each class (the paper's:
-            background black, normal white, CIN1 green, CIN2 blue, CIN3 red).
+        palette (Sequence[Sequence[int]]): RGB of each class (the slide
+            outputs': background black, Normal amber, CIN1 green, CIN2 blue,
+            CIN3 red; see :attr:`SlideClasses.output_palette`).
 
     Returns:
         np.ndarray: ``(h, 2w, 3)`` uint8 RGB: left the overlay (background

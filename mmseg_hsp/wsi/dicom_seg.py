@@ -1,0 +1,213 @@
+"""The lesion map as a DICOM Segmentation of the DICOM slide it came from.
+
+Hospitals keep slides as DICOM whole-slide images (VL Whole Slide
+Microscopy series); a DICOM Segmentation (SEG) of such a slide goes back
+into the same archive and viewers (Slim, QuPath's DICOM support...) show it
+over the slide. It is written with highdicom:
+
+* ``BINARY`` segments, one per class other than background (Normal, CIN1,
+  CIN2, CIN3 for the MTCHI models), from the label map: the segments do not
+  overlap and each pixel is in the segment of its arg-max class. (A
+  ``FRACTIONAL`` SEG of the probabilities would need every class's score at
+  the analysis level, which the pipeline does not keep: it streams labels
+  and the confidence of the label only.)
+* Tiled (``TILED_SPARSE``: empty tiles are left out) at the analysis level,
+  with its own pixel spacing (the source's times the analysis downsample),
+  positioned in the slide coordinate system of the source's level 0, which
+  it references (same study, frame of reference and source image).
+* Segment labels are the class names; their property types use a local
+  coding scheme (``99MMSEGHSP``), as a model's class is not claimed to be
+  any SNOMED CT concept; the category is SNOMED CT 85756007 *Tissue*.
+
+An analysis-level label map wider or taller than :data:`SEG_MAX_SIDE` is
+written at the finest label-pyramid level within it (highdicom encodes a
+SEG from the whole map in memory); ``summary['dicom_seg']`` says which.
+"""
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+from ..fileio import atomic_output
+from ..version import __version__
+from ..slide_io.dicom import DICOM_EXTENSION
+from .writers import LabelPyramid
+
+VL_WHOLE_SLIDE_MICROSCOPY = '1.2.840.10008.5.1.4.1.1.77.1.6'
+# The largest side of the label map written into a SEG (see above).
+SEG_MAX_SIDE = 16384
+LOCAL_SCHEME = '99MMSEGHSP'
+# Where a WSI's pixel matrix lies on the slide (type 1 in its IOD).
+PLACEMENT = ('ImageOrientationSlide', 'TotalPixelMatrixOriginSequence')
+# Patient and study attributes a SEG copies from its source: DICOM type 2
+# (present, possibly empty). Exports that leave them out get them empty.
+COPIED_TYPE2 = ('PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex',
+                'StudyDate', 'StudyTime', 'StudyID', 'AccessionNumber',
+                'ReferringPhysicianName')
+
+
+@dataclass
+class DicomSource:
+    """The level 0 of a DICOM whole-slide image, its header only.
+
+    Args:
+        path (str): The level-0 ``.dcm`` file.
+        dataset (pydicom.Dataset): Its header (no pixel data).
+    """
+    path: str
+    dataset: object
+
+    @classmethod
+    def of(cls, slide_path: str) -> 'DicomSource':
+        """The level 0 of the series a slide belongs to.
+
+        Args:
+            slide_path (str): A ``.dcm`` file of the series, or a folder
+                holding the series.
+
+        Returns:
+            DicomSource: The series' largest VOLUME image.
+
+        Raises:
+            ValueError: In one line, if the slide is not a DICOM
+                whole-slide image.
+        """
+        folder = slide_path if osp.isdir(slide_path) else \
+            osp.dirname(slide_path)
+        first = _wsi_header(slide_path) if osp.isfile(slide_path) else None
+        if first is None and osp.isdir(slide_path):
+            first = next(
+                filter(None, map(_wsi_header, _dicom_files(slide_path))),
+                None)
+        if first is None:
+            raise ValueError(
+                f'{slide_path}: --dicom-seg needs a DICOM whole-slide image '
+                '(a VL Whole Slide Microscopy .dcm series) and this slide is '
+                'not one; run it without --dicom-seg')
+        levels = [
+            (path, header) for path, header in (
+                (path, _wsi_header(path)) for path in _dicom_files(folder))
+            if header is not None and header.SeriesInstanceUID ==
+            first.SeriesInstanceUID and 'VOLUME' in header.ImageType
+        ]
+        path, header = max(levels,
+                           key=lambda level: level[1].TotalPixelMatrixColumns)
+        missing = [
+            keyword for keyword in PLACEMENT if keyword not in header
+        ]
+        if missing:
+            raise ValueError(
+                f'{path}: has no {" or ".join(missing)}, so a segmentation '
+                'cannot be placed on the slide; run it without --dicom-seg')
+        for keyword in COPIED_TYPE2:
+            if keyword not in header:
+                setattr(header, keyword, '')
+        return cls(path, header)
+
+    @property
+    def pixel_spacing(self) -> Tuple[float, float]:
+        """tuple[float, float]: Level 0's (row, column) spacing in mm."""
+        measures = self.dataset.SharedFunctionalGroupsSequence[0]\
+            .PixelMeasuresSequence[0]
+        return tuple(float(value) for value in measures.PixelSpacing)
+
+
+def _dicom_files(folder: str):
+    """The ``.dcm`` files of a folder, sorted."""
+    return [
+        osp.join(folder, name) for name in sorted(os.listdir(folder))
+        if name.lower().endswith(DICOM_EXTENSION)
+    ]
+
+
+def _wsi_header(path: str):
+    """The header of a VL Whole Slide Microscopy file, else None."""
+    import pydicom
+    try:
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+    except Exception:  # not DICOM at all: the caller says what was wanted
+        return None
+    return header if header.get('SOPClassUID') == \
+        VL_WHOLE_SLIDE_MICROSCOPY else None
+
+
+def write_dicom_seg(path: str, source: DicomSource, pyramid: LabelPyramid,
+                    class_names: Sequence[str],
+                    frame: Sequence[int], downsample: float,
+                    model_name: Optional[str] = None) -> dict:
+    """Write the label map as a tiled BINARY DICOM Segmentation.
+
+    Args:
+        path (str): The ``.dcm`` file (written atomically).
+        source (DicomSource): The slide's level 0.
+        pyramid (LabelPyramid): The finished label pyramid.
+        class_names (Sequence[str]): Names of the label values; every value
+            but 0 (background) is a segment, numbered as the value.
+        frame (Sequence[int]): ``(x, y, w, h)`` level-0 frame of the label
+            map; DICOM slides are analysed whole, from ``(0, 0)``.
+        downsample (float): Level-0 pixels per label pixel.
+        model_name (str, optional): Names the algorithm. Defaults to
+            ``'mmseg_hsp'``.
+
+    Returns:
+        dict: ``level`` (label-pyramid level written), ``pixel_spacing_mm``,
+        ``segments`` and the new ``series_uid``, for the summary.
+    """
+    import highdicom as hd
+    from pydicom.sr.codedict import codes
+    from pydicom.sr.coding import Code
+    if tuple(frame[:2]) != (0, 0):
+        raise ValueError(f'{source.path}: the analysed frame starts at '
+                         f'{tuple(frame[:2])}, not at the DICOM total pixel '
+                         'matrix origin; --dicom-seg cannot place it')
+    level = pyramid.finest_level_within(SEG_MAX_SIDE)
+    spacing = [value * downsample * 2**level
+               for value in source.pixel_spacing]
+    algorithm = hd.AlgorithmIdentificationSequence(
+        name=model_name or 'mmseg_hsp',
+        family=codes.cid7162.ArtificialIntelligence,
+        version=__version__)
+    segments = [
+        hd.seg.SegmentDescription(
+            segment_number=value,
+            segment_label=name,
+            segmented_property_category=codes.SCT.Tissue,
+            segmented_property_type=Code(name.upper()[:16], LOCAL_SCHEME,
+                                         name),
+            algorithm_type=hd.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
+            algorithm_identification=algorithm)
+        for value, name in enumerate(class_names) if value
+    ]
+    series_uid = hd.UID()
+    seg = hd.seg.Segmentation(
+        source_images=[source.dataset],
+        pixel_array=pyramid.level(level),
+        segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=segments,
+        series_instance_uid=series_uid,
+        series_number=100,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer='mmseg_hsp',
+        manufacturer_model_name=model_name or 'mmseg_hsp',
+        software_versions=__version__,
+        device_serial_number='none',
+        content_label='LESIONS',
+        content_description='Cervical lesion map (HSP-Net, mmseg_hsp)',
+        pixel_measures=hd.PixelMeasuresSequence(
+            pixel_spacing=spacing,
+            slice_thickness=float(
+                source.dataset.SharedFunctionalGroupsSequence[0].
+                PixelMeasuresSequence[0].get('SliceThickness', 0.001))),
+        tile_pixel_array=True)
+    # General Image's Patient Orientation is type 2C, required (possibly
+    # empty) for images in the slide coordinate system; highdicom leaves
+    # it out, and dciodvfy reports that as an error.
+    if 'PatientOrientation' not in seg:
+        seg.PatientOrientation = ''
+    with atomic_output(path) as partial:
+        seg.save_as(partial)
+    return dict(level=level,
+                pixel_spacing_mm=spacing,
+                segments=[segment.SegmentLabel for segment in segments],
+                series_uid=str(series_uid))
