@@ -3,8 +3,10 @@
 Three functions, as mmseg's ``init_model``/``inference_model``: build a
 :class:`SlideSegmenter` once from a config and a checkpoint, then run it on
 one slide or many. Each slide gets a pyramidal label TIFF, a GeoJSON for
-QuPath, an overlay PNG and a JSON summary (returned as a dict) in
-``out_dir``.
+QuPath (with measurements), an overlay PNG and a JSON summary (returned as
+a dict) in ``out_dir``; on request (``outputs``) a confidence TIFF and a
+DICOM Segmentation; ``segment_slides(..., report=True)`` adds the run's
+``slides.csv`` and ``report.html``.
 
 Example::
 
@@ -13,7 +15,7 @@ Example::
     segmenter = init_slide_segmenter('configs/hspnet_r101_mtchi.py',
                                      'hspnet.pth', device='cuda')
     summary = segment_slide(segmenter, 'slide.svs', 'outputs/')
-    print(summary['areas'])   # square microns (or pixels) per class
+    print(summary['areas'])   # pixels and mm^2 per class
 
 Importing this module loads the slide stack (OpenSlide on first use,
 tifffile, ...); ``import mmseg_hsp`` alone does not.
@@ -25,6 +27,7 @@ import torch
 from .slide_io import collect_slides
 from .tiling import choose_amp
 from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter
+from .wsi.report import write_run_report
 from .wsi.runner import run_slides
 from .wsi.segmenter import build_segmentor
 
@@ -130,7 +133,8 @@ def segment_slide(segmenter: SlideSegmenter,
 def segment_slides(segmenter: SlideSegmenter,
                    inputs: Iterable[str],
                    out_dir: str,
-                   overwrite: bool = False) -> List[dict]:
+                   overwrite: bool = False,
+                   report: bool = False) -> List[dict]:
     """Segment many slides; one that fails does not stop the others.
 
     Args:
@@ -141,6 +145,9 @@ def segment_slides(segmenter: SlideSegmenter,
         out_dir (str): Output folder.
         overwrite (bool): Redo slides whose outputs are complete. Defaults
             to False.
+        report (bool): Also write ``slides.csv`` and ``report.html`` of
+            the slides in ``out_dir`` (:mod:`mmseg_hsp.wsi.report`).
+            Defaults to False.
 
     Returns:
         list[dict]: Per slide, in sorted order, its summary (see
@@ -160,4 +167,8 @@ def segment_slides(segmenter: SlideSegmenter,
         >>> [r['status'] for r in results]
         ['done', 'done', 'failed']
     """
-    return run_slides(segmenter, collect_slides(inputs), out_dir, overwrite)
+    slides = collect_slides(inputs)
+    results = run_slides(segmenter, slides, out_dir, overwrite)
+    if report:
+        write_run_report(slides, out_dir, results)
+    return results

@@ -122,6 +122,23 @@ def test_segment_slides_collects_folders_and_reports_failures(
         segment_slides(segmenter, [str(tmp_path / 'empty')], str(tmp_path))
 
 
+def test_segment_slides_writes_the_run_report_on_request(tmp_path,
+                                                         checkpoint):
+    write_slide(tmp_path / 'in' / 'a.tif')
+    segmenter = init_slide_segmenter(FCN_CONFIG, checkpoint, device='cpu',
+                                     cfg_options=TINY_FCN_OPTIONS,
+                                     blend=BLEND, progress=False)
+    segment_slides(segmenter, [str(tmp_path / 'in')], str(tmp_path / 'out'))
+    assert not (tmp_path / 'out' / 'slides.csv').exists()
+    (result, ) = segment_slides(segmenter, [str(tmp_path / 'in')],
+                                str(tmp_path / 'out'), report=True)
+    assert result['status'] == 'skipped'  # reported all the same
+    with open(tmp_path / 'out' / 'slides.csv') as f:
+        lines = f.read().splitlines()
+    assert len(lines) == 2 and lines[1].startswith('a.tif,skipped,')
+    assert (tmp_path / 'out' / 'report.html').is_file()
+
+
 @pytest.mark.parametrize('amp, config_amp, dtype', [
     (None, None, 'bf16'),  # neither: 'auto'
     (None, 'fp32', 'fp32'),  # the config's test_cfg.amp

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from fixtures.dicom_slides import write_dicom_slide
 from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
                                  tiny_checkpoint, write_pyramid)
 
@@ -113,3 +114,30 @@ def test_cli_precision_default_is_bf16_where_the_cpu_has_it(
     assert precision['dtype'] == ('bf16' if amp is None and
                                   Precision.resolve('cpu', None).dtype
                                   else 'fp32')
+
+
+def test_report_confidence_and_dicom_seg_flags(tmp_path, model_files):
+    """--report, --confidence and --dicom-seg on a DICOM slide and a TIFF
+    slide: the TIFF slide fails in one line (not DICOM), the DICOM one gets
+    every output, and the report lists both."""
+    pytest.importorskip('highdicom', reason='highdicom is not installed')
+    rgb = painted_slide(256, 320, [(32, 32, 128, 160, (230, 130, 200))])
+    dicom = tmp_path / 'case'
+    dicom.mkdir()
+    write_dicom_slide(dicom, rgb, mpp=0.25, levels=2)
+    write_pyramid(tmp_path / 'plain.tif', rgb, mpp=0.25, levels=2)
+    out = tmp_path / 'out'
+    result = infer(*model_files, str(dicom), str(tmp_path / 'plain.tif'),
+                   '--out-dir', str(out), '--report', '--confidence',
+                   '--dicom-seg')
+    assert result.returncode == 1, result.stderr
+    (failure, ) = [line for line in result.stderr.splitlines()
+                   if line.startswith('FAILED')]
+    assert 'plain.tif' in failure and '--dicom-seg' in failure
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ['case.confidence.tif', 'case.geojson', 'case.labels.tif',
+         'case.overlay.png', 'case.seg.dcm', 'case.summary.json',
+         'report.html', 'slides.csv'])
+    with open(out / 'slides.csv') as f:
+        rows = [line.split(',')[:2] for line in f.read().splitlines()[1:]]
+    assert rows == [['case', 'done'], ['plain.tif', 'failed']]

@@ -2,7 +2,8 @@
 
 :func:`main` reads the flags, collects this process's share of the slides,
 builds the segmenter with :func:`mmseg_hsp.apis.init_slide_segmenter` and
-runs the slides one after the other, then prints a table. Exit code 1 if
+runs the slides one after the other, then prints a table (and, with
+``--report``, writes ``slides.csv`` and ``report.html`` of the run). Exit code 1 if
 any slide failed (each failure is one line naming it), 2 if nothing could
 be run (bad flags or inputs, a model or stain reference that cannot be set
 up, a model that does not fit its checkpoint), 130 on Ctrl-C (temporaries
@@ -22,6 +23,7 @@ from rich.table import Table
 from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
 from ..slide_io import collect_slides
 from ..wsi import SlideSegmenter, SlideStain
+from ..wsi.report import write_run_report
 from ..wsi.runner import SlideRunInterrupted, rank_share, run_slides
 from .amp import add_amp_argument
 from .args import add_cfg_options
@@ -118,6 +120,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='leave regions of at most this many analysis pixels out of '
         'the GeoJSON (default: 64, about one cell at x10)')
     parser.add_argument(
+        '--confidence',
+        action='store_true',
+        help='also write NAME.confidence.tif: per pixel the blended '
+        'probability of the labelled class, as a pyramidal TIFF')
+    parser.add_argument(
+        '--dicom-seg',
+        action='store_true',
+        help='also write NAME.seg.dcm, a DICOM Segmentation of each DICOM '
+        'slide (a slide that is not DICOM fails, in one line)')
+    parser.add_argument(
+        '--report',
+        action='store_true',
+        help='write slides.csv and report.html of all the slides in '
+        '--out-dir')
+    parser.add_argument(
         '--stain-normalize',
         nargs='?',
         const=DEFAULT_STAIN,
@@ -157,7 +174,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
-        slides, rank, world = rank_share(collect_slides(args.inputs))
+        every = collect_slides(args.inputs)
+        slides, rank, world = rank_share(every)
     except (OSError, ValueError) as error:  # missing list, no or same names
         if debug:
             raise
@@ -165,7 +183,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return segment(args, rank_device(args.device, world), slides, rank,
-                       world)
+                       world, every)
     except KeyboardInterrupt as interrupt:
         if debug:
             raise
@@ -186,8 +204,9 @@ def rank_device(device: str, world: int) -> str:
 
 
 def segment(args: argparse.Namespace, device: str, slides: List[str],
-            rank: int, world: int) -> int:
-    """Set up the model, run the slides, report; the exit code."""
+            rank: int, world: int, every: List[str]) -> int:
+    """Set up the model, run this process's ``slides``, report (the run
+    report over ``every`` slide with ``--report``); the exit code."""
     try:
         segmenter = build_segmenter(args, device)
     except Exception as error:  # a config or checkpoint problem: one line
@@ -200,6 +219,10 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
     print(f'infer_wsi: {segmenter.classes.describe()}', file=sys.stderr)
     results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
     print_report(results, rank, world)
+    if args.report:
+        paths = write_run_report(every, args.out_dir, results)
+        print(f"infer_wsi: report {paths['report.html']}, "
+              f"{paths['slides.csv']}", file=sys.stderr)
     return int(any(r['status'] == 'failed' for r in results))
 
 
@@ -229,7 +252,9 @@ def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
         outputs=OutputSpec(tissue_mask=not args.no_tissue_mask,
                            black_is_background=not args.no_black_background,
                            geojson_origin=args.geojson_origin,
-                           geojson_min_area=args.geojson_min_area),
+                           geojson_min_area=args.geojson_min_area,
+                           confidence_tiff=args.confidence,
+                           dicom_seg=args.dicom_seg),
         scores=args.scores,
         channels_last=not args.no_channels_last,
         progress=not args.no_progress,
