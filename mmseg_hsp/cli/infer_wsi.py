@@ -3,11 +3,11 @@
 :func:`main` reads the flags, collects this process's share of the slides,
 builds the segmenter with :func:`mmseg_hsp.apis.init_slide_segmenter` and
 runs the slides one after the other, then prints a table (and, with
-``--report``, writes ``slides.csv`` and ``report.html`` of the run). Exit code 1 if
-any slide failed (each failure is one line naming it), 2 if nothing could
-be run (bad flags or inputs, a model or stain reference that cannot be set
-up, a model that does not fit its checkpoint), 130 on Ctrl-C (temporaries
-removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
+``--report``, writes ``slides.csv`` and ``report.html`` of the run). Exit
+code 1 if any slide failed (each failure is one line naming it), 2 if
+nothing could be run (bad flags or inputs, a model or stain reference that
+cannot be set up, a model that does not fit its checkpoint), 130 on Ctrl-C
+(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
 tracebacks.
 """
 import argparse

@@ -5,8 +5,8 @@ Label and confidence rows arrive band by band; :class:`LabelPyramid`
 streams each to raw files on disk (one per pyramid level, decimated as they
 come) and counts the values, so no output needs the label map in memory.
 Every output is written under a temporary name in the output folder and
-renamed when complete (:func:`mmseg_hsp.fileio.atomic_output`): an interrupted run
-leaves no file that looks finished.
+renamed when complete (:func:`mmseg_hsp.fileio.atomic_output`): an
+interrupted run leaves no file that looks finished.
 """
 import json
 import math
@@ -43,8 +43,9 @@ class LabelPyramid:
 
     Level ``k`` keeps every ``2**k``-th row and column (nearest neighbour,
     which keeps class indices, and the confidence of the pixel kept);
-    levels are added until the coarsest fits one TIFF tile. Memory is one band; disk is 4/3 of the level-0 bytes, in a
-    temporary folder removed by :meth:`close`.
+    levels are added until the coarsest fits one TIFF tile. Memory is one
+    band; disk is 4/3 of the level-0 bytes, in a temporary folder removed
+    by :meth:`close`.
 
     Args:
         size (tuple[int, int]): ``(H, W)`` of level 0.
