@@ -5,7 +5,9 @@ builds the segmenter with :func:`mmseg_hsp.apis.init_slide_segmenter` and
 runs the slides one after the other, then prints a table. Exit code 1 if
 any slide failed (each failure is one line naming it), 2 if nothing could
 be run (bad flags or inputs, a model or stain reference that cannot be set
-up, a model that does not fit its checkpoint), 130 on Ctrl-C (temporaries
+up, a model that does not fit its checkpoint or has NaN weights, an
+``--out-dir`` that cannot be written to or holds finished slides of another
+model or other settings), 130 on Ctrl-C and 143 on SIGTERM (temporaries
 removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
 tracebacks.
 """
@@ -25,6 +27,8 @@ from ..wsi import SlideSegmenter, SlideStain
 from ..wsi.runner import SlideRunInterrupted, rank_share, run_slides
 from .amp import add_amp_argument
 from .args import add_cfg_options
+from .errors import (INTERRUPTED, TERMINATED, Terminated,
+                     terminate_as_interrupt)
 from .numbers import (level0_magnification, level0_mpp, non_negative,
                       positive)
 
@@ -152,9 +156,10 @@ def main(argv=None) -> int:
 
     Returns:
         int: The exit code (0 done, 1 a slide failed, 2 nothing could be
-        run, 130 interrupted).
+        run, 130 interrupted, 143 terminated).
     """
     args = parse_args(argv)
+    terminate_as_interrupt()
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
         slides, rank, world = rank_share(collect_slides(args.inputs))
@@ -169,12 +174,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt as interrupt:
         if debug:
             raise
-        where = f' during {interrupt.slide}' if isinstance(
-            interrupt, SlideRunInterrupted) else ''
-        print(f'infer_wsi: interrupted{where}; its temporaries are removed '
-              'and finished slides kept: rerun the same command to go on',
-              file=sys.stderr)
-        return 130
+        where, stop = '', interrupt
+        if isinstance(interrupt, SlideRunInterrupted):
+            where, stop = f' during {interrupt.slide}', interrupt.stop
+        terminated = isinstance(stop, Terminated)
+        print(f'infer_wsi: '
+              f'{"terminated (SIGTERM)" if terminated else "interrupted"}'
+              f'{where}; its temporaries are removed and finished slides '
+              'kept: rerun the same command to go on', file=sys.stderr)
+        return TERMINATED if terminated else INTERRUPTED
 
 
 def rank_device(device: str, world: int) -> str:
@@ -198,7 +206,13 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
               f'{reason}', file=sys.stderr)
         return 2
     print(f'infer_wsi: {segmenter.classes.describe()}', file=sys.stderr)
-    results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+    try:
+        results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+    except (OSError, ValueError) as error:  # unwritable, other settings
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
+        print(f'infer_wsi: error: {error}', file=sys.stderr)
+        return 2
     print_report(results, rank, world)
     return int(any(r['status'] == 'failed' for r in results))
 

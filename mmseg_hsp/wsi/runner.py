@@ -8,6 +8,7 @@ no process group is needed (ranks never wait for each other).
 import os
 from typing import List, Sequence, Tuple
 
+from ..fileio import check_writable
 from .segmenter import SlideSegmenter
 
 
@@ -27,17 +28,24 @@ def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
 
 
 class SlideRunInterrupted(KeyboardInterrupt):
-    """Ctrl-C while a slide ran; ``slide`` names it (its temporaries are
-    already removed: every writer cleans up as the interrupt unwinds)."""
+    """Ctrl-C (or SIGTERM, which ``infer_wsi`` raises as an interrupt)
+    while a slide ran; ``slide`` names it, ``stop`` is the interrupt caught
+    (its temporaries are already removed: every writer cleans up as the
+    interrupt unwinds)."""
 
-    def __init__(self, slide: str):
+    def __init__(self, slide: str, stop: KeyboardInterrupt):
         super().__init__(slide)
         self.slide = slide
+        self.stop = stop
 
 
 def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
                out_dir: str, overwrite: bool = False) -> List[dict]:
     """Run slides one after the other; a failing slide does not stop others.
+
+    Before any slide runs, the output folder must take a file, and (without
+    ``overwrite``) no finished slide may have been made with other
+    settings: either stops the whole run, with nothing done.
 
     Args:
         segmenter (SlideSegmenter): The configured segmenter.
@@ -50,14 +58,22 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
         'failed', 'error'}`` with a one-line reason naming the slide.
 
     Raises:
+        PermissionError: If ``out_dir`` cannot be written to.
+        OutputsOfOtherSettings: If a finished slide was made with another
+            model or other settings (see
+            :meth:`SlideSegmenter.finished_summary`).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped.
     """
+    check_writable(out_dir)
+    if not overwrite:
+        for slide in slides:
+            segmenter.finished_summary(slide, out_dir)
     results = []
     for slide in slides:
         try:
             results.append(segmenter.run(slide, out_dir, overwrite=overwrite))
-        except KeyboardInterrupt:
-            raise SlideRunInterrupted(slide) from None
+        except KeyboardInterrupt as stop:
+            raise SlideRunInterrupted(slide, stop) from None
         except Exception as error:  # report, go on with the next slide
             reason = ' '.join(str(error).split()) or type(error).__name__
             if slide not in reason:

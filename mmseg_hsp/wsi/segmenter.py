@@ -12,6 +12,7 @@ import json
 import os
 import os.path as osp
 import time
+from dataclasses import asdict
 from typing import Dict, List, Optional, Union
 
 import cv2
@@ -23,6 +24,7 @@ from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..version import __version__
 from .classes import SlideClasses
+from .identity import config_digest, identity_differences, weights_digest
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
@@ -74,24 +76,31 @@ def build_segmentor(config,
         :class:`~mmseg_hsp.wsi.SlideClasses`.
 
     Raises:
+        UnreadableCheckpoint: If the file is not a checkpoint
+            (:func:`~mmseg_hsp.checkpoint_file.load_checkpoint_file`).
         CheckpointMismatch: If the checkpoint's weights do not fit the
-            model exactly (mmengine would load what fits and warn).
+            model exactly (mmengine would load what fits and warn), or are
+            not finite.
     """
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
-    from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
+    from mmengine.runner.checkpoint import load_state_dict
     from mmseg.apis import init_model
 
+    from ..checkpoint_file import load_checkpoint_file
     from ..checkpoint_fit import check_checkpoint_fits, checkpoint_state_dict
     model = init_model(config, None, device='cpu', cfg_options=cfg_options)
     model.dataset_meta = None
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint {checkpoint}: no such file')
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
+        loaded = load_checkpoint_file(checkpoint)
         check_checkpoint_fits(model, loaded, checkpoint)
         load_state_dict(model, checkpoint_state_dict(loaded), strict=True)
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
+
+
+class OutputsOfOtherSettings(ValueError):
+    """A slide's finished outputs were made with another model or other
+    settings (one-line message)."""
 
 
 def qupath_name(name: str) -> str:
@@ -179,6 +188,20 @@ class SlideSegmenter:
         self.outputs = outputs
         self.progress = progress
         self.stain = stain
+        # Every summary records this; a rerun skips a finished slide only
+        # when it matches (see :mod:`.identity`).
+        self.identity = dict(
+            weights=weights_digest(model),
+            config=config_digest(model),
+            blend=blend.to_dict(),
+            # the magnification is not used when an mpp is given
+            resolution=dict(resolution.to_dict(),
+                            magnification=None if resolution.mpp else
+                            resolution.magnification),
+            outputs=asdict(outputs),
+            scores=self.predictor.scores,
+            precision=self.predictor.precision.name,
+            stain=None if stain is None else stain.reference)
 
     @classmethod
     def from_model(cls,
@@ -273,16 +296,56 @@ class SlideSegmenter:
             bool: True if the summary exists and every other output has the
             size it records.
         """
+        return self._finished(slide_path, out_dir) is not None
+
+    def finished_summary(self, slide_path: str,
+                         out_dir: str) -> Optional[dict]:
+        """The summary of a slide finished with this model and settings.
+
+        Args:
+            slide_path (str): The slide.
+            out_dir (str): The output folder.
+
+        Returns:
+            dict | None: The summary when :meth:`is_done`; None when the
+            slide is not finished.
+
+        Raises:
+            OutputsOfOtherSettings: If it is finished, but the summary's
+                ``identity`` differs from this segmenter's (another
+                checkpoint, config or setting): one line naming what
+                differs.
+        """
+        summary = self._finished(slide_path, out_dir)
+        if summary is None:
+            return None
+        differences = identity_differences(summary.get('identity'),
+                                           self.identity)
+        if differences:
+            more = f' and {len(differences) - 1} more' \
+                if len(differences) > 1 else ''
+            raise OutputsOfOtherSettings(
+                f'{slide_path}: its outputs in {out_dir} were made with '
+                f'other settings ({differences[0]}{more}); pass --overwrite '
+                'to redo them, or choose another --out-dir')
+        return summary
+
+    def _finished(self, slide_path: str, out_dir: str) -> Optional[dict]:
+        """The summary if it exists and every other output has the size it
+        records, else None."""
         paths = output_paths(slide_path, out_dir)
         try:
             with open(paths['summary']) as f:
-                recorded = json.load(f).get('output_bytes', {})
+                summary = json.load(f)
         except (OSError, ValueError):
-            return False
-        return all(
-            osp.isfile(paths[key]) and recorded.get(key) ==
-            osp.getsize(paths[key]) for key in OUTPUT_SUFFIXES
-            if key != 'summary')
+            return None
+        recorded = summary.get('output_bytes', {})
+        if all(
+                osp.isfile(paths[key]) and recorded.get(key) ==
+                osp.getsize(paths[key]) for key in OUTPUT_SUFFIXES
+                if key != 'summary'):
+            return summary
+        return None
 
     def run(self,
             slide_path: str,
@@ -294,9 +357,10 @@ class SlideSegmenter:
             slide_path (str): A slide OpenSlide reads, or a TIFF/PNG region.
             out_dir (str): Output folder (created if needed).
             overwrite (bool): Redo a slide whose outputs exist. Defaults to
-                False (skip it when :meth:`is_done`). Temporaries that
-                killed runs of this host left in ``out_dir`` are removed
-                first (:mod:`.recovery`).
+                False (skip it when :meth:`finished_summary` says it is
+                finished with these settings). Temporaries that killed runs
+                of this host left in ``out_dir`` are removed first
+                (:mod:`.recovery`).
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
@@ -304,18 +368,23 @@ class SlideSegmenter:
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
             counts the ``labels`` phase; ``stain`` is None, or what
-            :meth:`SlideStain.summary` says (the slide's stain parameters).
+            :meth:`SlideStain.summary` says (the slide's stain parameters);
+            ``identity`` is what the outputs were made with (weights and
+            config digests, every setting that changes them).
 
         Raises:
+            OutputsOfOtherSettings: If the slide is finished with other
+                settings and ``overwrite`` is False.
             SlideError: If the slide cannot be opened, has no (or an
                 implausible) resolution, or fails to read; nothing that
                 looks finished is left.
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
-        if not overwrite and self.is_done(slide_path, out_dir):
-            with open(paths['summary']) as f:
-                return dict(json.load(f), status='skipped')
+        if not overwrite:
+            finished = self.finished_summary(slide_path, out_dir)
+            if finished is not None:
+                return dict(finished, status='skipped')
         os.makedirs(out_dir, exist_ok=True)
         # Not done from here until the new summary is written: a run killed
         # while replacing the outputs leaves no summary beside a mixed set.
@@ -447,6 +516,7 @@ class SlideSegmenter:
                     blend=self.spec.to_dict(),
                     scores=self.predictor.scores,
                     precision=self.predictor.precision.to_dict(),
+                    identity=self.identity,
                     tissue_fraction=None if tissue is None else round(
                         tissue.fraction, 4),
                     classes=self.class_names,
