@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 
@@ -36,6 +37,7 @@ from mmseg_hsp.stain import StainReferenceError
 from mmseg_hsp.tiling import Band, NonFiniteScores
 from mmseg_hsp.wsi import SlideStain
 from mmseg_hsp.wsi.identity import identity_differences
+from mmseg_hsp.wsi.lock import slide_lock
 from mmseg_hsp.wsi.runner import run_slides
 from mmseg_hsp.wsi.segmenter import OutputsOfOtherSettings, SlideSegmenter
 
@@ -356,3 +358,65 @@ def test_ihc_image_is_refused_as_the_h_and_e_reference(tmp_path):
         r'stain \[0.2[5-9], 0.5[5-9], 0.(7[6-9]|80)\] absorbs blue most, as '
         'DAB', message), message
     assert message.endswith('give an H&E-stained reference')
+
+
+# Case 7: one process per slide, ranks of the world.
+
+
+def test_slide_held_by_a_live_process_is_left_to_it(tmp_path):
+    rgb = painted_slide(96, 96, [(16, 16, 48, 48, (200, 0, 0))])
+    write_pyramid(tmp_path / 's.tif', rgb, mpp=1.0, levels=1)
+    slide, out = str(tmp_path / 's.tif'), tmp_path / 'out'
+    out.mkdir()
+    model = ColourModel()
+    segmenter = SlideSegmenter.from_model(
+        model, blend=dict(tile=64, stride=32, batch_size=4),
+        resolution=dict(mpp=1.0), progress=False)
+    with slide_lock(str(out / '.s.lock')) as ours:
+        assert ours
+        assert segmenter.run(slide, str(out)) == dict(slide=slide,
+                                                      status='busy')
+    assert model.calls == 0
+    # a lock file a killed process left (its lock died with it) is taken
+    (out / '.s.lock').write_text(f'{socket.gethostname()}-999999999')
+    assert segmenter.run(slide, str(out))['status'] == 'done'
+    assert model.calls > 0 and hidden(out) == []
+
+
+def test_two_runs_on_the_same_folder_split_the_slides(tmp_path, model_files):
+    slides = tmp_path / 'in'
+    slides.mkdir()
+    names = ['s1.tif', 's2.tif', 's3.tif', 's4.tif']
+    for name in names:
+        write_pyramid(slides / name,
+                      painted_slide(256, 320,
+                                    [(32, 32, 128, 160, (230, 130, 200))]),
+                      mpp=0.25, levels=2)
+    out = tmp_path / 'out'
+    runs = [
+        subprocess.Popen([sys.executable, INFER_WSI, *model_files,
+                          str(slides), '--out-dir', str(out), *FLAGS],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=REPO_ROOT, env=env())
+        for _ in range(2)
+    ]
+    results = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], results
+    stderr = ''.join(err for _, err in results)
+    # each slide was segmented once, by one of the two
+    assert stderr.count(' done ') == len(names), stderr
+    assert len(list(out.glob('*.summary.json'))) == len(names)
+    assert hidden(out) == []
+
+
+@pytest.mark.parametrize('rank, world', [('5', '2'), ('0', '0'), ('x', '2')])
+def test_rank_outside_the_world_is_an_error(tmp_path, rank, world):
+    slides, out = one_slide(tmp_path)
+    result = subprocess.run(
+        [sys.executable, INFER_WSI, 'config.py', 'model.pth', str(slides),
+         '--out-dir', str(out)], capture_output=True, text=True,
+        cwd=REPO_ROOT, timeout=300,
+        env=dict(env(), RANK=rank, WORLD_SIZE=world))
+    line = last_line(result, 2)
+    assert line.startswith('infer_wsi: error: ') and 'WORLD_SIZE' in line
+    assert not out.exists()

@@ -21,9 +21,24 @@ def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
     Returns:
         tuple[list[str], int, int]: The slides, the rank and world size
         (``RANK``/``WORLD_SIZE``; 0 and 1 without torchrun).
+
+    Raises:
+        ValueError: If they are not integers, or the rank is not one of the
+            world's (``RANK=5 WORLD_SIZE=2`` would run nothing, exit 0).
     """
-    rank = int(os.environ.get('RANK', 0))
-    world = int(os.environ.get('WORLD_SIZE', 1))
+    try:
+        rank = int(os.environ.get('RANK', 0))
+        world = int(os.environ.get('WORLD_SIZE', 1))
+    except ValueError as error:
+        raise ValueError(f'RANK and WORLD_SIZE must be integers ({error}); '
+                         'launch with torchrun, or unset both') from None
+    if world < 1:
+        raise ValueError(f'WORLD_SIZE={world} must be >= 1: launch with '
+                         'torchrun, or unset RANK and WORLD_SIZE')
+    if not 0 <= rank < world:
+        raise ValueError(f'RANK={rank} is not a rank of WORLD_SIZE={world} '
+                         f'(0..{world - 1}): launch with torchrun, or unset '
+                         'both')
     return list(slides[rank::world]), rank, world
 
 

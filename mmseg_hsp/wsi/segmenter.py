@@ -25,6 +25,7 @@ from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
 from ..version import __version__
 from .classes import SlideClasses
 from .identity import config_digest, identity_differences, weights_digest
+from .lock import lock_path, slide_lock
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
@@ -364,7 +365,10 @@ class SlideSegmenter:
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
-            with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
+            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``
+            and ``status`` ``'busy'`` when another process runs the slide
+            into ``out_dir`` (it holds the slide's lock, :mod:`.lock`: runs
+            on the same slides split the work). ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay) and ``total``; ``tiles_per_second``
             counts the ``labels`` phase; ``stain`` is None, or what
@@ -381,11 +385,21 @@ class SlideSegmenter:
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
-        if not overwrite:
-            finished = self.finished_summary(slide_path, out_dir)
+        os.makedirs(out_dir, exist_ok=True)
+        with slide_lock(lock_path(paths['summary'])) as ours:
+            if not ours:
+                return dict(slide=slide_path, status='busy')
+            # Checked under the lock: another process may just have
+            # finished it.
+            finished = None if overwrite else self.finished_summary(
+                slide_path, out_dir)
             if finished is not None:
                 return dict(finished, status='skipped')
-        os.makedirs(out_dir, exist_ok=True)
+            return self._run(slide_path, out_dir, paths)
+
+    def _run(self, slide_path: str, out_dir: str,
+             paths: Dict[str, str]) -> dict:
+        """:meth:`run` past its checks: segment and write every output."""
         # Not done from here until the new summary is written: a run killed
         # while replacing the outputs leaves no summary beside a mixed set.
         if osp.exists(paths['summary']):
