@@ -22,10 +22,9 @@ from typing import Iterable, List, Optional, Union
 
 import torch
 
-from .slide_io import collect_slides
 from .tiling import choose_amp
 from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter
-from .wsi.runner import run_slides
+from .wsi.runner import collect_inputs, run_slides
 from .wsi.segmenter import build_segmentor
 
 __all__ = [
@@ -137,7 +136,8 @@ def segment_slides(segmenter: SlideSegmenter,
         segmenter (SlideSegmenter): From :func:`init_slide_segmenter`.
         inputs (Iterable[str]): Slides, folders of slides and list files
             (one path a line), expanded by
-            :func:`~mmseg_hsp.slide_io.collect_slides`.
+            :func:`~mmseg_hsp.wsi.runner.collect_inputs` (files named as
+            this pipeline's outputs left out of folders).
         out_dir (str): Output folder.
         overwrite (bool): Redo slides whose outputs are complete. Defaults
             to False.
@@ -160,4 +160,4 @@ def segment_slides(segmenter: SlideSegmenter,
         >>> [r['status'] for r in results]
         ['done', 'done', 'failed']
     """
-    return run_slides(segmenter, collect_slides(inputs), out_dir, overwrite)
+    return run_slides(segmenter, collect_inputs(inputs), out_dir, overwrite)

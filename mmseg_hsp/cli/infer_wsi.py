@@ -22,9 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
-from ..slide_io import collect_slides
 from ..wsi import SlideSegmenter, SlideStain
-from ..wsi.runner import SlideRunInterrupted, rank_share, run_slides
+from ..wsi.runner import (SlideRunInterrupted, collect_inputs, rank_share,
+                         run_slides)
 from .amp import add_amp_argument
 from .args import add_cfg_options
 from .errors import (INTERRUPTED, TERMINATED, Terminated,
@@ -162,7 +162,9 @@ def main(argv=None) -> int:
     terminate_as_interrupt()
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
-        slides, rank, world = rank_share(collect_slides(args.inputs))
+        slides, rank, world = rank_share(
+            collect_inputs(args.inputs, warn=lambda line: print(
+                f'infer_wsi: {line}', file=sys.stderr)))
     except (OSError, ValueError) as error:  # missing list, no or same names
         if debug:
             raise

@@ -6,10 +6,34 @@ Under ``torchrun`` every rank collects the same sorted slide list
 no process group is needed (ranks never wait for each other).
 """
 import os
-from typing import List, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from ..fileio import check_writable
-from .segmenter import SlideSegmenter
+from ..slide_io import collect_slides
+from .segmenter import OUTPUT_SUFFIXES, SlideSegmenter
+
+# The outputs with a slide's file extension, which a folder listing would
+# take for slides when --out-dir is the input folder.
+SLIDE_LIKE_OUTPUTS = (OUTPUT_SUFFIXES['labels'], OUTPUT_SUFFIXES['overlay'])
+
+
+def collect_inputs(inputs: Iterable[str],
+                   warn: Optional[Callable[[str], None]] = None
+                   ) -> List[str]:
+    """The slides ``inputs`` name, less this pipeline's own outputs.
+
+    Args:
+        inputs (Iterable[str]): As :func:`~mmseg_hsp.slide_io.collect_slides`
+            takes them.
+        warn (Callable[[str], None], optional): Told what a folder's
+            listing left out: hidden files, and ``*.labels.tif`` /
+            ``*.overlay.png`` (an ``--out-dir`` equal to the input folder
+            would otherwise segment its own outputs on every rerun).
+
+    Returns:
+        list[str]: The sorted slides.
+    """
+    return collect_slides(inputs, leave_out=SLIDE_LIKE_OUTPUTS, warn=warn)
 
 
 def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
