@@ -23,7 +23,7 @@ from typing import Iterable, List, Optional, Union
 import torch
 
 from .tiling import choose_amp
-from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter
+from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
 from .wsi.runner import collect_inputs, run_slides
 from .wsi.segmenter import build_segmentor
 
@@ -65,7 +65,9 @@ def init_slide_segmenter(config,
             (:class:`ResolutionSpec` or dict; default x10), ``outputs``
             (:class:`OutputSpec` or dict), ``scores``, ``channels_last``,
             ``progress`` and ``stain`` (a
-            :class:`~mmseg_hsp.wsi.SlideStain`): see
+            :class:`~mmseg_hsp.wsi.SlideStain`, or None for none; when not
+            given, what the config's test pipeline evaluates with:
+            :meth:`SlideStain.from_config`): see
             :meth:`SlideSegmenter.from_model`.
 
     Returns:
@@ -73,7 +75,9 @@ def init_slide_segmenter(config,
 
     Raises:
         FileNotFoundError: If the checkpoint is missing.
-        CheckpointMismatch: If the checkpoint does not fit the model.
+        UnreadableCheckpoint: If the file is not a checkpoint.
+        CheckpointMismatch: If the checkpoint does not fit the model, or
+            holds NaN or infinite weights.
         ValueError: If a setting or the precision is impossible.
 
     Example:
@@ -85,6 +89,8 @@ def init_slide_segmenter(config,
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = build_segmentor(config, checkpoint, device, cfg_options)
+    if 'stain' not in settings:  # as the config evaluates
+        settings['stain'] = SlideStain.from_config(model.cfg)
     config_amp = (getattr(model, 'test_cfg', None) or {}).get('amp')
     return SlideSegmenter.from_model(
         model,

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from fixtures.wsi_slides import (FCN_CONFIG, ColourModel,
+from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, ColourModel,
                                  painted_slide, tiny_checkpoint,
                                  write_pyramid)
 from test_reliability_interrupt import (FLAGS, INFER_WSI, env, hidden, infer,
@@ -33,12 +33,13 @@ from conftest import REPO_ROOT
 from mmseg_hsp.checkpoint_file import UnreadableCheckpoint, load_checkpoint_file
 from mmseg_hsp.cli.resume import resume_checkpoint
 from mmseg_hsp.datasets import write_synthetic_mtchi
-from mmseg_hsp.stain import StainReferenceError
+from mmseg_hsp.slide_io import collect_slides
+from mmseg_hsp.stain import DEFAULT_REFERENCE, StainReferenceError
 from mmseg_hsp.tiling import Band, NonFiniteScores
 from mmseg_hsp.wsi import SlideStain
 from mmseg_hsp.wsi.identity import identity_differences
 from mmseg_hsp.wsi.lock import slide_lock
-from mmseg_hsp.wsi.runner import run_slides
+from mmseg_hsp.wsi.runner import collect_inputs, run_slides
 from mmseg_hsp.wsi.segmenter import OutputsOfOtherSettings, SlideSegmenter
 
 DEMO_CONFIG = 'configs/hspnet_r18_synthetic_demo.py'
@@ -123,7 +124,7 @@ def test_every_setting_that_changes_outputs_is_compared(tmp_path):
         (dict(scores='logits'), 'scores "softmax" then, "logits" now'),
         (dict(outputs=dict(tissue_mask=False)),
          'outputs.tissue_mask true then, false now'),
-        (dict(stain=SlideStain()), 'stain.hematoxylin unset then, [0.5626'),
+        (dict(stain=SlideStain()), 'stain.reference.hematoxylin unset then, [0.5626'),
     ]:
         with pytest.raises(OutputsOfOtherSettings) as error:
             segmenter(**changes).run(slide, out)
@@ -420,3 +421,155 @@ def test_rank_outside_the_world_is_an_error(tmp_path, rank, world):
     line = last_line(result, 2)
     assert line.startswith('infer_wsi: error: ') and 'WORLD_SIZE' in line
     assert not out.exists()
+
+
+def test_one_slide_per_dicom_series_however_its_files_are_named(tmp_path):
+    from fixtures.dicom_slides import write_dicom_slide
+    folder = tmp_path / 'case-17'
+    folder.mkdir()
+    files = write_dicom_slide(folder, painted_slide(128, 128, []), levels=2)
+    assert collect_slides(files) == [files[0]]
+    assert collect_slides([files[1], str(folder)]) == [str(folder)]
+
+
+def test_broken_entries_of_a_folder_fail_in_one_line_each(tmp_path):
+    folder = tmp_path / 'in'
+    folder.mkdir()
+    write_pyramid(folder / 'a.tif', painted_slide(64, 64, []), mpp=1.0,
+                  levels=1)
+    os.symlink(tmp_path / 'gone.svs', folder / 'b.svs')  # dangling
+    os.symlink(folder / 'c.svs', folder / 'c.svs')  # a loop
+    (folder / 'd.svs').mkdir()  # a folder named as a slide
+    slides = collect_slides([str(folder)])
+    assert [os.path.basename(s) for s in slides] == [
+        'a.tif', 'b.svs', 'c.svs', 'd.svs'
+    ]
+    results = run_slides(
+        SlideSegmenter.from_model(ColourModel(),
+                                  blend=dict(tile=64, stride=32),
+                                  resolution=dict(mpp=1.0), progress=False),
+        slides, str(tmp_path / 'out'))
+    assert [r['status'] for r in results] == ['done'] + ['failed'] * 3
+    assert [r['error'] for r in results[1:]] == [
+        f'{folder / "b.svs"}: a symbolic link to {tmp_path / "gone.svs"}, '
+        'which does not exist; fix or remove the link',
+        f'{folder / "c.svs"}: a symbolic link loop',
+        f'{folder / "d.svs"}: a folder, but no DICOM (.dcm) slide',
+    ]
+
+
+# Case 4: --out-dir is the input folder.
+
+
+def test_out_dir_equal_to_the_input_folder_never_eats_its_outputs(
+        tmp_path, model_files):
+    slides, _ = one_slide(tmp_path)
+    first = infer(model_files, slides, slides)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = infer(model_files, slides, slides)
+    line = [l for l in again.stderr.splitlines() if 'left out' in l]
+    assert line == [f'infer_wsi: {slides}: left out 2 files named as outputs '
+                    '(.labels.tif, .overlay.png): s.labels.tif, '
+                    's.overlay.png; rename them to run them as slides']
+    assert again.returncode == 0 and 'skipped' in again.stderr
+    assert sorted(p.name for p in slides.glob('*.summary.json')) == [
+        's.summary.json'
+    ]
+
+
+def test_hidden_and_output_files_are_left_out_of_folders_and_said(tmp_path):
+    for name in ('s.tif', 's.labels.tif', 's.overlay.png',
+                 '.s.labels.partial-host-1.tif', '._t.svs'):
+        (tmp_path / name).write_bytes(b'')
+    said = []
+    assert collect_inputs([str(tmp_path)], said.append) == [
+        str(tmp_path / 's.tif')
+    ]
+    assert said == [
+        f'{tmp_path}: left out 2 hidden files: '
+        '._t.svs, .s.labels.partial-host-1.tif; rename them to run them '
+        'as slides',
+        f'{tmp_path}: left out 2 files named as outputs (.labels.tif, '
+        '.overlay.png): s.labels.tif, s.overlay.png; rename them to run '
+        'them as slides',
+    ]
+    # named one by one, a file is what was asked for
+    assert collect_inputs([str(tmp_path / 's.labels.tif')]) == [
+        str(tmp_path / 's.labels.tif')
+    ]
+
+
+# Case 6: the converter's numbers.
+
+
+@pytest.mark.parametrize('flags, message', [
+    (['--patch-size', '0'], 'argument --patch-size: must be > 0, got 0'),
+    (['--scale', '0'], 'argument --scale: must be > 0, got 0'),
+    (['--stride', '0'], 'argument --stride: must be > 0, got 0'),
+    (['--stride', '-1'], 'argument --stride: must be > 0, got -1'),
+    (['--min-annotated', 'nan'],
+     'argument --min-annotated: must be a finite number, got nan'),
+    (['--min-annotated', '-1'],
+     'argument --min-annotated: must be between 0 and 1, got -1'),
+    (['--folds', '0'], 'argument --folds: must be >= 2, got 0'),
+    (['--magnification', '0'], 'argument --magnification: must be > 0, '
+     'got 0'),
+])
+def test_converter_refuses_impossible_numbers(capsys, flags, message):
+    from mmseg_hsp.cli.convert_mtchi import parse_args
+    with pytest.raises(SystemExit) as stop:
+        parse_args(['data/Task2', *flags])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        f'error: {message}')
+
+
+# Case 9: slides run as the config evaluates (stain, precision).
+
+
+def stain_norm_config(folder):
+    config = folder / 'fcn_stain-norm.py'
+    config.write_text(
+        f'_base_ = [{FCN_CONFIG!r}]\n'
+        'test_dataloader = dict(dataset=dict(pipeline=[\n'
+        "    dict(type='LoadImageFromFile'), dict(type='StainNormalize'),\n"
+        "    dict(type='PackSegInputs')]))\n")
+    return str(config)
+
+
+def test_slides_are_normalised_as_the_config_evaluates(tmp_path,
+                                                       model_files):
+    from mmseg_hsp.apis import init_slide_segmenter
+    from test_wsi_stain import stained_slide
+    write_pyramid(tmp_path / 's.tif', stained_slide(), mpp=1.0, levels=2)
+    settings = dict(cfg_options=TINY_FCN_OPTIONS,
+                    blend=dict(tile=64, stride=32, batch_size=16),
+                    resolution=dict(input_magnification=10),
+                    progress=False)
+    config = stain_norm_config(tmp_path)
+    segmenter = init_slide_segmenter(config, model_files[1], 'cpu',
+                                     **settings)
+    summary = segmenter.run(str(tmp_path / 's.tif'), str(tmp_path / 'out'))
+    assert summary['stain']['reference_from'] == \
+        "the config's test pipeline: default"
+    assert summary['stain']['params']['method'] == 'macenko'
+    assert summary['identity']['stain']['reference'] == DEFAULT_REFERENCE
+    # explicitly off; a config without StainNormalize normalises nothing
+    assert init_slide_segmenter(config, model_files[1], 'cpu', stain=None,
+                                **settings).stain is None
+    assert init_slide_segmenter(FCN_CONFIG, model_files[1], 'cpu',
+                                **settings).stain is None
+
+
+def test_slides_run_in_the_precision_of_test_cfg_amp(tmp_path, model_files):
+    from mmseg_hsp.apis import init_slide_segmenter
+    rgb = painted_slide(96, 96, [(16, 16, 48, 48, (200, 0, 0))])
+    write_pyramid(tmp_path / 's.tif', rgb, mpp=1.0, levels=1)
+    segmenter = init_slide_segmenter(
+        FCN_CONFIG, model_files[1], 'cpu',
+        cfg_options={**TINY_FCN_OPTIONS, 'model.test_cfg.amp': 'bf16'},
+        blend=dict(tile=64, stride=32), resolution=dict(mpp=1.0),
+        progress=False)
+    summary = segmenter.run(str(tmp_path / 's.tif'), str(tmp_path / 'out'))
+    assert summary['precision']['dtype'] == 'bf16'
+    assert summary['identity']['precision'] == 'bf16'

@@ -34,6 +34,9 @@ from .numbers import (level0_magnification, level0_mpp, non_negative,
 
 # --stain-normalize without a value: the normaliser's default reference.
 DEFAULT_STAIN = 'default'
+# --stain-normalize none: off, even where the config's test pipeline
+# normalises.
+NO_STAIN = 'none'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -128,7 +131,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='REFERENCE',
         help='Macenko stain normalisation, estimated once per slide on its '
         'tissue thumbnail, to REFERENCE: a JSON of stored statistics or a '
-        'reference image (without a value: Macenko et al.\'s reference)')
+        'reference image (without a value: Macenko et al.\'s reference; '
+        '"none": off). Default: as the config\'s test pipeline evaluates '
+        '(its StainNormalize), else off')
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
@@ -208,6 +213,9 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
               f'{reason}', file=sys.stderr)
         return 2
     print(f'infer_wsi: {segmenter.classes.describe()}', file=sys.stderr)
+    if segmenter.stain is not None:
+        print('infer_wsi: Macenko stain normalisation to '
+              f'{segmenter.stain.reference_from}', file=sys.stderr)
     try:
         results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
     except (OSError, ValueError) as error:  # unwritable, other settings
@@ -222,9 +230,11 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
     """The segmenter the flags describe (the stain reference is read
     first, the model then built and its checkpoint checked)."""
-    stain = None if args.stain_normalize is None else SlideStain(
-        None if args.stain_normalize == DEFAULT_STAIN else
-        args.stain_normalize)
+    # Without the flag, the config's test pipeline decides.
+    stain = {} if args.stain_normalize is None else dict(
+        stain=None if args.stain_normalize == NO_STAIN else SlideStain(
+            None if args.stain_normalize == DEFAULT_STAIN else
+            args.stain_normalize))
     return init_slide_segmenter(
         args.config,
         args.checkpoint,
@@ -249,7 +259,7 @@ def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
         scores=args.scores,
         channels_last=not args.no_channels_last,
         progress=not args.no_progress,
-        stain=stain)
+        **stain)
 
 
 def print_report(results: Sequence[dict], rank: int = 0,

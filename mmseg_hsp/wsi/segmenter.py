@@ -202,7 +202,7 @@ class SlideSegmenter:
             outputs=asdict(outputs),
             scores=self.predictor.scores,
             precision=self.predictor.precision.name,
-            stain=None if stain is None else stain.reference)
+            stain=None if stain is None else stain.settings)
 
     @classmethod
     def from_model(cls,
