@@ -115,7 +115,9 @@ def segment_slide(segmenter: SlideSegmenter,
 
     Returns:
         dict: The summary (also ``<out_dir>/<name>.summary.json``):
-        ``status`` (``'done'`` or ``'skipped'``), ``outputs`` (paths),
+        ``status`` (``'done'``, ``'skipped'``, or ``'busy'`` when another
+        process runs the slide into ``out_dir``), ``identity`` (what made
+        the outputs), ``outputs`` (paths),
         ``areas`` per class, ``analysis`` resolution, ``tiles``,
         ``seconds``, ``precision``, ...
 
@@ -123,6 +125,9 @@ def segment_slide(segmenter: SlideSegmenter,
         SlideError: If the slide cannot be opened or read, or has no (or
             an implausible) resolution; no output that looks finished is
             left.
+        OutputsOfOtherSettings: If the slide is finished in ``out_dir``
+            with another model or other settings and ``overwrite`` is
+            False.
 
     Example:
         >>> summary = segment_slide(segmenter, 'slide.svs', 'outputs/')
@@ -157,6 +162,11 @@ def segment_slides(segmenter: SlideSegmenter,
         ValueError: If the inputs name no slide, or two slides share a
             name (their outputs would collide).
         FileNotFoundError: If a list file is missing.
+        PermissionError: If ``out_dir`` cannot be written to (before any
+            slide runs).
+        OutputsOfOtherSettings: If a slide finished in ``out_dir`` was made
+            with another model or other settings and ``overwrite`` is False
+            (before any slide runs).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped
             (finished slides are kept, the stopped one's temporaries
             removed).

@@ -5,8 +5,9 @@ unpickler trips over first: ``pop from empty list``, ``EOFError``,
 ``invalid load key``, a page on weights-only loading. None names the file
 or says what to do. :func:`checkpoint_problem` tells from the file's bytes
 what it is instead (empty, zero-filled as a power cut leaves a file being
-written, text, a truncated or corrupt archive), and :func:`load_checkpoint_file`
-turns every failure to load into one :class:`UnreadableCheckpoint` line.
+written, text, a truncated or corrupt archive), and
+:func:`load_checkpoint_file` turns every failure to load into one
+:class:`UnreadableCheckpoint` line.
 """
 import os.path as osp
 import re

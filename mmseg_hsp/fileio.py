@@ -54,9 +54,10 @@ def check_writable(folder: str, flag: str = '--out-dir') -> None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
+        reason = error.strerror or error
         raise PermissionError(
-            f'{flag} {folder}: cannot write there ({error.strerror or error}); '
-            'choose a folder you can write to') from None
+            f'{flag} {folder}: cannot write there ({reason}); choose a '
+            'folder you can write to') from None
 
 
 @contextlib.contextmanager

@@ -19,7 +19,8 @@ from .prefetch import read_ahead
 
 __all__ = [
     'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
-    'NonFiniteScores', 'TileWindow', 'blend_tiles', 'grid_windows', 'tile_starts', 'HeapTrimmer',
+    'NonFiniteScores', 'TileWindow', 'blend_tiles', 'grid_windows',
+    'tile_starts', 'HeapTrimmer',
     'AMP_CHOICES', 'Precision', 'choose_amp', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
     'read_ahead'
 ]
