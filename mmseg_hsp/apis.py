@@ -24,11 +24,10 @@ from typing import Iterable, List, Optional, Union
 
 import torch
 
-from .slide_io import collect_slides
 from .tiling import choose_amp
-from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter
+from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
 from .wsi.report import write_run_report
-from .wsi.runner import run_slides
+from .wsi.runner import collect_inputs, run_slides
 from .wsi.segmenter import build_segmentor
 
 __all__ = [
@@ -69,7 +68,9 @@ def init_slide_segmenter(config,
             (:class:`ResolutionSpec` or dict; default x10), ``outputs``
             (:class:`OutputSpec` or dict), ``scores``, ``channels_last``,
             ``progress`` and ``stain`` (a
-            :class:`~mmseg_hsp.wsi.SlideStain`): see
+            :class:`~mmseg_hsp.wsi.SlideStain`, or None for none; when not
+            given, what the config's test pipeline evaluates with:
+            :meth:`SlideStain.from_config`): see
             :meth:`SlideSegmenter.from_model`.
 
     Returns:
@@ -77,7 +78,9 @@ def init_slide_segmenter(config,
 
     Raises:
         FileNotFoundError: If the checkpoint is missing.
-        CheckpointMismatch: If the checkpoint does not fit the model.
+        UnreadableCheckpoint: If the file is not a checkpoint.
+        CheckpointMismatch: If the checkpoint does not fit the model, or
+            holds NaN or infinite weights.
         ValueError: If a setting or the precision is impossible.
 
     Example:
@@ -89,6 +92,8 @@ def init_slide_segmenter(config,
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = build_segmentor(config, checkpoint, device, cfg_options)
+    if 'stain' not in settings:  # as the config evaluates
+        settings['stain'] = SlideStain.from_config(model.cfg)
     config_amp = (getattr(model, 'test_cfg', None) or {}).get('amp')
     return SlideSegmenter.from_model(
         model,
@@ -113,7 +118,9 @@ def segment_slide(segmenter: SlideSegmenter,
 
     Returns:
         dict: The summary (also ``<out_dir>/<name>.summary.json``):
-        ``status`` (``'done'`` or ``'skipped'``), ``outputs`` (paths),
+        ``status`` (``'done'``, ``'skipped'``, or ``'busy'`` when another
+        process runs the slide into ``out_dir``), ``identity`` (what made
+        the outputs), ``outputs`` (paths),
         ``areas`` per class, ``analysis`` resolution, ``tiles``,
         ``seconds``, ``precision``, ...
 
@@ -121,6 +128,9 @@ def segment_slide(segmenter: SlideSegmenter,
         SlideError: If the slide cannot be opened or read, or has no (or
             an implausible) resolution; no output that looks finished is
             left.
+        OutputsOfOtherSettings: If the slide is finished in ``out_dir``
+            with another model or other settings and ``overwrite`` is
+            False.
 
     Example:
         >>> summary = segment_slide(segmenter, 'slide.svs', 'outputs/')
@@ -141,7 +151,8 @@ def segment_slides(segmenter: SlideSegmenter,
         segmenter (SlideSegmenter): From :func:`init_slide_segmenter`.
         inputs (Iterable[str]): Slides, folders of slides and list files
             (one path a line), expanded by
-            :func:`~mmseg_hsp.slide_io.collect_slides`.
+            :func:`~mmseg_hsp.wsi.runner.collect_inputs` (files named as
+            this pipeline's outputs left out of folders).
         out_dir (str): Output folder.
         overwrite (bool): Redo slides whose outputs are complete. Defaults
             to False.
@@ -158,6 +169,11 @@ def segment_slides(segmenter: SlideSegmenter,
         ValueError: If the inputs name no slide, or two slides share a
             name (their outputs would collide).
         FileNotFoundError: If a list file is missing.
+        PermissionError: If ``out_dir`` cannot be written to (before any
+            slide runs).
+        OutputsOfOtherSettings: If a slide finished in ``out_dir`` was made
+            with another model or other settings and ``overwrite`` is False
+            (before any slide runs).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped
             (finished slides are kept, the stopped one's temporaries
             removed).
@@ -167,7 +183,7 @@ def segment_slides(segmenter: SlideSegmenter,
         >>> [r['status'] for r in results]
         ['done', 'done', 'failed']
     """
-    slides = collect_slides(inputs)
+    slides = collect_inputs(inputs)
     results = run_slides(segmenter, slides, out_dir, overwrite)
     if report:
         write_run_report(slides, out_dir, results)

@@ -5,8 +5,9 @@ an empty ``state_dict`` or another model's weights only logs a warning, and
 metrics and label maps then come from random weights with exit code 0.
 Fine-tuning (``load_from`` in training) needs that leniency; evaluation and
 inference do not. :func:`check_checkpoint_fits` compares key by key and
-shape by shape; :class:`~mmseg_hsp.engine.StrictCheckpointHook` applies it
-at mmengine's ``after_load_checkpoint`` point, which ``tools/test.py`` adds.
+shape by shape, and refuses NaN or infinite weights;
+:class:`~mmseg_hsp.engine.StrictCheckpointHook` applies it at mmengine's
+``after_load_checkpoint`` point, which ``tools/test.py`` adds.
 """
 import re
 from typing import Dict, List
@@ -21,6 +22,10 @@ LISTED_KEYS = 3
 
 class CheckpointMismatch(ValueError):
     """A checkpoint whose weights do not fit the model (one-line message)."""
+
+
+class NonFiniteCheckpoint(CheckpointMismatch):
+    """A checkpoint with NaN or infinite weights (one-line message)."""
 
 
 def _listing(kind: str, items: List[str]) -> str:
@@ -47,9 +52,37 @@ def checkpoint_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
     }
 
 
+def check_weights_finite(weights: Dict[str, torch.Tensor],
+                         source: str) -> None:
+    """Raise if a floating-point weight holds NaN or infinity.
+
+    A run that diverged saves NaN weights; the model then scores every
+    pixel NaN, whose arg-max is class 0: an all-background map, all metrics
+    zero, exit code 0.
+
+    Args:
+        weights (dict[str, Tensor]): From :func:`checkpoint_state_dict`.
+        source (str): The checkpoint's file, for the message.
+
+    Raises:
+        NonFiniteCheckpoint: Naming the first such tensor (in the
+            checkpoint's order) and how many of its values are bad.
+    """
+    for key, value in weights.items():
+        if not value.is_floating_point():
+            continue
+        bad = value.numel() - int(torch.isfinite(value).sum())
+        if bad:
+            raise NonFiniteCheckpoint(
+                f'{source}: weight {key} holds {bad} NaN or infinite '
+                f'value(s) of {value.numel()}: the training diverged or the '
+                'file is damaged; use an earlier checkpoint')
+
+
 def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
                           source: str) -> None:
-    """Raise unless the checkpoint has exactly the model's weights.
+    """Raise unless the checkpoint has exactly the model's weights, all
+    finite.
 
     Args:
         model (nn.Module): The model (DDP-wrapped or a TTA model are
@@ -60,6 +93,7 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
     Raises:
         CheckpointMismatch: With one line naming the shape mismatches, the
             missing and the unexpected keys (the first few of each).
+        NonFiniteCheckpoint: See :func:`check_weights_finite`.
     """
     while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
@@ -68,6 +102,7 @@ def check_checkpoint_fits(model: nn.Module, checkpoint: dict,
         raise CheckpointMismatch(
             f'{source}: the checkpoint holds no weights (empty state_dict); '
             'give the checkpoint the model was trained into')
+    check_weights_finite(weights, source)
     expected = model.state_dict()
     shapes = [
         f'{key} {list(weights[key].shape)} in the checkpoint, '

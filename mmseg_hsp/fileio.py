@@ -12,6 +12,7 @@ import os
 import os.path as osp
 import shutil
 import socket
+import tempfile
 from typing import Iterator
 
 import cv2
@@ -30,6 +31,33 @@ def owner_tag() -> str:
         str: The tag.
     """
     return f'{socket.gethostname()}-{os.getpid()}'
+
+
+def check_writable(folder: str, flag: str = '--out-dir') -> None:
+    """Create ``folder`` if needed and make sure a file can be written in it.
+
+    Checked by writing (an unnamed temporary file, gone when closed), not by
+    permission bits: a read-only mount, a full quota or an ACL refuse
+    writes that the bits allow, and the bits do not bind root.
+
+    Args:
+        folder (str): The output folder.
+        flag (str): The flag that named it, for the message. Defaults to
+            ``'--out-dir'``.
+
+    Raises:
+        PermissionError: If it cannot be created or written to: one line
+            naming the folder, the system's reason and the fix.
+    """
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or error
+        raise PermissionError(
+            f'{flag} {folder}: cannot write there ({reason}); choose a '
+            'folder you can write to') from None
 
 
 @contextlib.contextmanager

@@ -1,7 +1,9 @@
 """Test (and evaluate) a segmentor (mmseg's ``tools/test.py``, plugin loaded)."""
 import argparse
+import os.path as osp
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
+from mmseg_hsp.checkpoint_file import load_checkpoint_file
 from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
                            load_config)
 
@@ -54,9 +56,15 @@ def main():
     args = parse_args(parser)
     with exit_on_error(parser):
         cfg = load_config(args)
+        if osp.exists(args.checkpoint) or '://' not in args.checkpoint:
+            # Read once up front: a file that is no checkpoint (empty,
+            # zero-filled, text, truncated, a pickle asking for code) is
+            # one line here, not a traceback from inside the test loop.
+            load_checkpoint_file(args.checkpoint)
         cfg.load_from = args.checkpoint
         # mmengine loads load_from non-strictly; scores from a checkpoint
-        # that does not fit the model are an error here, not a warning.
+        # that does not fit the model, or has NaN weights, are an error
+        # here, not a warning.
         cfg.custom_hooks = [
             *cfg.get('custom_hooks', []),
             dict(type='StrictCheckpointHook', checkpoint=args.checkpoint)

@@ -9,9 +9,12 @@ from functools import partial
 from ..datasets.mtchi_patches import (SlideSource, convert_regions,
                                      convert_sources, iter_slide_pairs,
                                      write_cross_validation)
+from .numbers import (bounded_below, fraction, level0_magnification,
+                      positive)
 
 
 def parse_args(argv=None):
+    """The flags; an impossible number exits 2 with argparse's one line."""
     parser = argparse.ArgumentParser(
         description='Crop MTCHI regions or slides into training patches')
     parser.add_argument(
@@ -27,21 +30,21 @@ def parse_args(argv=None):
         '--out-dir',
         default='TrainingPatches',
         help='output folder, relative to root (default: TrainingPatches)')
-    parser.add_argument('--patch-size', type=int, default=400)
-    parser.add_argument('--stride', type=int, default=100)
+    parser.add_argument('--patch-size', type=positive(int), default=400)
+    parser.add_argument('--stride', type=positive(int), default=100)
     parser.add_argument(
         '--min-annotated',
-        type=float,
+        type=fraction,
         default=0.2,
         help='drop patches whose share of label != 0 is below this')
     parser.add_argument(
         '--scale',
-        type=float,
+        type=positive(),
         default=1.0,
         help='resize regions by this factor first (e.g. 0.5: x20 -> x10)')
     parser.add_argument(
         '--folds',
-        type=int,
+        type=bounded_below(2, int, inclusive=True),
         help='write k-fold cross-validation patches and '
         'split files to <root>/CrossVal (the Test set is fold 0)')
     parser.add_argument(
@@ -60,12 +63,12 @@ def parse_args(argv=None):
         'maps covering each whole slide')
     parser.add_argument(
         '--magnification',
-        type=float,
+        type=positive(),
         default=10.0,
         help='magnification slides are read at (default 10, as the paper)')
     parser.add_argument(
         '--base-magnification',
-        type=float,
+        type=level0_magnification,
         help="slides' level-0 magnification, when their metadata has none")
     parser.add_argument(
         '--overwrite',
@@ -83,7 +86,7 @@ def main(argv=None):
         min_annotated=args.min_annotated,
         progress=not args.no_progress)
     try:
-        if args.folds:
+        if args.folds is not None:
             folds = write_cross_validation(args.root, args.folds,
                                            args.fold_seed, args.overwrite,
                                            **crop)

@@ -10,6 +10,7 @@ import argparse
 import os
 import os.path as osp
 import re
+import signal
 import sys
 from contextlib import contextmanager
 
@@ -35,6 +36,28 @@ CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
                  SyntaxError)
 # The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells use.
 INTERRUPTED = 130
+# ... and of one stopped with SIGTERM (128 + SIGTERM).
+TERMINATED = 143
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler's cancel, a container stop), raised
+    as an interrupt by :func:`terminate_as_interrupt`."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
+def terminate_as_interrupt() -> None:
+    """Make SIGTERM unwind the main thread as Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once: no ``finally``
+    runs, and the temporaries being written stay for the next run to clean
+    up. Raised as :class:`Terminated` (a ``KeyboardInterrupt``), it runs
+    every writer's cleanup on the way out.
+    """
+    signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def raised_in(error: BaseException) -> str:

@@ -6,7 +6,9 @@ runs the slides one after the other, then prints a table (and, with
 ``--report``, writes ``slides.csv`` and ``report.html`` of the run). Exit
 code 1 if any slide failed (each failure is one line naming it), 2 if
 nothing could be run (bad flags or inputs, a model or stain reference that
-cannot be set up, a model that does not fit its checkpoint), 130 on Ctrl-C
+cannot be set up, a model that does not fit its checkpoint or has NaN
+weights, an ``--out-dir`` that cannot be written to or holds finished slides
+of another model or other settings), 130 on Ctrl-C and 143 on SIGTERM
 (temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
 tracebacks.
 """
@@ -21,17 +23,22 @@ from rich.console import Console
 from rich.table import Table
 
 from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
-from ..slide_io import collect_slides
 from ..wsi import SlideSegmenter, SlideStain
 from ..wsi.report import write_run_report
-from ..wsi.runner import SlideRunInterrupted, rank_share, run_slides
+from ..wsi.runner import (SlideRunInterrupted, collect_inputs, rank_share,
+                          run_slides)
 from .amp import add_amp_argument
 from .args import add_cfg_options
+from .errors import (INTERRUPTED, TERMINATED, Terminated,
+                     terminate_as_interrupt)
 from .numbers import (level0_magnification, level0_mpp, non_negative,
                       positive)
 
 # --stain-normalize without a value: the normaliser's default reference.
 DEFAULT_STAIN = 'default'
+# --stain-normalize none: off, even where the config's test pipeline
+# normalises.
+NO_STAIN = 'none'
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -141,7 +148,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         metavar='REFERENCE',
         help='Macenko stain normalisation, estimated once per slide on its '
         'tissue thumbnail, to REFERENCE: a JSON of stored statistics or a '
-        'reference image (without a value: Macenko et al.\'s reference)')
+        'reference image (without a value: Macenko et al.\'s reference; '
+        '"none": off). Default: as the config\'s test pipeline evaluates '
+        '(its StainNormalize), else off')
     parser.add_argument(
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
@@ -169,12 +178,14 @@ def main(argv=None) -> int:
 
     Returns:
         int: The exit code (0 done, 1 a slide failed, 2 nothing could be
-        run, 130 interrupted).
+        run, 130 interrupted, 143 terminated).
     """
     args = parse_args(argv)
+    terminate_as_interrupt()
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
-        every = collect_slides(args.inputs)
+        every = collect_inputs(args.inputs, warn=lambda line: print(
+            f'infer_wsi: {line}', file=sys.stderr))
         slides, rank, world = rank_share(every)
     except (OSError, ValueError) as error:  # missing list, no or same names
         if debug:
@@ -187,12 +198,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt as interrupt:
         if debug:
             raise
-        where = f' during {interrupt.slide}' if isinstance(
-            interrupt, SlideRunInterrupted) else ''
-        print(f'infer_wsi: interrupted{where}; its temporaries are removed '
-              'and finished slides kept: rerun the same command to go on',
-              file=sys.stderr)
-        return 130
+        where, stop = '', interrupt
+        if isinstance(interrupt, SlideRunInterrupted):
+            where, stop = f' during {interrupt.slide}', interrupt.stop
+        terminated = isinstance(stop, Terminated)
+        print(f'infer_wsi: '
+              f'{"terminated (SIGTERM)" if terminated else "interrupted"}'
+              f'{where}; its temporaries are removed and finished slides '
+              'kept: rerun the same command to go on', file=sys.stderr)
+        return TERMINATED if terminated else INTERRUPTED
 
 
 def rank_device(device: str, world: int) -> str:
@@ -217,7 +231,16 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
               f'{reason}', file=sys.stderr)
         return 2
     print(f'infer_wsi: {segmenter.classes.describe()}', file=sys.stderr)
-    results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+    if segmenter.stain is not None:
+        print('infer_wsi: Macenko stain normalisation to '
+              f'{segmenter.stain.reference_from}', file=sys.stderr)
+    try:
+        results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+    except (OSError, ValueError) as error:  # unwritable, other settings
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
+        print(f'infer_wsi: error: {error}', file=sys.stderr)
+        return 2
     print_report(results, rank, world)
     if args.report:
         paths = write_run_report(every, args.out_dir, results)
@@ -229,9 +252,11 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
     """The segmenter the flags describe (the stain reference is read
     first, the model then built and its checkpoint checked)."""
-    stain = None if args.stain_normalize is None else SlideStain(
-        None if args.stain_normalize == DEFAULT_STAIN else
-        args.stain_normalize)
+    # Without the flag, the config's test pipeline decides.
+    stain = {} if args.stain_normalize is None else dict(
+        stain=None if args.stain_normalize == NO_STAIN else SlideStain(
+            None if args.stain_normalize == DEFAULT_STAIN else
+            args.stain_normalize))
     return init_slide_segmenter(
         args.config,
         args.checkpoint,
@@ -258,7 +283,7 @@ def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
         scores=args.scores,
         channels_last=not args.no_channels_last,
         progress=not args.no_progress,
-        stain=stain)
+        **stain)
 
 
 def print_report(results: Sequence[dict], rank: int = 0,

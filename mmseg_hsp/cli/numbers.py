@@ -61,6 +61,15 @@ def non_negative(cast: Callable = float) -> Callable[[str], float]:
     return bounded_below(0, cast, inclusive=True)
 
 
+def fraction(text: str) -> float:
+    """An argparse type for a share between 0 and 1 (both included)."""
+    value = _number(float, text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f'must be between 0 and 1, got '
+                                         f'{text}')
+    return value
+
+
 def _plausible(check: Callable[[float], Optional[str]]):
 
     def parse(text: str) -> float:

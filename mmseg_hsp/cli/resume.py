@@ -1,43 +1,40 @@
 """``--resume`` from the newest complete checkpoint of a work_dir.
 
 mmengine resumes from the file named in ``<work_dir>/last_checkpoint``. A run
-killed while saving (or a full disk) leaves that file truncated, and resuming
-then fails with a traceback from deep inside ``torch.load``. Checkpoints are
-zip archives: a truncated one has no central directory, a corrupted one
-fails its CRCs. :func:`resume_checkpoint` picks the newest checkpoint that
+killed while saving (or a full disk) leaves that file truncated, a power cut
+leaves it zero-filled, and resuming then fails with a traceback from deep
+inside ``torch.load``. Checkpoints are zip archives: a truncated one has no
+central directory, a corrupted one fails its CRCs, a zero-filled one does not
+start as one. :func:`resume_checkpoint` picks the newest checkpoint that
 passes, and says so when it is not the one ``last_checkpoint`` names.
 """
 import os
 import os.path as osp
 import re
-import zipfile
 from typing import Callable, Optional
+
+from ..checkpoint_file import checkpoint_problem
 
 # mmengine's checkpoint names: epoch_<n>.pth, iter_<n>.pth.
 CHECKPOINT_NAME = re.compile(r'^(?:epoch|iter)_(\d+)\.pth$')
 
 
-def checkpoint_is_complete(path: str) -> bool:
-    """Whether a checkpoint file is whole (its zip archive checks out).
+def broken_checkpoint(path: str) -> Optional[str]:
+    """What is wrong with a checkpoint file, if anything.
 
     Args:
         path (str): A ``.pth`` file.
 
     Returns:
-        bool: False if missing, truncated or corrupt; True for a whole zip
-        archive (torch's format) or a file in another format, which cannot
-        be checked without loading it.
+        str | None: ``'missing'``, or what :func:`checkpoint_problem` (CRCs
+        checked) finds: empty, zero-filled (a power cut while saving),
+        text, truncated or corrupt. None for a whole zip archive (torch's
+        format) or a pickle (its legacy one), which cannot be checked
+        further without loading it.
     """
     if not osp.isfile(path):
-        return False
-    with open(path, 'rb') as f:
-        if f.read(2) != b'PK':
-            return osp.getsize(path) > 0
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return False
+        return 'missing'
+    return checkpoint_problem(path, verify=True)
 
 
 def resume_checkpoint(work_dir: str,
@@ -63,7 +60,8 @@ def resume_checkpoint(work_dir: str,
         return None
     with open(pointer) as f:
         named = f.read().strip()
-    if checkpoint_is_complete(named):
+    problem = broken_checkpoint(named)
+    if problem is None:
         return named
     numbered = sorted(((int(match.group(1)), name)
                        for name in os.listdir(work_dir)
@@ -72,11 +70,10 @@ def resume_checkpoint(work_dir: str,
     for _, name in numbered:
         path = osp.join(work_dir, name)
         if osp.abspath(path) != osp.abspath(named) and \
-                checkpoint_is_complete(path):
-            warn(f'{named} (named by {pointer}) is missing or truncated: '
-                 f'resuming from {path}, the newest complete checkpoint')
+                broken_checkpoint(path) is None:
+            warn(f'{named} (named by {pointer}) is {problem}: resuming from '
+                 f'{path}, the newest complete checkpoint')
             return path
     raise FileNotFoundError(
-        f'{named} (named by {pointer}) is missing or truncated and '
-        f'{work_dir} holds no complete checkpoint; train without --resume '
-        'to start afresh')
+        f'{named} (named by {pointer}) is {problem} and {work_dir} holds no '
+        'complete checkpoint; train without --resume to start afresh')

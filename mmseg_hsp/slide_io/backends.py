@@ -12,7 +12,9 @@ past the slide's edge and where it was not scanned):
 :func:`open_slide` picks the reader. OpenSlide and tifffile are imported
 only when a slide needs them.
 """
+import errno
 import math
+import os
 import os.path as osp
 from typing import List, Optional, Sequence, Tuple
 
@@ -235,6 +237,20 @@ class ImageReader(_ArrayLevelsReader):
         return self._image
 
 
+def _why_missing(path: str) -> str:
+    """Why there is no file at ``path``: a broken link says where it
+    points."""
+    if not osp.islink(path):
+        return 'no such file'
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return 'a symbolic link loop'
+    return (f'a symbolic link to {os.readlink(path)}, which does not '
+            'exist; fix or remove the link')
+
+
 def open_slide(path: str,
                fill_rgb: Sequence[int] = WHITE_RGB) -> SlideReader:
     """Open a slide or region with the reader that fits it.
@@ -262,7 +278,7 @@ def open_slide(path: str,
         reader.path = path
         return reader
     if not osp.isfile(path):
-        raise SlideError(f'{path}: no such file')
+        raise SlideError(f'{path}: {_why_missing(path)}')
     try:
         try:
             import openslide

@@ -5,13 +5,15 @@ label and overview images) that OpenSlide opens together from any one of
 them. Grouping uses OpenSlide itself (its ``dicom.SeriesInstanceUID``
 property), so it agrees with what is then read and needs no DICOM library.
 """
+import functools
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Hashable, List, Optional, Sequence
 
 DICOM_EXTENSION = '.dcm'
 
 
+@functools.lru_cache(maxsize=None)
 def series_uid(path: str) -> Optional[str]:
     """The DICOM series a file belongs to, as OpenSlide opens it.
 
@@ -21,6 +23,7 @@ def series_uid(path: str) -> Optional[str]:
     Returns:
         str | None: Its ``SeriesInstanceUID``; None if OpenSlide does not
         open it as a slide (it is then run, and reported, on its own).
+        Remembered per path: a collection asks for a file more than once.
     """
     try:
         import openslide
@@ -84,3 +87,35 @@ def first_dicom_file(folder: str) -> Optional[str]:
     files = sorted(n for n in os.listdir(folder)
                    if n.lower().endswith(DICOM_EXTENSION))
     return osp.join(folder, files[0]) if files else None
+
+
+def _series_of(path: str) -> Hashable:
+    """What makes two inputs the same slide: their DICOM series (a ``.dcm``
+    file's, or that of the folder holding one slide), else the path."""
+    dicom = first_dicom_file(path) if osp.isdir(path) else path
+    if dicom is None or not dicom.lower().endswith(DICOM_EXTENSION):
+        return path
+    uid = series_uid(dicom)
+    return ('series', uid) if uid else path
+
+
+def one_per_series(paths: Sequence[str]) -> List[str]:
+    """Keep one input per DICOM series, however its files were named.
+
+    Naming two files of one series (or a file and its folder) would run the
+    same slide twice: every file opens the whole series.
+
+    Args:
+        paths (Sequence[str]): Inputs, in order.
+
+    Returns:
+        list[str]: ``paths`` less each one whose series an earlier one
+        already stands for.
+    """
+    kept, seen = [], set()
+    for path in paths:
+        series = _series_of(path)
+        if series not in seen:
+            seen.add(series)
+            kept.append(path)
+    return kept

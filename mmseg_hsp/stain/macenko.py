@@ -57,8 +57,8 @@ def load_reference(reference: Union[dict, str, None] = None,
 
     Raises:
         StainReferenceError: If the file is missing or unreadable, a
-            key is missing or malformed, or the image has too little
-            tissue.
+            key is missing or malformed, the image has too little
+            tissue, or the stain is not H&E (:func:`check_h_and_e`).
     """
     if reference is None:
         return dict(DEFAULT_REFERENCE)
@@ -80,7 +80,7 @@ def load_reference(reference: Union[dict, str, None] = None,
                 raise StainReferenceError(
                     f'{where}: not an image OpenCV reads, nor a .json')
             try:
-                return MacenkoNormalizer(**kwargs).estimate(
+                reference = MacenkoNormalizer(**kwargs).estimate(
                     np.ascontiguousarray(image[..., ::-1]))
             except StainEstimationError as error:
                 raise StainReferenceError(f'{where}: {error}')
@@ -95,7 +95,36 @@ def load_reference(reference: Union[dict, str, None] = None,
                 f'{where}: {key} must be a list of {length} numbers, as '
                 'MacenkoNormalizer.estimate returns (hematoxylin, eosin, '
                 'max_concentration)')
-    return {key: [float(v) for v in reference[key]] for key in lengths}
+    reference = {key: [float(v) for v in reference[key]] for key in lengths}
+    check_h_and_e(reference, where)
+    return reference
+
+
+def check_h_and_e(stain: dict, where: str = 'stain reference') -> None:
+    """Raise unless the second stain vector is eosin's, not DAB's.
+
+    Macenko's estimate takes the two dominant stains of any image: on an
+    immunohistochemistry (IHC) image those are hematoxylin and DAB, which
+    would then pass for eosin, and every slide normalised to it would be
+    re-coloured brown. Eosin (pink) absorbs green light most; DAB (brown)
+    absorbs blue most (Ruifrok & Johnston's vectors: eosin
+    ``[0.07, 0.99, 0.11]``, DAB ``[0.27, 0.57, 0.78]``).
+
+    Args:
+        stain (dict): ``hematoxylin``, ``eosin`` RGB optical densities.
+        where (str): What the stain is, for the message.
+
+    Raises:
+        StainReferenceError: If the "eosin" vector's blue optical density
+            exceeds its green one.
+    """
+    _, green, blue = stain['eosin']
+    if blue > green:
+        shown = ', '.join(f'{v:.2f}' for v in stain['eosin'])
+        raise StainReferenceError(
+            f'{where}: its second stain [{shown}] absorbs blue most, as DAB '
+            '(brown, immunohistochemistry) does, not green as eosin (pink) '
+            'does: give an H&E-stained reference')
 
 
 def _stain_matrix(stain: dict) -> np.ndarray:

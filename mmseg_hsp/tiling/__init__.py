@@ -10,7 +10,8 @@ segmentor into the ``predict`` callable it blends, run as a
 numpy, torch and mmseg only, never on the rest of ``mmseg_hsp``.
 """
 from .blending import (BLEND_MODES, ArrayTiles, Band, BandBlender, BlendSpec,
-                       TileWindow, blend_tiles, grid_windows, tile_starts)
+                       NonFiniteScores, TileWindow, blend_tiles, grid_windows,
+                       tile_starts)
 from .memory import HeapTrimmer
 from .precision import AMP_CHOICES, Precision, choose_amp, cpu_bf16_flags
 from .predictor import SegmentorPredictor, TilePreprocessor
@@ -18,7 +19,8 @@ from .prefetch import read_ahead
 
 __all__ = [
     'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
-    'TileWindow', 'blend_tiles', 'grid_windows', 'tile_starts', 'HeapTrimmer',
+    'NonFiniteScores', 'TileWindow', 'blend_tiles', 'grid_windows',
+    'tile_starts', 'HeapTrimmer',
     'AMP_CHOICES', 'Precision', 'choose_amp', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
     'read_ahead'
 ]

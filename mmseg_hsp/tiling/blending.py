@@ -75,6 +75,10 @@ GAUSS_WEIGHTS = ('gaussian', 'cosine', 'exponential')
 MIN_WEIGHT = 1e-6
 
 
+class NonFiniteScores(ValueError):
+    """The model scored pixels NaN or infinite (one-line message)."""
+
+
 def _pair(value: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
     pair = (value, value) if isinstance(value, int) else tuple(value)
     if len(pair) != 2 or not all(
@@ -284,8 +288,22 @@ class Band:
         Returns:
             np.ndarray: ``(h, W)`` uint8 labels, on the host (computed
             where the scores are).
+
+        Raises:
+            NonFiniteScores: If a score is NaN or infinite: its arg-max
+                would be an arbitrary class (NaN scores everywhere give
+                class 0, an all-background map).
         """
-        labels = self.scores.argmax(0)
+        scores = self.scores
+        finite = np.isfinite(scores).all() if isinstance(
+            scores, np.ndarray) else bool(scores.isfinite().all())
+        if not finite:
+            raise NonFiniteScores(
+                f'the model scored pixels NaN or infinite in rows '
+                f'{self.top}-{self.bottom - 1}: no label can be read from '
+                'them; run in float32 (--amp fp32) if the model ran in '
+                'float16, else check the checkpoint')
+        labels = scores.argmax(0)
         labels[~self.covered] = fill
         if isinstance(labels, np.ndarray):
             return labels.astype(np.uint8)

@@ -95,7 +95,12 @@ def run_summaries(slides: Sequence[str], out_dir: str,
         list[dict]: One summary per slide, in the order of ``slides``.
     """
     import json
-    mine = {result['slide']: result for result in results}
+    # A slide another process held ('busy') is read from its summary, as
+    # one this process never ran.
+    mine = {
+        result['slide']: result
+        for result in results if result['status'] != 'busy'
+    }
     summaries = []
     for slide in slides:
         summary = mine.get(slide)

@@ -6,9 +6,34 @@ Under ``torchrun`` every rank collects the same sorted slide list
 no process group is needed (ranks never wait for each other).
 """
 import os
-from typing import List, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
-from .segmenter import SlideSegmenter
+from ..fileio import check_writable
+from ..slide_io import collect_slides
+from .segmenter import OUTPUT_SUFFIXES, SlideSegmenter
+
+# The outputs with a slide's file extension, which a folder listing would
+# take for slides when --out-dir is the input folder.
+SLIDE_LIKE_OUTPUTS = (OUTPUT_SUFFIXES['labels'], OUTPUT_SUFFIXES['overlay'])
+
+
+def collect_inputs(inputs: Iterable[str],
+                   warn: Optional[Callable[[str], None]] = None
+                   ) -> List[str]:
+    """The slides ``inputs`` name, less this pipeline's own outputs.
+
+    Args:
+        inputs (Iterable[str]): As :func:`~mmseg_hsp.slide_io.collect_slides`
+            takes them.
+        warn (Callable[[str], None], optional): Told what a folder's
+            listing left out: hidden files, and ``*.labels.tif`` /
+            ``*.overlay.png`` (an ``--out-dir`` equal to the input folder
+            would otherwise segment its own outputs on every rerun).
+
+    Returns:
+        list[str]: The sorted slides.
+    """
+    return collect_slides(inputs, leave_out=SLIDE_LIKE_OUTPUTS, warn=warn)
 
 
 def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
@@ -20,24 +45,46 @@ def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
     Returns:
         tuple[list[str], int, int]: The slides, the rank and world size
         (``RANK``/``WORLD_SIZE``; 0 and 1 without torchrun).
+
+    Raises:
+        ValueError: If they are not integers, or the rank is not one of the
+            world's (``RANK=5 WORLD_SIZE=2`` would run nothing, exit 0).
     """
-    rank = int(os.environ.get('RANK', 0))
-    world = int(os.environ.get('WORLD_SIZE', 1))
+    try:
+        rank = int(os.environ.get('RANK', 0))
+        world = int(os.environ.get('WORLD_SIZE', 1))
+    except ValueError as error:
+        raise ValueError(f'RANK and WORLD_SIZE must be integers ({error}); '
+                         'launch with torchrun, or unset both') from None
+    if world < 1:
+        raise ValueError(f'WORLD_SIZE={world} must be >= 1: launch with '
+                         'torchrun, or unset RANK and WORLD_SIZE')
+    if not 0 <= rank < world:
+        raise ValueError(f'RANK={rank} is not a rank of WORLD_SIZE={world} '
+                         f'(0..{world - 1}): launch with torchrun, or unset '
+                         'both')
     return list(slides[rank::world]), rank, world
 
 
 class SlideRunInterrupted(KeyboardInterrupt):
-    """Ctrl-C while a slide ran; ``slide`` names it (its temporaries are
-    already removed: every writer cleans up as the interrupt unwinds)."""
+    """Ctrl-C (or SIGTERM, which ``infer_wsi`` raises as an interrupt)
+    while a slide ran; ``slide`` names it, ``stop`` is the interrupt caught
+    (its temporaries are already removed: every writer cleans up as the
+    interrupt unwinds)."""
 
-    def __init__(self, slide: str):
+    def __init__(self, slide: str, stop: KeyboardInterrupt):
         super().__init__(slide)
         self.slide = slide
+        self.stop = stop
 
 
 def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
                out_dir: str, overwrite: bool = False) -> List[dict]:
     """Run slides one after the other; a failing slide does not stop others.
+
+    Before any slide runs, the output folder must take a file, and (without
+    ``overwrite``) no finished slide may have been made with other
+    settings: either stops the whole run, with nothing done.
 
     Args:
         segmenter (SlideSegmenter): The configured segmenter.
@@ -50,14 +97,22 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
         'failed', 'error'}`` with a one-line reason naming the slide.
 
     Raises:
+        PermissionError: If ``out_dir`` cannot be written to.
+        OutputsOfOtherSettings: If a finished slide was made with another
+            model or other settings (see
+            :meth:`SlideSegmenter.finished_summary`).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped.
     """
+    check_writable(out_dir)
+    if not overwrite:
+        for slide in slides:
+            segmenter.finished_summary(slide, out_dir)
     results = []
     for slide in slides:
         try:
             results.append(segmenter.run(slide, out_dir, overwrite=overwrite))
-        except KeyboardInterrupt:
-            raise SlideRunInterrupted(slide) from None
+        except KeyboardInterrupt as stop:
+            raise SlideRunInterrupted(slide, stop) from None
         except Exception as error:  # report, go on with the next slide
             reason = ' '.join(str(error).split()) or type(error).__name__
             if slide not in reason:

@@ -14,6 +14,7 @@ import json
 import os
 import os.path as osp
 import time
+from dataclasses import asdict
 from typing import Dict, List, Optional, Union
 
 import cv2
@@ -28,6 +29,8 @@ from .classes import SlideClasses
 from .areas import area_pixel_size
 from .confidence import CONFIDENCE_VALUES, band_confidence
 from .dicom_seg import DicomSource, write_dicom_seg
+from .identity import config_digest, identity_differences, weights_digest
+from .lock import lock_path, slide_lock
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
@@ -86,24 +89,31 @@ def build_segmentor(config,
         :class:`~mmseg_hsp.wsi.SlideClasses`.
 
     Raises:
+        UnreadableCheckpoint: If the file is not a checkpoint
+            (:func:`~mmseg_hsp.checkpoint_file.load_checkpoint_file`).
         CheckpointMismatch: If the checkpoint's weights do not fit the
-            model exactly (mmengine would load what fits and warn).
+            model exactly (mmengine would load what fits and warn), or are
+            not finite.
     """
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
-    from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
+    from mmengine.runner.checkpoint import load_state_dict
     from mmseg.apis import init_model
 
+    from ..checkpoint_file import load_checkpoint_file
     from ..checkpoint_fit import check_checkpoint_fits, checkpoint_state_dict
     model = init_model(config, None, device='cpu', cfg_options=cfg_options)
     model.dataset_meta = None
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise FileNotFoundError(f'checkpoint {checkpoint}: no such file')
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
+        loaded = load_checkpoint_file(checkpoint)
         check_checkpoint_fits(model, loaded, checkpoint)
         load_state_dict(model, checkpoint_state_dict(loaded), strict=True)
         model.dataset_meta = loaded.get('meta', {}).get('dataset_meta')
     return model.to(device).eval()
+
+
+class OutputsOfOtherSettings(ValueError):
+    """A slide's finished outputs were made with another model or other
+    settings (one-line message)."""
 
 
 def qupath_name(name: str) -> str:
@@ -191,6 +201,20 @@ class SlideSegmenter:
         self.outputs = outputs
         self.progress = progress
         self.stain = stain
+        # Every summary records this; a rerun skips a finished slide only
+        # when it matches (see :mod:`.identity`).
+        self.identity = dict(
+            weights=weights_digest(model),
+            config=config_digest(model),
+            blend=blend.to_dict(),
+            # the magnification is not used when an mpp is given
+            resolution=dict(resolution.to_dict(),
+                            magnification=None if resolution.mpp else
+                            resolution.magnification),
+            outputs=asdict(outputs),
+            scores=self.predictor.scores,
+            precision=self.predictor.precision.name,
+            stain=None if stain is None else stain.settings)
 
     @classmethod
     def from_model(cls,
@@ -285,19 +309,55 @@ class SlideSegmenter:
             bool: True if the summary exists and every other output has the
             size it records.
         """
+        return self._finished(slide_path, out_dir) is not None
+
+    def finished_summary(self, slide_path: str,
+                         out_dir: str) -> Optional[dict]:
+        """The summary of a slide finished with this model and settings.
+
+        Args:
+            slide_path (str): The slide.
+            out_dir (str): The output folder.
+
+        Returns:
+            dict | None: The summary when :meth:`is_done`; None when the
+            slide is not finished.
+
+        Raises:
+            OutputsOfOtherSettings: If it is finished, but the summary's
+                ``identity`` differs from this segmenter's (another
+                checkpoint, config or setting): one line naming what
+                differs.
+        """
+        summary = self._finished(slide_path, out_dir)
+        if summary is None:
+            return None
+        differences = identity_differences(summary.get('identity'),
+                                           self.identity)
+        if differences:
+            more = f' and {len(differences) - 1} more' \
+                if len(differences) > 1 else ''
+            raise OutputsOfOtherSettings(
+                f'{slide_path}: its outputs in {out_dir} were made with '
+                f'other settings ({differences[0]}{more}); pass --overwrite '
+                'to redo them, or choose another --out-dir')
+        return summary
+
+    def _finished(self, slide_path: str, out_dir: str) -> Optional[dict]:
+        """The summary if it exists and every other output has the size it
+        records, else None."""
         paths = output_paths(slide_path, out_dir)
         try:
             with open(paths['summary']) as f:
                 summary = json.load(f)
         except (OSError, ValueError):
-            return False
-        # Summaries of versions before the confidence layer lack its figures
-        # (and areas at a nominal pixel size): such slides are redone.
-        recorded = summary.get('output_bytes', {}) \
-            if 'confidence' in summary else {}
-        return all(
-            osp.isfile(paths[key]) and recorded.get(key) ==
-            osp.getsize(paths[key]) for key in self.output_keys)
+            return None
+        recorded = summary.get('output_bytes', {})
+        if all(
+                osp.isfile(paths[key]) and recorded.get(key) ==
+                osp.getsize(paths[key]) for key in self.output_keys):
+            return summary
+        return None
 
     @property
     def output_keys(self) -> List[str]:
@@ -318,22 +378,30 @@ class SlideSegmenter:
             slide_path (str): A slide OpenSlide reads, or a TIFF/PNG region.
             out_dir (str): Output folder (created if needed).
             overwrite (bool): Redo a slide whose outputs exist. Defaults to
-                False (skip it when :meth:`is_done`). Temporaries that
-                killed runs of this host left in ``out_dir`` are removed
-                first (:mod:`.recovery`).
+                False (skip it when :meth:`finished_summary` says it is
+                finished with these settings). Temporaries that killed runs
+                of this host left in ``out_dir`` are removed first
+                (:mod:`.recovery`).
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
-            with ``status`` ``'done'`` or ``'skipped'``; ``seconds`` has
+            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``
+            and ``status`` ``'busy'`` when another process runs the slide
+            into ``out_dir`` (it holds the slide's lock, :mod:`.lock`: runs
+            on the same slides split the work). ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay...) and ``total``;
             ``tiles_per_second`` counts the ``labels`` phase; ``stain`` is
             None, or what :meth:`SlideStain.summary` says (the slide's stain
             parameters); ``resolution`` the pixel size of the areas and its
             source; ``confidence`` what
-            :meth:`~mmseg_hsp.wsi.confidence.ConfidenceStats.summary` says.
+            :meth:`~mmseg_hsp.wsi.confidence.ConfidenceStats.summary` says;
+            ``identity`` is what the outputs were made with (weights and
+            config digests, every setting that changes them).
 
         Raises:
+            OutputsOfOtherSettings: If the slide is finished with other
+                settings and ``overwrite`` is False.
             SlideError: If the slide cannot be opened, has no (or an
                 implausible) resolution, or fails to read, or if a DICOM
                 Segmentation is asked of a slide that is not DICOM; nothing
@@ -341,13 +409,24 @@ class SlideSegmenter:
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
-        if not overwrite and self.is_done(slide_path, out_dir):
-            with open(paths['summary']) as f:
-                return dict(json.load(f), status='skipped')
         # A SEG's source is found (or refused) before any work.
         seg_source = DicomSource.of(slide_path) \
             if self.outputs.dicom_seg else None
         os.makedirs(out_dir, exist_ok=True)
+        with slide_lock(lock_path(paths['summary'])) as ours:
+            if not ours:
+                return dict(slide=slide_path, status='busy')
+            # Checked under the lock: another process may just have
+            # finished it.
+            finished = None if overwrite else self.finished_summary(
+                slide_path, out_dir)
+            if finished is not None:
+                return dict(finished, status='skipped')
+            return self._run(slide_path, out_dir, paths, seg_source)
+
+    def _run(self, slide_path: str, out_dir: str, paths: Dict[str, str],
+             seg_source: Optional[DicomSource]) -> dict:
+        """:meth:`run` past its checks: segment and write every output."""
         # Not done from here until the new summary is written: a run killed
         # while replacing the outputs leaves no summary beside a mixed set.
         if osp.exists(paths['summary']):
@@ -503,6 +582,7 @@ class SlideSegmenter:
                     blend=self.spec.to_dict(),
                     scores=self.predictor.scores,
                     precision=self.predictor.precision.to_dict(),
+                    identity=self.identity,
                     tissue_fraction=None if tissue is None else round(
                         tissue.fraction, 4),
                     classes=self.class_names,

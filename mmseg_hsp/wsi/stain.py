@@ -49,12 +49,56 @@ class SlideStain:
             statistics (a dict, or a JSON file of it as
             ``MacenkoNormalizer.estimate`` returns) or a reference image.
             Defaults to Macenko et al.'s reference.
+        origin (str, optional): Where the setting comes from, shown before
+            the reference in summaries (e.g. the config's test pipeline).
+            Defaults to None (given directly).
+        **normalizer_args: Other arguments of
+            :class:`~mmseg_hsp.stain.MacenkoNormalizer` (``light_intensity``,
+            ``alpha``, ``beta``, ``min_pixels``).
     """
 
-    def __init__(self, reference: Union[dict, str, None] = None):
-        self.reference = load_reference(reference)
-        self.reference_from = reference if isinstance(reference, str) \
+    def __init__(self,
+                 reference: Union[dict, str, None] = None,
+                 origin: Optional[str] = None,
+                 **normalizer_args):
+        self.normalizer_args = normalizer_args
+        self.reference = load_reference(reference, **normalizer_args)
+        described = reference if isinstance(reference, str) \
             else 'default' if reference is None else 'dict'
+        self.reference_from = described if origin is None \
+            else f'{origin}: {described}'
+
+    @classmethod
+    def from_config(cls, cfg) -> Optional['SlideStain']:
+        """The stain normalisation a config evaluates with, for slides.
+
+        A config whose test pipeline holds ``StainNormalize`` is evaluated
+        on normalised images; its slides must be normalised alike, or the
+        model sees stains it was never scored on.
+
+        Args:
+            cfg (Config): The model's config (``model.cfg``).
+
+        Returns:
+            SlideStain | None: With the transform's reference and arguments;
+            None when the test pipeline has no ``StainNormalize``.
+        """
+        dataset = (cfg.get('test_dataloader') or {}).get('dataset') or {}
+        pipeline = dataset.get('pipeline') or cfg.get('test_pipeline') or []
+        for transform in pipeline:
+            settings = dict(transform)
+            if str(settings.pop('type', '')).split('.')[-1] == \
+                    'StainNormalize':
+                return cls(settings.pop('reference', None),
+                           origin="the config's test pipeline",
+                           **settings)
+        return None
+
+    @property
+    def settings(self) -> dict:
+        """dict: The reference stain and normaliser arguments, all that
+        decides the normalised pixels."""
+        return dict(reference=self.reference, **self.normalizer_args)
 
     def fit(self,
             tissue: TissueMask,
@@ -79,7 +123,8 @@ class SlideStain:
         """
         if tissue_tiles_only and not tissue.mask.any():
             return None
-        normalizer = MacenkoNormalizer(self.reference)
+        normalizer = MacenkoNormalizer(self.reference,
+                                       **self.normalizer_args)
         try:
             normalizer.fit(tissue.thumbnail, tissue.mask)
         except StainEstimationError as error:
@@ -100,7 +145,8 @@ class SlideStain:
 
         Returns:
             dict: ``reference_from`` (the reference's file, ``'default'``
-            or ``'dict'``), ``estimated_on`` (thumbnail size ``[w, h]`` and
+            or ``'dict'``, after the setting's origin if it has one),
+            ``estimated_on`` (thumbnail size ``[w, h]`` and
             analysis pixels per thumbnail pixel), and the parameters of
             :attr:`MacenkoNormalizer.params` (``params`` None when the slide
             had no tissue and nothing was normalised).
