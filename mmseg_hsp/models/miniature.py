@@ -37,12 +37,12 @@ def miniature(model: dict,
         reference (int): The patch side of the full-size model.
 
     Raises:
-        KeyError: If the encoder is of a type whose width settings are not
-            known (not in :data:`BACKBONE_WIDTHS`).
+        ValueError: If the encoder is of a type whose width settings are
+            not known (not in :data:`BACKBONE_WIDTHS`).
     """
     backbone, head = model['backbone'], model['decode_head']
     if backbone['type'] not in BACKBONE_WIDTHS:
-        raise KeyError(
+        raise ValueError(
             f'miniature: no width settings for a {backbone["type"]!r} '
             f'encoder; known: {sorted(BACKBONE_WIDTHS)} (add it to '
             'BACKBONE_WIDTHS)')
