@@ -83,3 +83,10 @@ def test_unscaled_dilations_fail_the_check():
     ds3 = 'decode_head.reduce_blocks.2.branches.1.conv'
     assert cut[ds4] == (0.0, 0.414)
     assert cut[ds3] == (0.156, 0.669)
+
+
+def test_miniature_of_an_unknown_encoder_is_named():
+    with pytest.raises(ValueError, match="no width settings for a "
+                       "'MobileNetV2' encoder"):
+        miniature(dict(backbone=dict(type='MobileNetV2'), decode_head={}),
+                  CPU_PATCH)
