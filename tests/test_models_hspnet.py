@@ -204,6 +204,23 @@ def test_best_config_swaps_only_the_loss(full_model):
                                                      [])
 
 
+@pytest.mark.parametrize('config, strides', [
+    ('hspnet_r101_ce_os16_mtchi.py', (4, 8, 16, 16, 4)),
+    ('hspnet_r101_ce_os8_mtchi.py', (4, 8, 8, 8, 4)),
+])
+def test_output_stride_ablations_change_only_the_map_sides(
+        config, strides, full_model):
+    """The encoder-stride ablations: same weights (dilation, not new
+    layers), DS-Blocks 3/4 read the finer maps."""
+    ablation = build_model(config)
+    assert without(ablation.state_dict(),
+                   []) == without(full_model.state_dict(), [])
+    shapes, logits = ds_block_shapes(ablation, 128)
+    assert [tuple(side) for _, _, side, _ in shapes] == [
+        (128 // s, 128 // s) for s in strides]
+    assert logits.shape == (1, 5, 128, 128)
+
+
 def test_r34_config_encoder():
     cfg = Config.fromfile(osp.join(CONFIGS, 'hspnet_r34_ce_mtchi.py'))
     assert cfg.model.backbone.depth == 34

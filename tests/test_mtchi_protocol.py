@@ -23,7 +23,9 @@ from mmseg_hsp.models.utils import count_params
 
 HSPNET = 'hspnet_r101_ce_mtchi'
 BASELINES = ('deeplabv3plus_r101_mtchi', 'deeplabv3plus_r101-os16_paper_mtchi',
-             'fcn_r101_mtchi', 'unet_s5-d16_mtchi', 'unet_original_mtchi')
+             'deeplabv3plus_r101-os16_paper_ae_mtchi', 'fcn_r101_mtchi',
+             'fcn32s_r101_mtchi', 'fcn16s_r101_mtchi', 'unet_s5-d16_mtchi',
+             'unet_original_mtchi')
 # U-Net has no pretrained encoder: its "backbone" (all of mmseg's U-Net)
 # learns at the full rate instead of the 0.1 of a pretrained encoder.
 UNET_OPTIM = dict(custom_keys=dict(backbone=dict(lr_mult=1.0)))

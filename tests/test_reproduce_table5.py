@@ -92,6 +92,32 @@ def test_table_pictures_and_predictions(smoke):
         assert len(masks) == 2
 
 
+def test_table_reports_a_bootstrap_interval_over_test_regions(smoke):
+    """The interval column, and the masks it is drawn from are what the
+    metric scored: their summed confusion gives the table's mIoU."""
+    from mmseg_hsp.evaluation.bootstrap import (miou_of_confusions,
+                                                region_confusions)
+    work_dir, _ = smoke
+    with open(os.path.join(work_dir, 'table5.csv')) as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        low, high = map(float,
+                        row['mIoU 95 % CI (regions)'].strip('[]').split(', '))
+        assert 0 <= low <= high <= 1
+    confusions = region_confusions(
+        os.path.join(work_dir, 'data', 'Task2', 'Test'),
+        os.path.join(work_dir, 'unet', 'seed0', 'pred_x'))
+    assert len(confusions) == 2
+    (unet_x, ) = [r for r in rows if r['Row'] == 'U-Net' and r['Post'] == 'x']
+    assert miou_of_confusions(confusions.sum(0)) == pytest.approx(
+        float(unet_x['mIoU']), abs=5e-5)
+    with open(os.path.join(work_dir, 'table5.md')) as f:
+        table = f.read()
+    assert ('mIoU 95 % CI: the seed-mean mIoU on 2000 bootstrap samples of '
+            'the test regions') in table
+    assert '| Post | Higher | Lower | Δ mIoU | Seed stds (sum) |' in table
+
+
 def test_ranking_marks_rows_apart_beyond_their_seed_spread():
     from mmseg_hsp.experiments import table5 as tool
 
@@ -151,14 +177,67 @@ def test_gpu_check_dry_run(tmp_path):
         rates['infer_wsi'] / rates['bare_forward'], abs=0.01)
 
 
-def test_select_rows_keeps_table_order_with_ablations_and_zoo():
-    from mmseg_hsp.experiments.table5 import select_rows
-    rows = select_rows(['unet', 'hspnet-r34-ce'], ablations=True, zoo=True)
-    assert [r.key for r in rows] == [
-        'hspnet-r34-ce', 'unet', 'hspnet-no-ds1-5', 'hspnet-no-ds5',
-        'hspnet-no-ds1-4'
+def test_select_rows_tables_zoo_as_extra_rows_and_ablations():
+    from mmseg_hsp.experiments.table5 import PRESETS, select_rows
+    cpu = PRESETS['cpu']
+    table, rows = select_rows(None, ablations=False, zoo=False, preset=cpu)
+    assert table == 'table5'
+    assert [r.title for r in rows] == [
+        'HSP-Net R101 AE', 'HSP-Net R101 CE', 'HSP-Net R34 CE',
+        'DeepLab v3+ CE', 'DeepLab v3+ AE', 'FCN32s', 'FCN16s', 'U-Net'
     ]
-    assert [r.config for r in rows[:2]] == ['hspnet_r34_ce_mtchi',
-                                            'unet_s5-d16_mtchi']
-    (paper_unet, ) = select_rows(['unet'], ablations=False, zoo=False)
-    assert paper_unet.config == 'unet_original_mtchi'
+    # --zoo adds mmseg's models after the paper's, which stay.
+    table, rows = select_rows(['unet', 'hspnet-r34-ce'], False, True, cpu)
+    assert [r.config for r in rows] == [
+        'hspnet_r34_ce_mtchi', 'unet_original_mtchi', 'fcn_r101_mtchi',
+        'deeplabv3plus_r101_mtchi', 'unet_s5-d16_mtchi'
+    ]
+    assert all('zoo' in r.title for r in rows[2:])
+    # --ablations: its own table, beside the two rows it is read against.
+    table, rows = select_rows(None, ablations=True, zoo=False, preset=cpu)
+    assert table == 'ablations'
+    assert [r.key for r in rows] == [
+        'hspnet-r101-ce', 'deeplabv3plus', 'hspnet-os16', 'hspnet-os8',
+        'hspnet-no-ds1-5', 'hspnet-no-ds5', 'hspnet-no-ds1-4'
+    ]
+
+
+def test_rows_are_apart_only_where_seeds_and_regions_both_allow():
+    """A and B differ by far more than their seed stds, but the paired
+    interval over test regions spans 0: not apart. B and C differ by more
+    than their stds and C is behind on every draw: apart."""
+    import numpy as np
+    from mmseg_hsp.experiments import table5 as tool
+
+    rng = np.random.default_rng(0)
+    b_boot = 0.66 + rng.normal(0, 0.05, 500)
+
+    def row(name, mean, std, boot):
+        return dict(row=name, post='x', mIoU=(mean, std), boot=boot)
+
+    means = [
+        row('A', 0.70, 0.005, 0.70 + rng.normal(0, 0.05, 500)),
+        row('B', 0.66, 0.005, b_boot),
+        row('C', 0.60, 0.005, b_boot - 0.06),
+    ]
+    assert tool.ranking(means) == ['- Post x: A 0.7000 ~ B 0.6600 > C 0.6000']
+    header, lines = tool.neighbour_differences(means)
+    assert header[-1] == 'Apart'
+    assert [(line[1], line[2], line[3], line[-1]) for line in lines] == [
+        ('A', 'B', '+0.0400', 'no'), ('B', 'C', '+0.0600', 'yes')]
+    # The B - C interval is the constant 0.06.
+    assert lines[1][5] == '[+0.0600, +0.0600]'
+    low, high = tool.apart(means[0], means[1])[1]
+    assert low < 0 < high
+
+
+def test_a_stale_synthetic_set_is_named(tmp_path):
+    from mmseg_hsp.experiments.table5 import PRESETS, prepare_data
+    root = tmp_path / 'Task2'
+    for sub in ('TrainingPatches', 'Test/Img'):
+        (root / sub).mkdir(parents=True)
+    (root / 'Test' / 'Img' / 'Crop_S0-TE0000.png').write_bytes(b'')
+    with pytest.raises(ValueError, match='holds 1 test regions, the preset '
+                       '48; remove'):
+        prepare_data(PRESETS['cpu'], str(root), own=True)
+    prepare_data(PRESETS['cpu'], str(root), own=False)  # the user's data

@@ -3,7 +3,7 @@ test, tabulate and draw Table 5 (:mod:`mmseg_hsp.experiments.table5`)."""
 import argparse
 import os.path as osp
 
-from ..experiments.table5 import (ABLATIONS, PRESETS, ROWS, reproduce_table5,
+from ..experiments.table5 import (ALL_ROWS, PRESETS, reproduce_table5,
                                   select_rows)
 from ..tiling.precision import choose_amp
 from .amp import add_amp_argument
@@ -22,14 +22,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         '--rows',
         nargs='+',
-        choices=[r.key for r in ROWS + ABLATIONS],
-        help='rows to run (default: Table 5\'s six)')
+        choices=[r.key for r in ALL_ROWS],
+        help="rows to run (default: the table's own: the paper's eight, or "
+        'the ablations and the two rows they are read against)')
     parser.add_argument(
-        '--ablations', action='store_true', help="add Table 3's rows")
+        '--ablations',
+        action='store_true',
+        help='the ablation table instead of Table 5: HSP-Net R101 CE on '
+        "stride-16 and stride-8 encoders and Table 3's DS-Block rows, beside "
+        'HSP-Net R101 CE and DeepLab v3+ CE (ablations.md)')
     parser.add_argument(
         '--zoo',
         action='store_true',
-        help="mmseg's zoo DeepLab v3+ and U-Net instead of the paper-sized")
+        help="add mmseg's zoo FCN-D8, DeepLab v3+ and U-Net as extra rows "
+        "(labelled zoo; never in place of the paper's)")
     parser.add_argument(
         '--max-iters',
         type=int,
@@ -56,11 +62,11 @@ def main(argv=None) -> None:
     work_dir = osp.abspath(args.work_dir or f'work_dirs/table5_{args.preset}')
     data_root = osp.abspath(args.data_root
                             or preset.data_root.format(work_dir=work_dir))
-    rows = select_rows(args.rows or list(preset.rows), args.ablations,
-                       args.zoo)
+    table, rows = select_rows(args.rows, args.ablations, args.zoo, preset)
     try:
         reproduce_table5(args.preset, work_dir, data_root,
-                         args.seeds or preset.seeds, rows, args.max_iters,
+                         args.seeds or preset.seeds, table, rows,
+                         args.max_iters,
                          choose_amp(args.amp, None, preset.amp), args.show)
     except (OSError, RuntimeError, ValueError) as error:
         raise SystemExit(f'reproduce_table5.py: error: {error}')

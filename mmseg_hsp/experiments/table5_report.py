@@ -10,7 +10,8 @@ one run:
 - Network, Parameters: from the run's model config, the model built and
   its parameters counted without the training-only auxiliary head;
 - Variant: ``zoo`` (mmseg's model), ``paper-sized`` (the configs sized to
-  the paper's Table 5) or empty (HSP-Net), see :func:`variant`;
+  the paper's Table 5), ``paper design`` (the paper's kind of network at
+  another size) or empty (HSP-Net), see :func:`variant`;
 - Loss: the decode head's loss;
 - Post: the run's ``model.test_cfg`` through :data:`POST_MARKS`: ``x`` is
   the paper's protocol (patches stitched without overlap), ``x (whole
@@ -52,6 +53,7 @@ POST_MARKS = {
 HEAD_NAMES = {
     'HSPHead': 'HSP-Net',
     'DepthwiseSeparableASPPHead': 'DeepLab v3+',
+    'DeepLabV3PlusHead': 'DeepLab v3+',
     'ASPPHead': 'DeepLab v3',
     'FCNHead': 'FCN',
     'PSPHead': 'PSPNet',
@@ -129,8 +131,12 @@ def network_name(model: dict) -> str:
     backbone = model['backbone']
     if backbone['type'] == 'UNet':
         return 'U-Net'
-    name = HEAD_NAMES.get(model['decode_head']['type'],
-                          model['decode_head']['type'])
+    head = model['decode_head']
+    if head['type'] == 'FCNSkipHead':
+        # Long et al.'s names: the stride of the finest scored output.
+        name = f'FCN-{32 // 2**(len(head["in_index"]) - 1)}s'
+    else:
+        name = HEAD_NAMES.get(head['type'], head['type'])
     if 'ResNet' in backbone['type']:
         name += f' (R-{backbone["depth"]})'
     return name
@@ -142,11 +148,16 @@ def variant(model: dict) -> str:
     Returns:
         str: ``paper-sized`` for the configs sized to the paper's Table 5
         (``DeepLabV3PlusHead``; a U-Net without norm layers, the original),
-        ``zoo`` for mmseg's own models, ``''`` for HSP-Net.
+        ``paper design`` for the paper's kind of network at another size
+        (FCN-32s/16s of Long et al. on HSP-Net's ResNet, ``FCNSkipHead``:
+        no FCN comes to the paper's 18.64M), ``zoo`` for mmseg's own
+        models, ``''`` for HSP-Net.
     """
     head = model['decode_head']['type']
     if head == 'HSPHead':
         return ''
+    if head == 'FCNSkipHead':
+        return 'paper design'
     if head == 'DeepLabV3PlusHead' or (model['backbone']['type'] == 'UNet' and
                                        model['backbone'].get('norm_cfg')
                                        is None):
