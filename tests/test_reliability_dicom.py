@@ -46,8 +46,8 @@ def test_dicom_folder_is_one_slide_named_after_the_folder(tmp_path):
                          collect_slides([str(folder)]), str(out))
     assert [r['status'] for r in results] == ['done']
     assert sorted(os.listdir(out)) == [
-        'case-17.geojson', 'case-17.labels.tif', 'case-17.overlay.png',
-        'case-17.summary.json'
+        'case-17.confidence.tif', 'case-17.geojson', 'case-17.labels.tif',
+        'case-17.overlay.png', 'case-17.summary.json'
     ]
     summary = results[0]
     assert summary['level0_size'] == [320, 256]

@@ -105,8 +105,9 @@ def test_implausible_slide_fails_alone_and_fast_in_a_batch(tmp_path):
         failed['error']
     assert done['status'] == 'done'
     assert sorted(os.listdir(out)) == sorted(
-        f'b_good{suffix}' for suffix in ('.labels.tif', '.geojson',
-                                         '.overlay.png', '.summary.json'))
+        f'b_good{suffix}'
+        for suffix in ('.labels.tif', '.confidence.tif', '.geojson',
+                       '.overlay.png', '.summary.json'))
 
 
 def test_analysis_never_upsamples_level0_beyond_the_limit(tmp_path):

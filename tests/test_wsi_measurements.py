@@ -249,7 +249,8 @@ def test_asking_for_the_confidence_tiff_redoes_a_finished_slide(tmp_path):
     path = region_png(tmp_path)
     model = ColourModel()
     first = run(path, tmp_path / 'out', model=model,
-                resolution=dict(input_magnification=10))
+                resolution=dict(input_magnification=10),
+                outputs=dict(confidence_tiff=False))
     assert 'confidence' not in first['outputs']
     calls = model.calls
     again = run(path, tmp_path / 'out', model=model,

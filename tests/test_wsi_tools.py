@@ -128,7 +128,7 @@ def test_report_confidence_and_dicom_seg_flags(tmp_path, model_files):
     write_pyramid(tmp_path / 'plain.tif', rgb, mpp=0.25, levels=2)
     out = tmp_path / 'out'
     result = infer(*model_files, str(dicom), str(tmp_path / 'plain.tif'),
-                   '--out-dir', str(out), '--report', '--confidence',
+                   '--out-dir', str(out), '--report',
                    '--dicom-seg')
     assert result.returncode == 1, result.stderr
     (failure, ) = [line for line in result.stderr.splitlines()

@@ -127,10 +127,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='leave regions of at most this many analysis pixels out of '
         'the GeoJSON (default: 64, about one cell at x10)')
     parser.add_argument(
-        '--confidence',
+        '--no-confidence',
         action='store_true',
-        help='also write NAME.confidence.tif: per pixel the blended '
-        'probability of the labelled class, as a pyramidal TIFF')
+        help='do not write NAME.confidence.tif (per pixel the blended '
+        'probability of the labelled class, a pyramidal TIFF beside the '
+        'label map; its figures stay in the summary and the GeoJSON)')
     parser.add_argument(
         '--dicom-seg',
         action='store_true',
@@ -278,7 +279,7 @@ def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
                            black_is_background=not args.no_black_background,
                            geojson_origin=args.geojson_origin,
                            geojson_min_area=args.geojson_min_area,
-                           confidence_tiff=args.confidence,
+                           confidence_tiff=not args.no_confidence,
                            dicom_seg=args.dicom_seg),
         scores=args.scores,
         channels_last=not args.no_channels_last,

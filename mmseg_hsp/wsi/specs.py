@@ -75,9 +75,10 @@ class OutputSpec:
         geojson_min_area (float): Regions (and holes) of at most this many
             analysis pixels are left out of the GeoJSON (not of the label
             map). Defaults to 64 (64 um^2 at x10, about one cell).
-        confidence_tiff (bool): Also write the confidence layer as a
-            pyramidal TIFF (``NAME.confidence.tif``). Defaults to False
-            (its figures are in the summary and the GeoJSON either way).
+        confidence_tiff (bool): Write the confidence layer as a pyramidal
+            TIFF beside the label map (``NAME.confidence.tif``). Defaults
+            to True (its figures are in the summary and the GeoJSON
+            either way).
         dicom_seg (bool): Also write a DICOM Segmentation
             (``NAME.seg.dcm``); only for DICOM slides. Defaults to False.
     """
@@ -85,7 +86,7 @@ class OutputSpec:
     black_is_background: bool = True
     geojson_origin: str = 'qupath'
     geojson_min_area: float = 64
-    confidence_tiff: bool = False
+    confidence_tiff: bool = True
     dicom_seg: bool = False
 
     def __post_init__(self):
