@@ -21,8 +21,8 @@ from typing import Optional, Union
 
 import cv2
 import numpy as np
-from torchstain.numpy.normalizers import NumpyMacenkoNormalizer
 
+from ..optional import import_extra
 from .hed import check_rgb
 
 # The reference of Macenko et al.'s published code (torchstain's default).
@@ -196,7 +196,8 @@ class MacenkoNormalizer:
                 f'stain estimation needs at least {self.min_pixels} stained '
                 f'pixels, found {len(stained)}: pass an image (or mask) with '
                 'more tissue')
-        estimator = NumpyMacenkoNormalizer()
+        normalizers = import_extra('torchstain.numpy.normalizers', 'stain')
+        estimator = normalizers.NumpyMacenkoNormalizer()
         # Glass is already left out: torchstain's own rule (OD >= beta in
         # every channel) would also drop pure eosin, whose red OD is small.
         estimator.fit(

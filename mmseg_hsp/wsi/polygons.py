@@ -12,6 +12,8 @@ from typing import Iterator, List, Tuple
 
 import numpy as np
 
+from ..optional import import_extra
+
 
 def ring_area(ring: np.ndarray) -> float:
     """The area enclosed by a closed ring (shoelace formula).
@@ -43,8 +45,11 @@ def label_polygons(
         pixel-edge coordinates: pixel ``(row, col)`` is the unit square
         from ``(col, row)`` to ``(col + 1, row + 1)``. In raster order of
         the regions' first pixels.
+
+    Raises:
+        MissingExtraError: Without rasterio (the ``wsi`` extra).
     """
-    from rasterio import features
+    features = import_extra('rasterio.features', 'wsi')
     for geometry, value in features.shapes(labels,
                                            mask=labels > 0,
                                            connectivity=4):
