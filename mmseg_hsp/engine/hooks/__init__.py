@@ -1,3 +1,4 @@
 from .strict_checkpoint_hook import StrictCheckpointHook
+from .visualization_hook import SegTestVisualizationHook
 
-__all__ = ['StrictCheckpointHook']
+__all__ = ['StrictCheckpointHook', 'SegTestVisualizationHook']
