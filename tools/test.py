@@ -4,8 +4,8 @@ import os
 import os.path as osp
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
-from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
-                           load_config)
+from mmseg_hsp.cli import (add_common_args, build_runner, close_distributed,
+                           exit_on_error, load_config)
 
 
 def parse_args(parser):
@@ -97,6 +97,7 @@ def main():
         # The loop builds the rest of the config (loops, dataloaders,
         # evaluator) and reads the data: errors there are the user's too.
         runner.test()
+        close_distributed()
 
 
 if __name__ == '__main__':
