@@ -13,11 +13,12 @@ train mmseg`` and ``mmengine.hub.get_config`` would all fail on
 This stdlib-only module, imported by the ``mmseg_hsp-configs.pth`` file
 that every install (wheel, editable, ``mim install``) puts in
 site-packages, puts a finder first on ``sys.meta_path``. The finder answers
-no import itself: for the two mmengine modules below it lets the normal
+no import itself: for the modules of :data:`PATCHES` it lets the normal
 finder load the module, then patches it right after it has run, so
 ``mmseg_hsp::`` paths (with or without a folder) resolve to the configs
 shipped in the package (``mmseg_hsp/.mim/configs``, found without
-importing ``mmseg_hsp``) and every other path is left to mmengine. A
+importing ``mmseg_hsp``) and every other path is left to mmengine; and
+``mim train/test mmseg_hsp`` find ``.mim/tools`` of an editable install. A
 process that never imports mmengine pays one dict lookup per import.
 ``import mmseg_hsp`` calls :func:`install` too, for a checkout on
 ``PYTHONPATH`` that has no ``.pth`` file.
@@ -25,6 +26,25 @@ process that never imports mmengine pays one dict lookup per import.
 import sys
 
 PACKAGE = 'mmseg_hsp'
+
+
+def package_dir() -> str:
+    """The folder ``import mmseg_hsp`` loads the package from.
+
+    Found without importing it. For a wheel that is in site-packages; for
+    an editable install the source tree, where mmengine and mim, which
+    look in the distribution's install location, find nothing.
+
+    Raises:
+        FileNotFoundError: If the package is not installed.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f'{PACKAGE} is not installed: '
+                                'pip install mmseg_hsp')
+    return spec.submodule_search_locations[0]
 
 
 def package_config_path(rel_path: str) -> str:
@@ -35,20 +55,15 @@ def package_config_path(rel_path: str) -> str:
             ``hspnet_r101_mtchi.py`` or ``_base_/datasets/mtchi.py``.
 
     Returns:
-        str: The absolute path under the package's ``.mim/configs``, the
-        package being wherever ``import mmseg_hsp`` finds it.
+        str: The absolute path under :func:`package_dir`'s
+        ``.mim/configs``.
 
     Raises:
         FileNotFoundError: If no such config is shipped.
     """
-    import importlib.util
     import os.path as osp
 
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f'{PACKAGE}::{rel_path}: {PACKAGE} is not '
-                                'installed: pip install mmseg_hsp')
-    configs = osp.join(spec.submodule_search_locations[0], '.mim', 'configs')
+    configs = osp.join(package_dir(), '.mim', 'configs')
     path = osp.join(configs, rel_path)
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -113,9 +128,32 @@ def patch_hub(module) -> None:
         hub.get_config = get_package_config
 
 
-# The mmengine module to patch -> the patch, applied right after it runs.
+def patch_mim(module) -> None:
+    """Find the package where it is imported from in ``mim train/test``.
+
+    Args:
+        module: ``mim.utils.utils``, just executed; its
+            ``get_installed_path`` (where mim looks for ``.mim/tools``) is
+            wrong for an editable install. ``mim.utils`` and mim's commands
+            bind it after this module has run.
+    """
+    get_installed_path = module.get_installed_path
+    if getattr(get_installed_path, 'handles_mmseg_hsp', False):
+        return
+
+    def get_package_path(package):
+        if package == PACKAGE:
+            return package_dir()
+        return get_installed_path(package)
+
+    get_package_path.handles_mmseg_hsp = True
+    module.get_installed_path = get_package_path
+
+
+# The module to patch -> the patch, applied right after the module runs.
 PATCHES = {'mmengine.config.config': patch_config,
-           'mmengine.hub.hub': patch_hub}
+           'mmengine.hub.hub': patch_hub,
+           'mim.utils.utils': patch_mim}
 
 
 class PatchingLoader:

@@ -62,12 +62,13 @@ setup(
     packages=find_packages(exclude=('tests', 'tools', 'configs')),
     py_modules=['_mmseg_hsp_configs'],
     cmdclass={'build_py': BuildPyWithPth},
-    # Configs travel inside the package, as mmseg ships mmseg/.mim/configs,
-    # so `_base_ = 'mmseg_hsp::hspnet_r101_mtchi.py'` works after install.
-    # In the repo, mmseg_hsp/.mim/configs is a link to configs/.
+    # Configs and tools travel inside the package, as mmseg ships
+    # mmseg/.mim/configs and .mim/tools, so `_base_ = 'mmseg_hsp::<cfg>.py'`
+    # and `mim train/test mmseg_hsp` work after install. In the repo,
+    # mmseg_hsp/.mim/configs and .mim/tools are links to configs/, tools/.
     package_data={
-        'mmseg_hsp': ['.mim/model-index.yml', '.mim/configs/*.py',
-                      '.mim/configs/*/*.py', '.mim/configs/*/*/*.py']
+        'mmseg_hsp': ['.mim/model-index.yml', '.mim/configs/**/*.py',
+                      '.mim/tools/**/*.py', '.mim/tools/**/*.sh']
     },
     include_package_data=False,
     install_requires=read_requirements('runtime.txt'),

@@ -2,6 +2,8 @@
 mmengine's and mmseg's own entry points from a fresh interpreter (wheel,
 PEP 660 editable, ``mim install``), the start-up hook's footprint, the
 extras, and the packaging files."""
+import glob
+import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -105,6 +107,48 @@ def test_package_config_in_fresh_interpreter(tmp_path, install):
     first, values = out.strip().splitlines()[-2:]
     assert first == f'False {osp.join(package_dir, "__init__.py")}'
     assert values == '3 101 HSPHead 18'
+
+
+def write_demo_data(root):
+    """The demo's layout, small: two training regions cut into 128 px
+    patches, one test region."""
+    from mmseg_hsp.datasets import write_synthetic_mtchi
+    from mmseg_hsp.datasets.mtchi_patches import convert_regions
+    write_synthetic_mtchi(root, 2, 1, (256, 256))
+    convert_regions(osp.join(root, 'Training'),
+                    osp.join(root, 'TrainingPatches'),
+                    patch_size=128,
+                    stride=64,
+                    progress=False)
+
+
+@pytest.mark.skipif(importlib.util.find_spec('mim') is None,
+                    reason='needs openmim (the tests extra)')
+def test_mim_install_train_and_test(tmp_path):
+    """``mim install -e`` of a clean clone, then ``mim train mmseg_hsp`` and
+    ``mim test mmseg_hsp`` with a config found in the package, as mmseg's
+    users run them (mim runs the package's .mim/tools)."""
+    src = copy_project(str(tmp_path / 'src'))
+    python = make_venv(tmp_path / 'venv')
+    run([python, '-m', 'mim', 'install', '-q', '--no-deps',
+         '--no-build-isolation', '-e', src])
+    assert osp.isfile(osp.join(site_packages(python),
+                               'mmseg_hsp-configs.pth'))
+    user = tmp_path / 'user'
+    write_demo_data(str(user / 'data' / 'synthetic_mtchi' / 'Task2'))
+    config = 'configs/hspnet_r18_synthetic_demo.py'  # not in user/
+    out = run([python, '-m', 'mim', 'train', 'mmseg_hsp', config,
+               '--cfg-options', 'train_cfg.max_iters=2'],
+              cwd=str(user)).stdout
+    assert f'{src}/mmseg_hsp/.mim/tools/train.py' in out
+    checkpoint = user / 'work_dirs' / 'hspnet_r18_synthetic_demo' / 'iter_2.pth'
+    assert checkpoint.is_file()
+    run([python, '-m', 'mim', 'test', 'mmseg_hsp', config, '--checkpoint',
+         str(checkpoint), '--gpus', '0', '--work-dir', 'test_run'],
+        cwd=str(user))
+    scores, = glob.glob(str(user / 'test_run' / '2*' / '2*.json'))
+    with open(scores) as f:
+        assert '"Dice"' in f.read()
 
 
 def test_startup_hook_imports_nothing_else():
