@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
+from ..optional import import_extra
 from ..slide_io import collect_slides
 from ..wsi import SlideSegmenter, SlideStain
 from ..wsi.runner import SlideRunInterrupted, rank_share, run_slides
@@ -206,6 +207,8 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
     """The segmenter the flags describe (the stain reference is read
     first, the model then built and its checkpoint checked)."""
+    # Every slide's GeoJSON needs the `wsi` extra: missing, no slide is run.
+    import_extra('rasterio.features', 'wsi')
     stain = None if args.stain_normalize is None else SlideStain(
         None if args.stain_normalize == DEFAULT_STAIN else
         args.stain_normalize)

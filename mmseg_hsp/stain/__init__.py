@@ -2,13 +2,12 @@
 
 The maths (:mod:`.hed`, :mod:`.macenko`) needs only numpy, scikit-image,
 torchstain and OpenCV (to read a reference image), so the data pipeline
-and the whole-slide pipeline can both use it. scikit-image and torchstain
-are the ``stain`` extra, imported at first use (:mod:`mmseg_hsp.optional`),
-so registering the transforms costs nothing; :mod:`.transforms`
+and the whole-slide pipeline can both use it; :mod:`.transforms`
 registers it as mmseg transforms (``RandomHEDJitter``,
 ``StainNormalize``). The maths is imported on first use, so that
 ``import mmseg_hsp`` registers the transforms without loading scikit-image
-and torchstain (:mod:`mmseg_hsp.lazy`).
+and torchstain (:mod:`mmseg_hsp.lazy`), which are the ``stain`` extra
+(:mod:`mmseg_hsp.optional`).
 """
 from ..lazy import lazy_exports
 from .transforms import RandomHEDJitter, StainNormalize

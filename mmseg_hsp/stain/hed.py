@@ -19,18 +19,13 @@ import numpy as np
 
 from ..optional import import_extra
 
+# Ruifrok & Johnston's vectors as scikit-image ships them (the `stain` extra:
+# one line naming it when missing).
+_color = import_extra('skimage.color', 'stain')
+hed_from_rgb, rgb_from_hed = _color.hed_from_rgb, _color.rgb_from_hed
+
 # The smallest intensity taken for the logarithm, scikit-image's floor.
 _FLOOR = 1e-6
-
-
-def ruifrok_vectors():
-    """scikit-image's ``(rgb_from_hed, hed_from_rgb)``, each ``(3, 3)``.
-
-    Raises:
-        MissingExtraError: Without scikit-image (the ``stain`` extra).
-    """
-    color = import_extra('skimage.color', 'stain')
-    return color.rgb_from_hed, color.hed_from_rgb
 
 
 def check_rgb(image: np.ndarray, name: str = 'image') -> None:
@@ -50,21 +45,19 @@ def rgb_to_hed(image: np.ndarray) -> np.ndarray:
         np.ndarray: float64 ``(..., 3)``, not clipped at 0.
     """
     density = -np.log(np.maximum(image / 255.0, _FLOOR))
-    return density @ ruifrok_vectors()[1]
+    return density @ hed_from_rgb
 
 
 def hed_to_rgb(hed: np.ndarray,
-               rgb_from_stains: Optional[np.ndarray] = None) -> np.ndarray:
+               rgb_from_stains: np.ndarray = rgb_from_hed) -> np.ndarray:
     """uint8 RGB pixels of HED concentrations (OD units).
 
     Args:
         hed (np.ndarray): ``(..., 3)`` concentrations.
-        rgb_from_stains (np.ndarray, optional): ``(3, 3)``, one RGB OD
-            vector per stain (rows: hematoxylin, eosin, DAB). Defaults to
-            scikit-image's ``rgb_from_hed``.
+        rgb_from_stains (np.ndarray): ``(3, 3)``, one RGB OD vector per
+            stain (rows: hematoxylin, eosin, DAB). Defaults to scikit-image's
+            ``rgb_from_hed``.
     """
-    if rgb_from_stains is None:
-        rgb_from_stains = ruifrok_vectors()[0]
     rgb = 255 * np.exp(-(hed @ rgb_from_stains))
     return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
 
@@ -92,7 +85,8 @@ def jitter_hed(image: np.ndarray,
     """
     check_rgb(image)
     hed = rgb_to_hed(image) * np.asarray(scale) + np.asarray(shift)
-    out = hed_to_rgb(hed, rgb_from_stains)
+    matrix = rgb_from_hed if rgb_from_stains is None else rgb_from_stains
+    out = hed_to_rgb(hed, matrix)
     out[~image.any(axis=2)] = 0
     return out
 
@@ -110,7 +104,6 @@ def perturb_stain_vectors(rng: np.random.Generator,
     Returns:
         np.ndarray: ``(3, 3)``, rows hematoxylin, eosin, DAB.
     """
-    rgb_from_hed = ruifrok_vectors()[0]
     vectors = rgb_from_hed * rng.uniform(1 - amount, 1 + amount, (3, 3))
     return vectors * (np.linalg.norm(rgb_from_hed, axis=1) /
                       np.linalg.norm(vectors, axis=1))[:, None]

@@ -25,6 +25,10 @@ import numpy as np
 from ..optional import import_extra
 from .hed import check_rgb
 
+# The `stain` extra (one line naming it when missing).
+NumpyMacenkoNormalizer = import_extra('torchstain.numpy.normalizers',
+                                      'stain').NumpyMacenkoNormalizer
+
 # The reference of Macenko et al.'s published code (torchstain's default).
 DEFAULT_REFERENCE = dict(
     hematoxylin=[0.5626, 0.7201, 0.4062],
@@ -196,8 +200,7 @@ class MacenkoNormalizer:
                 f'stain estimation needs at least {self.min_pixels} stained '
                 f'pixels, found {len(stained)}: pass an image (or mask) with '
                 'more tissue')
-        normalizers = import_extra('torchstain.numpy.normalizers', 'stain')
-        estimator = normalizers.NumpyMacenkoNormalizer()
+        estimator = NumpyMacenkoNormalizer()
         # Glass is already left out: torchstain's own rule (OD >= beta in
         # every channel) would also drop pure eosin, whose red OD is small.
         estimator.fit(
