@@ -8,6 +8,14 @@ HERE = osp.dirname(osp.abspath(__file__))
 # Loads _mmseg_hsp_configs at start-up so that `mmseg_hsp::` configs resolve
 # in a process that never imported the plugin (see that module).
 CONFIGS_PTH = 'mmseg_hsp-configs.pth'
+# Installed command (mmseg-hsp-<name>) -> its module in mmseg_hsp/cli.
+COMMANDS = {
+    'infer-wsi': 'infer_wsi',
+    'reproduce-table5': 'reproduce_table5',
+    'table5': 'table5',
+    'convert-mtchi': 'convert_mtchi',
+    'make-synthetic-mtchi': 'make_synthetic_mtchi',
+}
 
 
 def read_requirements(name):
@@ -71,6 +79,14 @@ setup(
                       '.mim/tools/**/*.py', '.mim/tools/**/*.sh']
     },
     include_package_data=False,
+    # The plugin's own tools, installed as commands (docs/install.md); each
+    # is also `python -m mmseg_hsp.cli.<module>` and tools/<script>.py.
+    entry_points={
+        'console_scripts': [
+            f'mmseg-hsp-{name}=mmseg_hsp.cli.{module}:main'
+            for name, module in COMMANDS.items()
+        ]
+    },
     install_requires=read_requirements('runtime.txt'),
     # Training needs no extra; slides need `wsi` (which includes `stain`).
     extras_require=dict(

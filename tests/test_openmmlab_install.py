@@ -92,12 +92,24 @@ def install_editable(tmp_path):
     return python, osp.join(src, 'mmseg_hsp')
 
 
-@pytest.mark.parametrize('install', [install_wheel, install_editable],
-                         ids=['wheel', 'pep660-editable'])
-def test_package_config_in_fresh_interpreter(tmp_path, install):
+@pytest.fixture(scope='module')
+def wheel_install(tmp_path_factory):
+    return install_wheel(tmp_path_factory.mktemp('wheel_install'))
+
+
+@pytest.fixture
+def installed(request, wheel_install, tmp_path):
+    if request.param == 'wheel':
+        return wheel_install
+    return install_editable(tmp_path)
+
+
+@pytest.mark.parametrize('installed', ['wheel', 'pep660-editable'],
+                         indirect=True)
+def test_package_config_in_fresh_interpreter(tmp_path, installed):
     """mmengine's and mmseg's own entry points inherit ``mmseg_hsp::`` in
     a process that never imported the plugin (the .pth hook)."""
-    python, package_dir = install(tmp_path)
+    python, package_dir = installed
     assert osp.isfile(osp.join(site_packages(python),
                                'mmseg_hsp-configs.pth'))
     user = tmp_path / 'user'
@@ -107,6 +119,28 @@ def test_package_config_in_fresh_interpreter(tmp_path, install):
     first, values = out.strip().splitlines()[-2:]
     assert first == f'False {osp.join(package_dir, "__init__.py")}'
     assert values == '3 101 HSPHead 18'
+
+
+# The installed commands (setup.py's COMMANDS) and their modules.
+COMMANDS = {
+    'infer-wsi': 'infer_wsi',
+    'reproduce-table5': 'reproduce_table5',
+    'table5': 'table5',
+    'convert-mtchi': 'convert_mtchi',
+    'make-synthetic-mtchi': 'make_synthetic_mtchi',
+}
+
+
+@pytest.mark.parametrize('name', sorted(COMMANDS))
+def test_installed_command_help(wheel_install, name):
+    """Each command of a wheel install, and its ``python -m`` form, runs."""
+    python, _ = wheel_install
+    command = osp.join(osp.dirname(python), f'mmseg-hsp-{name}')
+    out = run([command, '--help']).stdout
+    assert out.startswith(f'usage: mmseg-hsp-{name} ')
+    out = run([python, '-m', f'mmseg_hsp.cli.{COMMANDS[name]}',
+               '--help']).stdout
+    assert out.startswith('usage: ') and 'options:' in out
 
 
 def write_demo_data(root):

@@ -266,3 +266,7 @@ def print_report(results: Sequence[dict], rank: int = 0,
         if result['status'] == 'failed':
             console.print(f"FAILED {result['error']}", markup=False,
                           highlight=False, soft_wrap=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
