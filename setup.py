@@ -6,8 +6,10 @@ from setuptools.command.build_py import build_py
 
 HERE = osp.dirname(osp.abspath(__file__))
 # Loads _mmseg_hsp_configs at start-up so that `mmseg_hsp::` configs resolve
-# in a process that never imported the plugin (see that module).
+# in a process that never imported the plugin (see that module). Written by
+# the build, not kept as a file (the repository ignores *.pth: checkpoints).
 CONFIGS_PTH = 'mmseg_hsp-configs.pth'
+CONFIGS_PTH_LINE = 'import _mmseg_hsp_configs; _mmseg_hsp_configs.install()\n'
 # Installed command (mmseg-hsp-<name>) -> its module in mmseg_hsp/cli.
 COMMANDS = {
     'infer-wsi': 'infer_wsi',
@@ -40,8 +42,9 @@ class BuildPyWithPth(build_py):
             root = self.get_finalized_command('install').install_lib
         else:
             root = self.build_lib
-        self.copy_file(osp.join(HERE, CONFIGS_PTH),
-                       osp.join(root, CONFIGS_PTH))
+        self.mkpath(root)
+        with open(osp.join(root, CONFIGS_PTH), 'w') as f:
+            f.write(CONFIGS_PTH_LINE)
 
     def get_outputs(self, include_bytecode=True):
         outputs = super().get_outputs(include_bytecode)

@@ -15,12 +15,6 @@ from mmengine.config import Config
 
 from conftest import REPO_ROOT, make_venv
 
-# What an install needs of the repository (an editable one keeps using it).
-PROJECT_FILES = ('setup.py', 'setup.cfg', 'pyproject.toml', 'README.md',
-                 'MANIFEST.in', 'LICENSE', 'CITATION.cff', 'requirements',
-                 'mmseg_hsp', 'configs', 'tools', '_mmseg_hsp_configs.py',
-                 'mmseg_hsp-configs.pth')
-
 # A user's config outside the repository: one changed key.
 USER_CONFIG = ("_base_ = ['mmseg_hsp::hspnet_r101_mtchi.py']\n"
                "train_dataloader = dict(batch_size=3)\n")
@@ -56,15 +50,19 @@ def run(args, cwd=REPO_ROOT, check=True, **env):
 
 
 def copy_project(dest):
-    """The repository's files as a clean clone has them."""
-    os.makedirs(dest)
-    for name in PROJECT_FILES:
-        path = osp.join(REPO_ROOT, name)
-        if osp.isdir(path):
-            shutil.copytree(path, osp.join(dest, name), symlinks=True,
-                            ignore=shutil.ignore_patterns('__pycache__'))
+    """The repository's tracked files (links as links), as a clean clone
+    has them: a file the build needs but git ignores is missing here too.
+    """
+    names = run(['git', '-C', REPO_ROOT, 'ls-files', '-z']).stdout
+    for name in filter(None, names.split('\0')):
+        src, dst = osp.join(REPO_ROOT, name), osp.join(dest, name)
+        if not osp.lexists(src):
+            continue  # deleted in the working tree, not yet committed
+        os.makedirs(osp.dirname(dst), exist_ok=True)
+        if osp.islink(src):
+            os.symlink(os.readlink(src), dst)
         else:
-            shutil.copy(path, dest)
+            shutil.copy2(src, dst)
     return dest
 
 
