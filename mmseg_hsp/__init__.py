@@ -4,7 +4,7 @@ Importing the package registers its models, datasets, metrics, segmentors,
 stain transforms, optimizer wrapper and hooks (:mod:`mmseg_hsp.engine`) into
 mmseg's registries, lets torch >= 2.6 resume from mmengine checkpoints
 (:mod:`mmseg_hsp.compat.checkpoint`) and lets configs inherit
-``mmseg_hsp::<cfg>.py`` (:mod:`mmseg_hsp.compat.package_configs`). It runs
+``mmseg_hsp::<cfg>.py`` (:mod:`_mmseg_hsp_configs`). It runs
 in every config (``custom_imports``), so it loads no slide library: the
 whole-slide API, :mod:`mmseg_hsp.apis`, is imported on first use
 (``mmseg_hsp.apis.init_slide_segmenter(...)`` works after

@@ -191,8 +191,9 @@ def test_user_config_inherits_from_installed_package(tmp_path):
 
 
 # What an editable install needs of the repository.
-PROJECT_FILES = ('setup.py', 'setup.cfg', 'README.md', 'requirements',
-                 'mmseg_hsp', 'configs')
+PROJECT_FILES = ('setup.py', 'setup.cfg', 'pyproject.toml', 'README.md',
+                 'requirements', 'mmseg_hsp', 'configs',
+                 '_mmseg_hsp_configs.py')
 
 
 def test_user_config_inherits_from_pep660_editable_install(tmp_path):

@@ -146,3 +146,35 @@ def test_work_dir_without_results(tmp_path):
     (tmp_path / '20260101_000000').mkdir()
     with pytest.raises(FileNotFoundError, match='no run with MTCHIMetric'):
         table5.read_runs(str(tmp_path))
+
+
+def test_tta_run_is_the_segmentors_row_marked(tmp_path):
+    """tools/test.py --tta records SegTTAModel(module=segmentor)."""
+    work_dir = str(tmp_path / 'fcn')
+    write_run(work_dir, '20260101_000000', scores(0.1, 0.2, 0.3))
+    write_run(work_dir, '20260102_000000', scores(0.4, 0.5, 0.6))
+    tta_config = os.path.join(work_dir, '20260102_000000', 'vis_data',
+                              'config.py')
+    with open(tta_config) as f:
+        text = f.read()
+    with open(tta_config, 'w') as f:
+        f.write(text.replace('model = ', 'model = dict(type="SegTTAModel", '
+                             'module=', 1).replace('\ntest_dataloader',
+                                                   ')\ntest_dataloader', 1))
+    plain, tta = table5.read_runs(work_dir)
+    assert (plain['post'], tta['post']) == ('x (whole region)',
+                                           'x (whole region) + TTA')
+    for key in ('network', 'variant', 'loss', 'params'):
+        assert tta[key] == plain[key]
+    assert (tta['Dice'], tta['mIoU'], tta['AP']) == (0.4, 0.5, 0.6)
+
+
+def test_scores_without_config_say_what_is_needed(tmp_path):
+    """A run of mmseg's own test.py --show-dir: config in the show dir."""
+    write_run(str(tmp_path), '20260101_000000', scores(0.1, 0.2, 0.3))
+    os.remove(tmp_path / '20260101_000000' / 'vis_data' / 'config.py')
+    with pytest.raises(FileNotFoundError,
+                       match=r'runs 20260101_000000 have scores but no '
+                       r'vis_data/config.py .*copy '
+                       r'<show_dir>/vis_data/config.py there'):
+        table5.read_runs(str(tmp_path))

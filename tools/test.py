@@ -1,11 +1,12 @@
 """Test (and evaluate) a segmentor (mmseg's ``tools/test.py``, plugin loaded)."""
 import argparse
+import os
 import os.path as osp
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows weights_only)
 from mmseg_hsp.checkpoint_file import load_checkpoint_file
-from mmseg_hsp.cli import (add_common_args, build_runner, exit_on_error,
-                           load_config)
+from mmseg_hsp.cli import (add_common_args, build_runner, close_distributed,
+                           exit_on_error, load_config)
 
 
 def parse_args(parser):
@@ -42,12 +43,31 @@ def trigger_visualization_hook(cfg, args):
             '"visualization=dict(type=\'VisualizationHook\')"')
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    if visualization_hook.get('type') == 'SegVisualizationHook':
+        # mmseg's hook builds the training loop (and reads the training set)
+        # for each picture's label: a test run paints without it.
+        visualization_hook['type'] = 'SegTestVisualizationHook'
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
     if args.show_dir:
         cfg.visualizer['save_dir'] = args.show_dir
+        # mmseg's hook paints every `interval`-th batch (50): a user who
+        # names a folder for the painted images wants every one.
+        visualization_hook['interval'] = 1
     return cfg
+
+
+def keep_run_config(runner):
+    """Write the run's config into its own folder, as without --show-dir.
+
+    --show-dir moves the whole visualizer, config record included, to the
+    show dir; the run folder (``<work_dir>/<timestamp>``) then would not say
+    which model its scores are of (tools/analysis/table5.py reads it there).
+    """
+    vis_data = osp.join(runner.log_dir, 'vis_data')
+    os.makedirs(vis_data, exist_ok=True)
+    runner.cfg.dump(osp.join(vis_data, 'config.py'))
 
 
 def main():
@@ -79,9 +99,12 @@ def main():
             cfg.test_evaluator['output_dir'] = args.out
             cfg.test_evaluator['keep_results'] = True
         runner = build_runner(cfg)
+        if args.show_dir:
+            keep_run_config(runner)
         # The loop builds the rest of the config (loops, dataloaders,
         # evaluator) and reads the data: errors there are the user's too.
         runner.test()
+        close_distributed()
 
 
 if __name__ == '__main__':

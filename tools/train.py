@@ -6,8 +6,8 @@ from mmengine.logging import print_log
 
 import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
 from mmseg_hsp.cli import (add_amp_argument, add_common_args, build_runner,
-                           enable_amp, exit_on_error, load_config,
-                           resume_checkpoint)
+                           close_distributed, enable_amp, exit_on_error,
+                           load_config, resume_checkpoint)
 
 
 def parse_args(parser):
@@ -42,6 +42,7 @@ def main():
         # The loop builds the rest of the config (loops, dataloaders,
         # evaluator) and reads the data: errors there are the user's too.
         runner.train()
+        close_distributed()
 
 
 if __name__ == '__main__':

@@ -13,13 +13,14 @@ imported here: each pulls in its experiment.
 from .amp import add_amp_argument, enable_amp
 from .args import add_cfg_options, add_common_args, load_config
 from .errors import CONFIG_ERRORS, exit_on_error
-from .launch import setup_cpu_distributed
+from .launch import close_distributed, setup_cpu_distributed
 from .resume import resume_checkpoint
 from .runner import build_runner
 from .weights import PretrainedWeightsUnavailable
 
 __all__ = [
-    'add_amp_argument', 'enable_amp', 'add_cfg_options', 'add_common_args', 'load_config',
-    'CONFIG_ERRORS', 'exit_on_error', 'setup_cpu_distributed', 'build_runner',
-    'resume_checkpoint', 'PretrainedWeightsUnavailable'
+    'add_amp_argument', 'enable_amp', 'add_cfg_options', 'add_common_args',
+    'load_config', 'CONFIG_ERRORS', 'exit_on_error', 'setup_cpu_distributed',
+    'close_distributed', 'build_runner', 'resume_checkpoint',
+    'PretrainedWeightsUnavailable'
 ]

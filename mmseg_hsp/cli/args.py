@@ -14,6 +14,31 @@ from .batch import split_total_batch
 from .launch import setup_cpu_distributed
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` with a usage error for a malformed item.
+
+    ``DictAction`` splits each item at its first ``=`` and parses brackets
+    with assertions, so an item without ``=`` (``--cfg-options nonsense``)
+    or with an unclosed bracket ends in a traceback. Here it is argparse's
+    one ``<tool>: error: argument --cfg-options: ...`` line and exit 2.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values or ():
+            key, equals, _ = item.partition('=')
+            if not (key and equals):
+                raise argparse.ArgumentError(
+                    self, f'{item!r} is not KEY=VALUE (e.g. '
+                    'train_cfg.max_iters=2)')
+        try:
+            super().__call__(parser, namespace, values, option_string)
+        except (AssertionError, ValueError) as e:
+            # DictAction asserts balanced brackets, with no message.
+            raise argparse.ArgumentError(
+                self, f'cannot parse {" ".join(values)} (unbalanced '
+                'brackets?): write lists as key="[a,b]"') from e
+
+
 def add_cfg_options(parser: argparse.ArgumentParser) -> None:
     """Add mmseg's ``--cfg-options`` (``args.cfg_options``, a dict).
 
@@ -24,7 +49,7 @@ def add_cfg_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file. If the value to '
         'be overwritten is a list, it should be like key="[a,b]" or key=a,b '

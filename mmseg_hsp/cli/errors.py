@@ -16,6 +16,8 @@ from contextlib import contextmanager
 
 import mmengine
 
+from mmseg_hsp.optional import MissingExtraError
+
 # Where the config is parsed and its ``type`` names are looked up.
 MMENGINE_CONFIG_CODE = tuple(
     osp.join(osp.dirname(mmengine.__file__), sub) + os.sep
@@ -31,9 +33,10 @@ SIGNATURE_MISMATCH = re.compile(
 # and reads the data: a missing file, a bad value, an unknown type name or
 # key, an unexpected argument (the last two only as :func:`is_config_error`
 # says), a broken mask or image (the datasets name the file), pretrained
-# weights that cannot be downloaded.
+# weights that cannot be downloaded, a config that needs an extra the user
+# has not installed (stain augmentation without scikit-image).
 CONFIG_ERRORS = (FileNotFoundError, KeyError, TypeError, ValueError,
-                 SyntaxError)
+                 SyntaxError, MissingExtraError)
 # The exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells use.
 INTERRUPTED = 130
 # ... and of one stopped with SIGTERM (128 + SIGTERM).

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
+from ..optional import import_extra
 from ..wsi import SlideSegmenter, SlideStain
 from ..wsi.report import write_run_report
 from ..wsi.runner import (SlideRunInterrupted, collect_inputs, rank_share,
@@ -253,6 +254,8 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
     """The segmenter the flags describe (the stain reference is read
     first, the model then built and its checkpoint checked)."""
+    # Every slide's GeoJSON needs the `wsi` extra: missing, no slide is run.
+    import_extra('rasterio.features', 'wsi')
     # Without the flag, the config's test pipeline decides.
     stain = {} if args.stain_normalize is None else dict(
         stain=None if args.stain_normalize == NO_STAIN else SlideStain(
@@ -314,3 +317,7 @@ def print_report(results: Sequence[dict], rank: int = 0,
         if result['status'] == 'failed':
             console.print(f"FAILED {result['error']}", markup=False,
                           highlight=False, soft_wrap=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

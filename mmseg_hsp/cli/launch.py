@@ -33,3 +33,18 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
                                  broadcast_buffers=False,
                                  find_unused_parameters=cfg.get(
                                      'find_unused_parameters', False))
+
+
+def close_distributed() -> None:
+    """Destroy the process group once a distributed run has succeeded.
+
+    A process that exits with its process group alive leaves gloo's worker
+    threads to interpreter finalisation, which now and then aborts it after
+    a run that printed its results (``terminate called without an active
+    exception``, torchrun's ChildFailedError, exit code 1; PyTorch issue
+    190489). Only after success: a rank that failed while another waits in
+    a collective would block in the teardown (torchrun stops the others
+    instead). Does nothing outside a distributed run.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

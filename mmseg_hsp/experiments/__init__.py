@@ -3,9 +3,15 @@ its report) and the agreement of mixed-precision inference with float32.
 
 Each module holds an experiment's logic; its flags are in
 :mod:`mmseg_hsp.cli` and ``tools/`` holds one-line scripts that call them.
-The experiments read the repository's ``configs/`` and run its
-``tools/train.py`` / ``tools/test.py``: they run from a source checkout.
+The experiments read ``configs/`` and run ``tools/train.py`` /
+``tools/test.py`` from :data:`REPO_ROOT`.
 """
 import os.path as osp
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# The folder with configs/ and tools/: a source checkout's root (also under
+# an editable install), else the copies an installed wheel ships in
+# mmseg_hsp/.mim (mmseg's layout), so the installed commands run too.
+REPO_ROOT = osp.dirname(_PACKAGE_DIR)
+if not osp.isfile(osp.join(REPO_ROOT, 'configs', 'hspnet_r101_mtchi.py')):
+    REPO_ROOT = osp.join(_PACKAGE_DIR, '.mim')

@@ -18,6 +18,7 @@ import contextlib
 import io
 import os
 import os.path as osp
+import sys
 import time
 from typing import Optional, Tuple
 
@@ -27,10 +28,12 @@ import torch
 
 from ..datasets import write_synthetic_mtchi
 from ..datasets.mtchi_patches import convert_regions, task2_regions
+from ..engine import ProgressBarHook
 from ..engine.amp import enable_amp
 from ..evaluation import mtchi_scores
 from ..evaluation.mtchi_metric import confusion_matrix
 from ..fileio import write_json
+from ..progress import progress_display
 from ..visualization import draw_prediction_grid
 from . import REPO_ROOT
 
@@ -158,12 +161,18 @@ def train_and_test(cfg, runner_log: str) -> Tuple[dict, float, float]:
     """
     from mmengine.runner import Runner
 
-    # mmengine's console handler writes to the sys.stdout of the moment
-    # the runner's logger is made: the log file, for the runner's life;
-    # its warnings too (an error still ends the demo with its traceback).
-    with open(runner_log, 'w') as log, contextlib.redirect_stdout(log), \
+    # The bar goes to the terminal, if there is one (its console is made
+    # before the redirection); mmengine's console handler writes to the
+    # sys.stdout of the moment the runner's logger is made: the log file,
+    # for the runner's life; its warnings too (an error still ends the demo
+    # with its traceback).
+    with progress_display('iterations', disable=not sys.stderr.isatty(),
+                          redirect_stdout=False,
+                          redirect_stderr=False) as progress, \
+            open(runner_log, 'w') as log, contextlib.redirect_stdout(log), \
             contextlib.redirect_stderr(log):
         runner = Runner.from_cfg(cfg)
+        runner.register_hook(ProgressBarHook(progress, '[demo] training'))
         start = time.time()
         runner.train()
         train_seconds = time.time() - start

@@ -33,7 +33,7 @@ import os
 import os.path as osp
 import re
 from collections import defaultdict
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -173,14 +173,26 @@ def loss_name(model: dict) -> str:
         LOSS_NAMES.get(loss['type'], loss['type']) for loss in losses)
 
 
-def count_parameters(cfg) -> float:
-    """Parameters (M) of the model used at inference (no auxiliary head)."""
+def count_parameters(cfg, model: dict) -> float:
+    """Parameters (M) of ``model`` (a config dict of ``cfg``'s scope) used
+    at inference (no auxiliary head)."""
     from mmengine.registry import init_default_scope
 
     from mmseg.registry import MODELS
     from ..models.utils import count_params
     init_default_scope(cfg.get('default_scope', 'mmseg'))
-    return count_params(MODELS.build(cfg.model)) / 1e6
+    return count_params(MODELS.build(model)) / 1e6
+
+
+def tested_segmentor(model: dict) -> Tuple[dict, bool]:
+    """The segmentor of a run's model config, and whether it ran with TTA.
+
+    ``tools/test.py --tta`` records mmseg's ``SegTTAModel`` with the
+    segmentor as its ``module``; its rows are the segmentor's, marked.
+    """
+    if 'module' in model:
+        return model['module'], True
+    return model, False
 
 
 def run_results(run_dir: str) -> Optional[dict]:
@@ -206,28 +218,40 @@ def read_runs(work_dir: str) -> List[dict]:
     from mmengine.config import Config
     if not osp.isdir(work_dir):
         raise FileNotFoundError(f'{work_dir}: no such work dir')
-    rows = {}
+    rows, unexplained = {}, []
     for name in sorted(os.listdir(work_dir)):
         run_dir = osp.join(work_dir, name)
         config = osp.join(run_dir, 'vis_data', 'config.py')
+        if not TIMESTAMP.match(name):
+            continue
         results = run_results(run_dir)
-        if not (TIMESTAMP.match(name) and osp.isfile(config) and results):
+        if results and not osp.isfile(config):
+            unexplained.append(name)
+        if not (osp.isfile(config) and results):
             continue
         cfg = Config.fromfile(config)
         loader = cfg.get(f'{results["split"]}_dataloader')
         fold = FOLD.search(str(loader['dataset'].get('ann_file', '')))
+        model, tta = tested_segmentor(cfg.model)
+        post = post_mark(model.get('test_cfg', {}))
         row = dict(
-            network=network_name(cfg.model),
-            variant=variant(cfg.model),
-            params=count_parameters(cfg),
-            loss=loss_name(cfg.model),
-            post=post_mark(cfg.model.get('test_cfg', {})),
+            network=network_name(model),
+            variant=variant(model),
+            params=count_parameters(cfg, model),
+            loss=loss_name(model),
+            post=f'{post} + TTA' if tta else post,
             fold=int(fold.group(1)) if fold else None,
             seed=cfg.get('randomness', {}).get('seed'),
             source=f'{osp.normpath(work_dir)} ({name}, {results["split"]})',
             **{m: float(results[m])
                for m in METRICS})
         rows[row['post']] = row  # later runs replace earlier ones
+    if not rows and unexplained:
+        raise FileNotFoundError(
+            f'{work_dir}: runs {", ".join(unexplained)} have scores but no '
+            'vis_data/config.py (mmseg\'s own tools/test.py --show-dir writes '
+            'it into the show dir: copy <show_dir>/vis_data/config.py there, '
+            'or test with this package\'s tools/test.py, which keeps it)')
     if not rows:
         raise FileNotFoundError(
             f'{work_dir}: no run with MTCHIMetric results (a <timestamp>/ '

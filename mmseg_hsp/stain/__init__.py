@@ -6,7 +6,8 @@ and the whole-slide pipeline can both use it; :mod:`.transforms`
 registers it as mmseg transforms (``RandomHEDJitter``,
 ``StainNormalize``). The maths is imported on first use, so that
 ``import mmseg_hsp`` registers the transforms without loading scikit-image
-and torchstain (:mod:`mmseg_hsp.lazy`).
+and torchstain (:mod:`mmseg_hsp.lazy`), which are the ``stain`` extra
+(:mod:`mmseg_hsp.optional`).
 """
 from ..lazy import lazy_exports
 from .transforms import RandomHEDJitter, StainNormalize

@@ -16,7 +16,13 @@ levels. Without the clip, zero jitter gives back every pixel exactly.
 from typing import Optional, Sequence
 
 import numpy as np
-from skimage.color import hed_from_rgb, rgb_from_hed
+
+from ..optional import import_extra
+
+# Ruifrok & Johnston's vectors as scikit-image ships them (the `stain` extra:
+# one line naming it when missing).
+_color = import_extra('skimage.color', 'stain')
+hed_from_rgb, rgb_from_hed = _color.hed_from_rgb, _color.rgb_from_hed
 
 # The smallest intensity taken for the logarithm, scikit-image's floor.
 _FLOOR = 1e-6

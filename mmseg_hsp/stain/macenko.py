@@ -21,9 +21,13 @@ from typing import Optional, Union
 
 import cv2
 import numpy as np
-from torchstain.numpy.normalizers import NumpyMacenkoNormalizer
 
+from ..optional import import_extra
 from .hed import check_rgb
+
+# The `stain` extra (one line naming it when missing).
+NumpyMacenkoNormalizer = import_extra('torchstain.numpy.normalizers',
+                                      'stain').NumpyMacenkoNormalizer
 
 # The reference of Macenko et al.'s published code (torchstain's default).
 DEFAULT_REFERENCE = dict(

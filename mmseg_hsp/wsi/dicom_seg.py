@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
 from ..fileio import atomic_output
+from ..optional import import_extra
 from ..version import __version__
 from ..slide_io.dicom import DICOM_EXTENSION
 from .writers import LabelPyramid
@@ -153,7 +154,7 @@ def write_dicom_seg(path: str, source: DicomSource, pyramid: LabelPyramid,
         dict: ``level`` (label-pyramid level written), ``pixel_spacing_mm``,
         ``segments`` and the new ``series_uid``, for the summary.
     """
-    import highdicom as hd
+    hd = import_extra('highdicom', 'wsi')
     from pydicom.sr.codedict import codes
     from pydicom.sr.coding import Code
     if tuple(frame[:2]) != (0, 0):

@@ -19,6 +19,8 @@ from typing import Iterator, List, Tuple
 import cv2
 import numpy as np
 
+from ..optional import import_extra
+
 # Rows summed at a time by ClassRegions.means (bounds the float64 copies).
 MEAN_CHUNK_ROWS = 1024
 
@@ -88,7 +90,7 @@ class ClassRegions:
             y)`` pixel-edge coordinates: pixel ``(row, col)`` is the unit
             square from ``(col, row)`` to ``(col + 1, row + 1)``.
         """
-        from rasterio import features
+        features = import_extra('rasterio.features', 'wsi')
         if self.count == 0:
             return
         for geometry, number in features.shapes(self.ids,

@@ -24,6 +24,7 @@ from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                         resolve_scale)
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
+from ..progress import progress_display
 from ..version import __version__
 from .classes import SlideClasses
 from .areas import area_pixel_size
@@ -620,16 +621,6 @@ def _progress_bar(enabled: bool, name: str, total: int):
     if not enabled:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress,
-                               TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
-    with Progress(TextColumn('{task.description}'),
-                  BarColumn(),
-                  MofNCompleteColumn(),
-                  TextColumn('tiles'),
-                  TimeElapsedColumn(),
-                  TimeRemainingColumn(),
-                  console=Console(stderr=True)) as progress:
+    with progress_display('tiles') as progress:
         task = progress.add_task(name, total=total)
         yield lambda n: progress.advance(task, n)
