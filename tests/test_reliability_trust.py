@@ -468,9 +468,12 @@ def test_out_dir_equal_to_the_input_folder_never_eats_its_outputs(
     assert first.returncode == 0, first.stderr[-3000:]
     again = infer(model_files, slides, slides)
     line = [l for l in again.stderr.splitlines() if 'left out' in l]
-    assert line == [f'infer_wsi: {slides}: left out 2 files named as outputs '
-                    '(.labels.tif, .overlay.png): s.labels.tif, '
-                    's.overlay.png; rename them to run them as slides']
+    assert line == [
+        f'infer_wsi: {slides}: left out 3 files named as outputs '
+        '(.labels.tif, .overlay.png, .confidence.tif, .seg.dcm): '
+        's.confidence.tif, s.labels.tif, s.overlay.png; rename them to run '
+        'them as slides'
+    ]
     assert again.returncode == 0 and 'skipped' in again.stderr
     assert sorted(p.name for p in slides.glob('*.summary.json')) == [
         's.summary.json'
@@ -478,7 +481,7 @@ def test_out_dir_equal_to_the_input_folder_never_eats_its_outputs(
 
 
 def test_hidden_and_output_files_are_left_out_of_folders_and_said(tmp_path):
-    for name in ('s.tif', 's.labels.tif', 's.overlay.png',
+    for name in ('s.tif', 's.labels.tif', 's.overlay.png', 's.confidence.tif',
                  '.s.labels.partial-host-1.tif', '._t.svs'):
         (tmp_path / name).write_bytes(b'')
     said = []
@@ -489,9 +492,9 @@ def test_hidden_and_output_files_are_left_out_of_folders_and_said(tmp_path):
         f'{tmp_path}: left out 2 hidden files: '
         '._t.svs, .s.labels.partial-host-1.tif; rename them to run them '
         'as slides',
-        f'{tmp_path}: left out 2 files named as outputs (.labels.tif, '
-        '.overlay.png): s.labels.tif, s.overlay.png; rename them to run '
-        'them as slides',
+        f'{tmp_path}: left out 3 files named as outputs (.labels.tif, '
+        '.overlay.png, .confidence.tif, .seg.dcm): s.confidence.tif, '
+        's.labels.tif, s.overlay.png; rename them to run them as slides',
     ]
     # named one by one, a file is what was asked for
     assert collect_inputs([str(tmp_path / 's.labels.tif')]) == [

@@ -9,12 +9,14 @@ import os
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from ..fileio import check_writable
-from ..slide_io import collect_slides
+from ..slide_io import SLIDE_EXTENSIONS, collect_slides
 from .segmenter import OUTPUT_SUFFIXES, SlideSegmenter
 
-# The outputs with a slide's file extension, which a folder listing would
-# take for slides when --out-dir is the input folder.
-SLIDE_LIKE_OUTPUTS = (OUTPUT_SUFFIXES['labels'], OUTPUT_SUFFIXES['overlay'])
+# The outputs with a slide's file extension (label and confidence TIFFs,
+# overlay, DICOM SEG), which a folder listing would take for slides when
+# --out-dir is the input folder.
+SLIDE_LIKE_OUTPUTS = tuple(suffix for suffix in OUTPUT_SUFFIXES.values()
+                           if suffix.endswith(SLIDE_EXTENSIONS))
 
 
 def collect_inputs(inputs: Iterable[str],
@@ -26,9 +28,9 @@ def collect_inputs(inputs: Iterable[str],
         inputs (Iterable[str]): As :func:`~mmseg_hsp.slide_io.collect_slides`
             takes them.
         warn (Callable[[str], None], optional): Told what a folder's
-            listing left out: hidden files, and ``*.labels.tif`` /
-            ``*.overlay.png`` (an ``--out-dir`` equal to the input folder
-            would otherwise segment its own outputs on every rerun).
+            listing left out: hidden files, and the outputs of
+            :data:`SLIDE_LIKE_OUTPUTS` (an ``--out-dir`` equal to the input
+            folder would otherwise segment its own outputs on every rerun).
 
     Returns:
         list[str]: The sorted slides.
