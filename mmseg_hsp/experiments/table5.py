@@ -44,7 +44,7 @@ Presets (:data:`PRESETS`; their numbers are meant to be changed there):
   depths and output strides kept, the heads' atrous rates scaled with the
   patch, no pretrained weights) and trained with the demo's schedule
   (AdamW, total batch 8, warm-up and cosine; see
-  ``configs/hspnet_r18_synthetic_demo.py``) stretched to 700
+  ``configs/hspnet_r18_synthetic_demo.py``) stretched to 200
   iterations, bfloat16 autocast where the CPU has it (``--amp auto``),
   3 seeds.
 - ``paper``: the configs as they are (the paper's models, batch 16, 30
@@ -163,17 +163,17 @@ class Preset:
 
 
 PRESETS = {
-    # 8 rows x 3 seeds in about 80 min on 2 cores (bfloat16): 700
-    # iterations a run and 48 test regions, three times the demo's 16 (same
-    # generator: the demo's are the first 16), for a bootstrap interval
-    # below the differences between rows. How they were sized:
-    # docs/mtchi.md.
+    # 8 rows x 3 seeds in about 65 min on 2 cores without bfloat16: 200
+    # iterations a run (about 41 min of training, 21 of start-up and tests)
+    # and 48 test regions, three times the demo's 16 (same generator: the
+    # demo's are the first 16), for a bootstrap interval below the
+    # differences between rows. How they were sized: docs/mtchi.md.
     'cpu':
     Preset('data/synthetic_mtchi_table5/Task2',
            128, (0, 1, 2),
            dict(num_train=96, num_test=48, size=256),
            small=True,
-           max_iters=700,
+           max_iters=200,
            amp='auto'),
     'paper':
     Preset('data/MTCHI/Task2', 400, (0, 1, 2)),
