@@ -137,6 +137,23 @@ def test_ranking_marks_rows_apart_beyond_their_seed_spread():
     ]
 
 
+def test_pairs_apart_lists_rows_apart_beyond_neighbours():
+    """A ~ B ~ C as neighbours, yet A and C are apart; in 'gauss' no pair
+    is."""
+    from mmseg_hsp.experiments import table5 as tool
+
+    def row(name, post, mean, std):
+        return dict(row=name, post=post, mIoU=(mean, std))
+
+    means = [
+        row('A', 'x', 0.70, 0.02), row('A', 'gauss', 0.80, 0.05),
+        row('B', 'x', 0.66, 0.03), row('B', 'gauss', 0.78, 0.05),
+        row('C', 'x', 0.62, 0.02), row('C', 'gauss', 0.79, 0.05),
+    ]
+    assert tool.ranking(means)[0] == '- Post x: A 0.7000 ~ B 0.6600 ~ C 0.6200'
+    assert tool.pairs_apart(means) == ['- Post x: A > C', '- Post gauss: none']
+
+
 def test_second_run_skips_what_is_done(smoke):
     work_dir, _ = smoke
     proc = run_tool(work_dir)

@@ -437,6 +437,28 @@ def ranking(means: List[dict]) -> List[str]:
     return lines
 
 
+def pairs_apart(means: List[dict]) -> List[str]:
+    """Per protocol, every pair of rows that stands apart (:func:`apart`),
+    neighbours or not: a chain of ``~`` can still hold rows far apart.
+
+    Args:
+        means (list[dict]): Rows of :func:`table_rows`.
+
+    Returns:
+        list[str]: One Markdown line per protocol, e.g. ``'x': A > C; B >
+        C``, higher rows first; ``none`` where no pair is apart.
+    """
+    lines = []
+    for post, rows in ordered(means).items():
+        pairs = [
+            f'{above["row"]} > {below["row"]}'
+            for i, above in enumerate(rows) for below in rows[i + 1:]
+            if apart(above, below)[0]
+        ]
+        lines.append(f'- Post {post}: {"; ".join(pairs) or "none"}')
+    return lines
+
+
 def seed_spread(above: dict, below: dict) -> str:
     """The two rows' seed stds together; ``'n/a'`` with one seed."""
     spread = above['mIoU'][1] + below['mIoU'][1]
@@ -494,7 +516,9 @@ def write_table(means: List[dict], work_dir: str, name: str,
         'by more than the two seed stds together and with a paired 95 % '
         'bootstrap interval of the difference above 0; "~": not both):\n\n'
         f'{order}\n\n'
-        f'{table5_report.markdown(*neighbour_differences(means))}')
+        f'{table5_report.markdown(*neighbour_differences(means))}\n'
+        'Every pair apart, neighbours or not (the same two conditions):\n\n'
+        f'{chr(10).join(pairs_apart(means))}')
     write_text(osp.join(work_dir, f'{name}.csv'),
                table5_report.to_csv(header, lines))
 
