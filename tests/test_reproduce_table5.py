@@ -151,7 +151,8 @@ def test_pairs_apart_lists_rows_apart_beyond_neighbours():
         row('C', 'x', 0.62, 0.02), row('C', 'gauss', 0.79, 0.05),
     ]
     assert tool.ranking(means)[0] == '- Post x: A 0.7000 ~ B 0.6600 ~ C 0.6200'
-    assert tool.pairs_apart(means) == ['- Post x: A > C', '- Post gauss: none']
+    assert tool.pairs_apart(means) == [
+        '- Apart in Post x: A > C', '- Apart in Post gauss: none']
 
 
 def test_second_run_skips_what_is_done(smoke):

@@ -445,8 +445,8 @@ def pairs_apart(means: List[dict]) -> List[str]:
         means (list[dict]): Rows of :func:`table_rows`.
 
     Returns:
-        list[str]: One Markdown line per protocol, e.g. ``'x': A > C; B >
-        C``, higher rows first; ``none`` where no pair is apart.
+        list[str]: One Markdown line per protocol, e.g. ``- Apart in Post
+        x: A > C; B > C``, higher rows first; ``none`` where no pair is.
     """
     lines = []
     for post, rows in ordered(means).items():
@@ -455,7 +455,7 @@ def pairs_apart(means: List[dict]) -> List[str]:
             for i, above in enumerate(rows) for below in rows[i + 1:]
             if apart(above, below)[0]
         ]
-        lines.append(f'- Post {post}: {"; ".join(pairs) or "none"}')
+        lines.append(f'- Apart in Post {post}: {"; ".join(pairs) or "none"}')
     return lines
 
 
