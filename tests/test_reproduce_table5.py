@@ -76,6 +76,8 @@ def test_table_pictures_and_predictions(smoke):
     # One seed: no std, so no two rows are apart.
     order = [line for line in table.splitlines() if line.startswith('- Post')]
     assert len(order) == 2 and all(' > ' not in line for line in order)
+    assert ('- Apart in Post x: none\n- Apart in Post ✓ (gauss): none'
+            in table)
     with open(os.path.join(work_dir, 'unet', 'seed0.py')) as f:
         wrapper = 'AutocastOptimWrapper' if precision == 'bf16' \
             else 'OptimWrapper'
@@ -118,11 +120,14 @@ def test_table_reports_a_bootstrap_interval_over_test_regions(smoke):
     assert '| Post | Higher | Lower | Δ mIoU | Seed stds (sum) |' in table
 
 
+def seed_row(name, post, mean, std):
+    """A row of ``table_rows`` with its mIoU mean and seed std only."""
+    return dict(row=name, post=post, mIoU=(mean, std))
+
+
 def test_ranking_marks_rows_apart_beyond_their_seed_spread():
     from mmseg_hsp.experiments import table5 as tool
-
-    def row(name, post, mean, std):
-        return dict(row=name, post=post, mIoU=(mean, std))
+    row = seed_row
 
     means = [
         row('A', 'x', 0.70, 0.01), row('A', 'gauss', 0.80, 0.05),
@@ -141,9 +146,7 @@ def test_pairs_apart_lists_rows_apart_beyond_neighbours():
     """A ~ B ~ C as neighbours, yet A and C are apart; in 'gauss' no pair
     is."""
     from mmseg_hsp.experiments import table5 as tool
-
-    def row(name, post, mean, std):
-        return dict(row=name, post=post, mIoU=(mean, std))
+    row = seed_row
 
     means = [
         row('A', 'x', 0.70, 0.02), row('A', 'gauss', 0.80, 0.05),
