@@ -3,6 +3,8 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 # Test-only modules (fixtures.probe_hooks) are imported by configs through
 # custom_imports, in this process and in the tools' subprocesses.
 TESTS_DIR = osp.dirname(osp.abspath(__file__))
@@ -46,3 +48,11 @@ def make_venv(path) -> str:
     with open(osp.join(purelib, 'running_env.pth'), 'w') as f:
         f.write('\n'.join(site_dirs) + '\n')
     return python
+
+
+@pytest.fixture(scope='module')
+def model_files(tmp_path_factory):
+    """Config and checkpoint of the tiny FCN, as the tools are given them."""
+    from fixtures.wsi_slides import FCN_CONFIG, tiny_checkpoint
+    _, checkpoint = tiny_checkpoint(tmp_path_factory.mktemp('model'))
+    return FCN_CONFIG, checkpoint

@@ -37,7 +37,7 @@ WHEEL_SPECS=(mmengine==0.10.7 mmsegmentation==1.2.2 addict yapf platformdirs
     termcolor pyyaml matplotlib contourpy cycler fonttools kiwisolver
     pyparsing python-dateutil six prettytable wcwidth ftfy regex packaging
     'setuptools>=77,<82' wheel ninja)
-GPU_CHECK_TESTS=${GPU_CHECK_TESTS:-"tests/test_models_hspnet.py tests/test_post_processing.py tests/test_mtchi_protocol.py tests/test_wsi_segmenter.py"}
+GPU_CHECK_TESTS=${GPU_CHECK_TESTS:-"tests/models/test_models_hspnet.py tests/tiling/test_post_processing.py tests/evaluation/test_mtchi_protocol.py tests/wsi/test_wsi_segmenter.py"}
 
 case $MODE in
 --download)

@@ -1,6 +1,6 @@
 # What an mmseg zoo model needs to train on MTCHI exactly like HSP-Net: the
-# same dataset, augmentation, schedule, runtime and evaluator
-# (tests/test_mtchi_baselines.py checks that only `model` differs). A baseline
+# same dataset, augmentation, schedule, runtime and evaluator (only `model`
+# differs: tests/experiments/test_mtchi_baselines.py checks it). A baseline
 # config inherits its zoo model file and this, and states what it changes in
 # the zoo model: 5 classes, plain BN for one GPU (SyncBN when launched
 # distributed on GPUs), batches stacked at the patch size, no auxiliary head

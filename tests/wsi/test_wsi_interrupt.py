@@ -13,105 +13,11 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 
 import numpy as np
-import pytest
 import tifffile
-from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
-                                 tiny_checkpoint, write_pyramid)
-
-from conftest import REPO_ROOT, default_sigint
-
-INFER_WSI = os.path.join(REPO_ROOT, 'tools', 'infer_wsi.py')
-FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
-         '--no-progress', '--cfg-options'
-         ] + [f'{key}={value}' for key, value in TINY_FCN_OPTIONS.items()]
-# Runs tools/infer_wsi.py with one step replaced by a pause (see above).
-DRIVER = '''
-import runpy, sys, time
-import mmseg_hsp.wsi.segmenter as segmenter
-from mmseg_hsp.wsi.writers import LabelPyramid
-marker, where, tool = sys.argv[1:4]
-
-
-def pause(*args, **kwargs):
-    open(marker, 'w').close()
-    time.sleep(300)
-
-
-if where == 'geojson':  # the new label TIFF is in place, nothing else yet
-    segmenter.write_geojson = pause
-else:  # the label pyramid is on disk, the TIFF file open
-    tiles = LabelPyramid.tiles
-
-    def paused_tiles(self, k):
-        pause()
-        yield from tiles(self, k)
-
-    LabelPyramid.tiles = paused_tiles
-sys.argv = sys.argv[3:]
-runpy.run_path(tool, run_name='__main__')
-'''
-
-
-@pytest.fixture(scope='module')
-def model_files(tmp_path_factory):
-    _, checkpoint = tiny_checkpoint(tmp_path_factory.mktemp('model'))
-    return FCN_CONFIG, checkpoint
-
-
-def env():
-    return dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT)
-
-
-def write_slide(path, lesion):
-    rgb = painted_slide(256, 320, [(32, 32, 128, 160, (230, 130, 200)),
-                                   (*lesion, 64, 64, (200, 0, 0))])
-    write_pyramid(path, rgb, mpp=0.25, levels=2)
-
-
-def one_slide(tmp_path):
-    """A folder with slide ``s.tif``, and the output folder's path."""
-    slides = tmp_path / 'in'
-    slides.mkdir()
-    write_slide(slides / 's.tif', lesion=(64, 64))
-    return slides, tmp_path / 'out'
-
-
-def infer(model_files, slides, out, *extra):
-    return subprocess.run(
-        [sys.executable, INFER_WSI, *model_files, str(slides), '--out-dir',
-         str(out), *FLAGS, *extra],
-        capture_output=True, text=True, cwd=REPO_ROOT, env=env(),
-        timeout=300)
-
-
-def stopped_run(tmp_path, model_files, slides, out, where, sig, *extra):
-    """Start the tool and stop it with ``sig`` at ``where``."""
-    marker = tmp_path / f'paused-{where}'
-    process = subprocess.Popen(
-        [sys.executable, '-c', DRIVER, str(marker), where, INFER_WSI,
-         *model_files, str(slides), '--out-dir', str(out), *FLAGS, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        cwd=REPO_ROOT, env=env(), preexec_fn=default_sigint)
-    deadline = time.time() + 240
-    while not marker.exists():
-        if process.poll() is not None or time.time() > deadline:
-            process.kill()
-            raise AssertionError('the run did not reach the pause: ' +
-                                 process.communicate()[1][-3000:])
-        time.sleep(0.05)
-    process.send_signal(sig)
-    stdout, stderr = process.communicate(timeout=120)
-    return subprocess.CompletedProcess(process.args, process.returncode,
-                                       stdout, stderr)
-
-
-def hidden(folder):
-    return sorted(name for name in os.listdir(folder) if name.startswith('.'))
+from fixtures.infer_runs import (hidden, infer, one_slide, stopped_run,
+                                 write_slide)
 
 
 def test_killed_overwrite_is_not_taken_as_done(tmp_path, model_files):

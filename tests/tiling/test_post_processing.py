@@ -5,60 +5,13 @@ import tifffile
 import torch
 from mmcv.transforms import Compose
 from mmseg.utils import stack_batch
-from PIL import Image
 
-from fixtures.wsi_slides import FCN_CONFIG, TINY_FCN_OPTIONS
+from fixtures.tile_blend import (TEST_PIPELINE, predict_in_test_loop,
+                                 region_png, sample_in_test_loop,
+                                 tiny_segmentor)
 
 import mmseg_hsp  # noqa: F401
-from mmseg_hsp.wsi.segmenter import SlideSegmenter, build_segmentor
-
-
-def tiny_segmentor(test_cfg, segmentor='TileBlendEncoderDecoder'):
-    """The whole-slide tests' tiny FCN, with this test mode."""
-    torch.manual_seed(0)
-    model = build_segmentor(
-        FCN_CONFIG, None, 'cpu',
-        dict(TINY_FCN_OPTIONS, **{
-            'model.type': segmentor,
-            'model.test_cfg': test_cfg
-        }))
-    assert type(model).__name__ == segmentor
-    # Random but not degenerate: give BN non-trivial statistics.
-    torch.manual_seed(1)
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.running_mean.uniform_(-0.5, 0.5)
-            module.running_var.uniform_(0.5, 2.0)
-    return model.eval()
-
-
-def region_png(tmp_path, size=(150, 170)):
-    tmp_path.mkdir(exist_ok=True)
-    rng = np.random.default_rng(0)
-    rgb = rng.integers(0, 256, (*size, 3), dtype=np.uint8)
-    rgb[:20, :30] = 0  # an outside-region corner, as in MTCHI crops
-    path = tmp_path / 'region.png'
-    Image.fromarray(rgb).save(path)
-    return str(path)
-
-
-# mmseg's test pipeline, without annotations.
-TEST_PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
-
-
-def sample_in_test_loop(model, path):
-    """One image through mmseg's test pipeline, preprocessor and predict."""
-    packed = Compose(TEST_PIPELINE)(dict(img_path=path))
-    data = model.data_preprocessor(
-        dict(inputs=[packed['inputs']],
-             data_samples=[packed['data_samples']]), False)
-    with torch.no_grad():
-        return model.predict(data['inputs'], data['data_samples'])[0]
-
-
-def predict_in_test_loop(model, path):
-    """Labels of one image through mmseg's test pipeline and model.predict."""
-    return sample_in_test_loop(model, path).pred_sem_seg.data[0].numpy()
+from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 
 @pytest.mark.parametrize('mode, stride', [('gauss', 16), ('mean', 24),

@@ -3,7 +3,9 @@ import csv
 import subprocess
 import sys
 
-from fixtures.test_runs import REPO, random_checkpoint, run_test_tool
+from fixtures.test_runs import random_checkpoint, run_test_tool
+
+from conftest import REPO_ROOT
 
 from mmseg_hsp.datasets import write_synthetic_mtchi
 
@@ -46,7 +48,7 @@ def test_tools_test_in_two_modes_fills_table5_post(tmp_path):
         sys.executable, 'tools/analysis/table5.py', *work_dirs, '--out-dir',
         str(out), '--no-paper'
     ],
-                   cwd=REPO,
+                   cwd=REPO_ROOT,
                    check=True,
                    capture_output=True)
     with open(out / 'table5.csv') as f:

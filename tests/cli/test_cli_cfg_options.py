@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from fixtures.tiny_training import TINY_CFG
 
-from conftest import REPO_ROOT, TESTS_DIR
+from conftest import REPO_ROOT
 from mmseg_hsp.cli import add_common_args
-
-TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
 
 
 @pytest.mark.parametrize('items, message', [

@@ -12,9 +12,9 @@ from mmengine.registry import init_default_scope
 from PIL import Image
 
 from conftest import REPO_ROOT, TESTS_DIR
-from test_foundation_tools import TINY_CFG, read_probe, write_tiny_dataset
-from test_post_processing import (predict_in_test_loop, region_png,
-                                  tiny_segmentor)
+from fixtures.tile_blend import (predict_in_test_loop, region_png,
+                                 tiny_segmentor)
+from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
 
 import mmseg_hsp  # noqa: F401
 from mmseg.registry import MODELS

@@ -11,28 +11,20 @@ import numpy as np
 import pytest
 import tifffile
 import torch
+from fixtures.stains import stained_slide
 from fixtures.wsi_slides import (FCN_CONFIG, ColourModel, painted_slide,
                                  tiny_checkpoint, write_pyramid)
 from mmengine.config import Config
 
-from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS, synthetic_region
+from conftest import REPO_ROOT
+
 from mmseg_hsp.stain import DEFAULT_REFERENCE, MacenkoNormalizer
 from mmseg_hsp.stain import macenko as macenko_module
 from mmseg_hsp.wsi import SlideStain
 from mmseg_hsp.wsi.runner import run_slides
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMALL = dict(tile=64, stride=24, batch_size=16)
-
-
-def stained_slide(size=(192, 256)):
-    """Synthetic MTCHI tissue under another lab's stain, on white glass."""
-    rgb, _ = synthetic_region(np.random.default_rng(3), size,
-                              stain=HELD_OUT_STAINS['lab-c'])
-    rgb = rgb.copy()
-    rgb[:, -48:] = 245  # glass at the right edge
-    return rgb
 
 
 def run(model, path, out, **kwargs):
@@ -129,10 +121,10 @@ def test_bad_stain_reference_is_one_line_and_exit_2(tmp_path, content):
     cv2.imwrite(str(slide), np.full((32, 32, 3), 200, np.uint8))
     env = dict(os.environ, OMP_NUM_THREADS='1')
     result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'infer_wsi.py'),
+        [sys.executable, osp.join(REPO_ROOT, 'tools', 'infer_wsi.py'),
          FCN_CONFIG, 'unused.pth', str(slide), '--out-dir',
          str(tmp_path / 'out'), '--stain-normalize', str(reference)],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=300)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines()
              if line.startswith('infer_wsi:')]
@@ -150,8 +142,8 @@ def test_tools_test_with_stain_normalize(tmp_path):
     root = str(tmp_path / 'Task2')
     write_synthetic_mtchi(root, 0, 2, (64, 64), thickness=(20, 30),
                           segment_length=(20, 40))
-    demo = osp.join(REPO, 'configs', 'hspnet_r18_synthetic_demo.py')
-    fragment = osp.join(REPO, 'configs', '_base_', 'datasets',
+    demo = osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py')
+    fragment = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
                         'mtchi_stain_norm.py')
     config = tmp_path / 'demo_stain-norm.py'
     config.write_text(

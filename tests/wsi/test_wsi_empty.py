@@ -4,7 +4,7 @@ The converter writing 0 patches exited 0, upper-case ``.PNG`` regions were
 skipped without a word, an empty split file or an empty evaluation failed
 with an error that did not name the cause, and an all-background truth gave
 NaN scores without a warning. (``infer_wsi.py`` on an empty folder is in
-``test_reliability_errors.py``.)
+``test_cli_error_lines.py``.)
 """
 import os
 import subprocess

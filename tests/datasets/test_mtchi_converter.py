@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from fixtures.folder_digest import folder_digest
 
+from conftest import REPO_ROOT
+
 from mmseg_hsp.datasets.mtchi_patches import (SlideSource, convert_regions,
                                               convert_sources,
                                               write_cross_validation)
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATCH, STRIDE, MIN_SHARE = 16, 8, 0.2
 
 
@@ -114,7 +115,7 @@ def test_cli_fails_on_broken_mask(tmp_path):
         str(PATCH), '--stride',
         str(STRIDE)
     ],
-                          cwd=REPO,
+                          cwd=REPO_ROOT,
                           capture_output=True,
                           text=True)
     assert done.returncode != 0

@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
+from conftest import REPO_ROOT
+
 from mmseg_hsp.datasets import write_synthetic_mtchi
 from mmseg_hsp.datasets.mtchi_patches import convert_regions
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINES = {
     'fcn_r101_mtchi': 'FCN (R-101)',
     'deeplabv3plus_r101_mtchi': 'DeepLab v3+ (R-101)',
@@ -21,7 +22,7 @@ BASELINES = {
 
 def run(args, **popen):
     return subprocess.Popen([sys.executable, *args],
-                            cwd=REPO,
+                            cwd=REPO_ROOT,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT,
                             text=True,

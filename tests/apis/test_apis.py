@@ -12,11 +12,12 @@ import tifffile
 from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
                                  tiny_checkpoint, write_pyramid)
 
+from conftest import REPO_ROOT
+
 from mmseg_hsp.apis import (init_slide_segmenter, segment_slide,
                             segment_slides)
 from mmseg_hsp.tiling import precision as precision_module
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BLEND = dict(tile=64, stride=32, batch_size=16)
 # What ``custom_imports=['mmseg_hsp']`` must not load: the slide libraries
 # (mmcv itself imports tifffile when it is there, so the test hides them)
@@ -46,9 +47,9 @@ def label_map(summary):
 
 def run_python(code):
     """Run ``code`` in a fresh interpreter; its finished process."""
-    result = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, PYTHONPATH=REPO))
+                            env=dict(os.environ, PYTHONPATH=REPO_ROOT))
     assert result.returncode == 0, result.stderr
     return result
 
@@ -86,8 +87,8 @@ def test_api_gives_the_labels_of_the_cli(tmp_path, checkpoint):
          'cpu', '--tile', '64', '--stride', '32', '--batch-size', '16',
          '--no-progress', '--cfg-options'] +
         [f'{key}={value}' for key, value in TINY_FCN_OPTIONS.items()],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO))
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT))
     assert cli.returncode == 0, cli.stderr
     with open(tmp_path / 'cli' / 's.summary.json') as f:
         expected = json.load(f)

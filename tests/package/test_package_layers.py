@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / 'mmseg_hsp'
+from conftest import REPO_ROOT
+
+PACKAGE = Path(REPO_ROOT) / 'mmseg_hsp'
 # Importing subpackage -> subpackages it must never import. Add a row for a
 # new layer.
 FORBIDDEN = {

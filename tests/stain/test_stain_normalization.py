@@ -1,38 +1,23 @@
-"""Macenko normalisation: accuracy on a known stain, per-slide parameters."""
+"""Macenko normalisation: accuracy on a known stain, per-slide parameters,
+and an IHC image refused as the H&E reference."""
 import json
+import re
 
 import cv2
 import numpy as np
 import pytest
+from fixtures.stains import REFERENCE_VECTORS, concentrations, stained
 
 from mmseg.registry import TRANSFORMS
 from mmseg_hsp.datasets.synthetic import (HELD_OUT_STAINS, ORIGINAL_STAIN,
                                           synthetic_region)
-from mmseg_hsp.stain import MacenkoNormalizer, StainEstimationError
+from mmseg_hsp.stain import (MacenkoNormalizer, StainEstimationError,
+                             StainReferenceError)
 from mmseg_hsp.stain import macenko as macenko_module
+from mmseg_hsp.wsi import SlideStain
 
-REFERENCE_VECTORS = ([0.65, 0.70, 0.29], [0.07, 0.99, 0.11])
-
-
-def concentrations(seed=0, size=160):
-    """Stroma (eosin) with nuclei (hematoxylin) on it, and glass."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size]
-    eosin = np.where(xx < size * 0.75, rng.uniform(0.6, 1.4, (size, size)),
-                     0.0)
-    hema = np.zeros((size, size))
-    for _ in range(50):
-        cy, cx = rng.uniform(0, size), rng.uniform(0, size * 0.75)
-        hema[(yy - cy)**2 + (xx - cx)**2 < rng.uniform(3, 7)**2] = \
-            rng.uniform(0.8, 1.6)
-    return hema, eosin
-
-
-def stained(vectors, hema, eosin):
-    """RGB image of the concentrations under the stain ``vectors``."""
-    density = (hema[..., None] * np.asarray(vectors[0]) +
-               eosin[..., None] * np.asarray(vectors[1]))
-    return np.clip(np.rint(240 * np.exp(-density)), 0, 255).astype(np.uint8)
+# Ruifrok & Johnston's DAB (brown) vector: an IHC slide is H + DAB.
+DAB = [0.27, 0.57, 0.78]
 
 
 @pytest.mark.parametrize('vectors,amounts', [
@@ -165,3 +150,21 @@ def test_stain_normalize_transform(tmp_path):
     glass = np.full((32, 32, 3), 235, np.uint8)
     results = normalize(dict(img=glass))
     assert results['img'] is glass and results['stain_params'] is None
+
+
+def test_ihc_image_is_refused_as_the_h_and_e_reference(tmp_path):
+    hema, second = concentrations()
+    ihc = stained((REFERENCE_VECTORS[0], DAB), hema, second)
+    h_and_e = stained(REFERENCE_VECTORS, hema, second)
+    cv2.imwrite(str(tmp_path / 'ihc.png'), ihc[..., ::-1])
+    cv2.imwrite(str(tmp_path / 'he.png'), h_and_e[..., ::-1])
+    assert SlideStain(str(tmp_path / 'he.png')).reference['eosin'][1] > 0.9
+    with pytest.raises(StainReferenceError) as error:
+        SlideStain(str(tmp_path / 'ihc.png'))
+    message = str(error.value)
+    # Macenko's estimate of the DAB vector, within 0.02
+    assert re.match(
+        rf'stain reference {re.escape(str(tmp_path))}/ihc.png: its second '
+        r'stain \[0.2[5-9], 0.5[5-9], 0.(7[6-9]|80)\] absorbs blue most, as '
+        'DAB', message), message
+    assert message.endswith('give an H&E-stained reference')

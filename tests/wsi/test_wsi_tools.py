@@ -1,31 +1,19 @@
 """tools/infer_wsi.py: many slides, a broken one, torchrun sharing."""
 import json
 import os
-import os.path as osp
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 from fixtures.dicom_slides import write_dicom_slide
-from fixtures.wsi_slides import (FCN_CONFIG, TINY_FCN_OPTIONS, painted_slide,
-                                 tiny_checkpoint, write_pyramid)
+from fixtures.infer_runs import FLAGS, INFER_WSI
+from fixtures.wsi_slides import painted_slide, write_pyramid
+
+from conftest import REPO_ROOT
 
 from mmseg_hsp.slide_io import collect_slides
 from mmseg_hsp.wsi.runner import rank_share
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
-         '--no-progress', '--cfg-options'
-         ] + [f'{key}={value}' for key, value in TINY_FCN_OPTIONS.items()]
-
-
-@pytest.fixture(scope='module')
-def model_files(tmp_path_factory):
-    """Config and checkpoint of the tiny FCN, as the tool is given them."""
-    _, checkpoint = tiny_checkpoint(tmp_path_factory.mktemp('model'))
-    return FCN_CONFIG, checkpoint
-
 
 def slides(folder, names):
     folder.mkdir(exist_ok=True)
@@ -38,11 +26,10 @@ def slides(folder, names):
 def infer(*args, launcher=()):
     env = dict(os.environ, OMP_NUM_THREADS='1')  # the machine is shared
     return subprocess.run(
-        [*launcher, osp.join(REPO, 'tools', 'infer_wsi.py'), *args, *FLAGS]
+        [*launcher, INFER_WSI, *args, *FLAGS]
         if launcher else
-        [sys.executable, osp.join(REPO, 'tools', 'infer_wsi.py'), *args,
-         *FLAGS],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+        [sys.executable, INFER_WSI, *args, *FLAGS],
+        capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=300)
 
 
 def test_broken_slide_is_reported_and_others_still_run(tmp_path, model_files):

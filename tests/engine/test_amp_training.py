@@ -14,7 +14,7 @@ import mmseg_hsp  # noqa: F401 (registers the wrapper)
 from mmseg.registry import OPTIM_WRAPPERS
 from mmseg_hsp.tiling import cpu_bf16_flags
 from conftest import REPO_ROOT, TESTS_DIR
-from test_foundation_tools import TINY_CFG, read_probe, write_tiny_dataset
+from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
 
 
 def build_wrapper(model, **kwargs):

@@ -5,7 +5,6 @@ Each case gave a traceback where the tools promise one line naming the
 input and its fix (the traceback stays behind ``MMSEG_HSP_DEBUG=1``).
 """
 import os
-import os.path as osp
 import signal
 import subprocess
 import sys
@@ -13,12 +12,14 @@ import time
 
 import pytest
 import torch
+from fixtures.test_runs import random_checkpoint
+from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
 from fixtures.wsi_slides import painted_slide, write_pyramid
 
 from conftest import REPO_ROOT, TESTS_DIR, default_sigint
+from mmseg_hsp.cli.convert_mtchi import parse_args
 from mmseg_hsp.datasets import write_synthetic_mtchi
 
-TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
 DEMO_CONFIG = 'configs/hspnet_r18_synthetic_demo.py'
 
 
@@ -45,7 +46,6 @@ def one_line_error(result, tool, *named):
 
 @pytest.fixture(scope='module')
 def tiny_data(tmp_path_factory):
-    from test_foundation_tools import write_tiny_dataset
     return write_tiny_dataset(str(tmp_path_factory.mktemp('tiny')))
 
 
@@ -58,7 +58,6 @@ def test_broken_png_in_test_set_is_one_line_naming_it(tmp_path, broken):
     image.write_bytes(data[:len(data) // 2] if broken == 'truncated' else
                       b'this is not an image\n')
     checkpoint = tmp_path / 'model.pth'
-    from test_post_processing_table5 import random_checkpoint
     random_checkpoint(DEMO_CONFIG, {}, str(checkpoint))
     result = run_tool('tools/test.py', DEMO_CONFIG, str(checkpoint),
                       '--work-dir', str(tmp_path / 'work'), '--cfg-options',
@@ -122,7 +121,6 @@ def test_resume_falls_back_from_a_truncated_checkpoint(tmp_path, tiny_data):
     output = resumed.stdout + resumed.stderr
     assert 'iter_3.pth' in output and 'truncated' in output
     assert f'resuming from {work_dir / "iter_2.pth"}' in output
-    from test_foundation_tools import read_probe
     assert read_probe(str(work_dir))['start_iter'] == 2
     assert torch.load(work_dir / 'iter_4.pth',
                       weights_only=True)['meta']['iter'] == 4
@@ -190,3 +188,24 @@ def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
     ]
     assert 'Traceback' not in stderr
     assert stderr.strip().splitlines()[-1].startswith('train.py: interrupted')
+
+
+@pytest.mark.parametrize('flags, message', [
+    (['--patch-size', '0'], 'argument --patch-size: must be > 0, got 0'),
+    (['--scale', '0'], 'argument --scale: must be > 0, got 0'),
+    (['--stride', '0'], 'argument --stride: must be > 0, got 0'),
+    (['--stride', '-1'], 'argument --stride: must be > 0, got -1'),
+    (['--min-annotated', 'nan'],
+     'argument --min-annotated: must be a finite number, got nan'),
+    (['--min-annotated', '-1'],
+     'argument --min-annotated: must be between 0 and 1, got -1'),
+    (['--folds', '0'], 'argument --folds: must be >= 2, got 0'),
+    (['--magnification', '0'], 'argument --magnification: must be > 0, '
+     'got 0'),
+])
+def test_converter_refuses_impossible_numbers(capsys, flags, message):
+    with pytest.raises(SystemExit) as stop:
+        parse_args(['data/Task2', *flags])
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(
+        f'error: {message}')

@@ -1,6 +1,5 @@
 """The synthetic MTCHI: layout, reproducibility, and the grading rule."""
 import hashlib
-import os.path as osp
 import subprocess
 import sys
 
@@ -9,10 +8,10 @@ import numpy as np
 import pytest
 from fixtures.folder_digest import folder_digest
 
+from conftest import REPO_ROOT
+
 from mmseg_hsp.datasets import synthetic_region, write_synthetic_mtchi
 from mmseg_hsp.datasets.synthetic import HELD_OUT_STAINS, SyntheticStain
-
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_task2_layout_and_reproducible(tmp_path):
@@ -129,7 +128,7 @@ def test_cli_writes_held_out_stains(tmp_path):
         str(root), '--num-train', '1', '--num-test', '1', '--size', '48',
         '--test-stains', 'lab-b', 'scanner'
     ],
-                          cwd=REPO,
+                          cwd=REPO_ROOT,
                           capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr

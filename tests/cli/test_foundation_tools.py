@@ -1,36 +1,20 @@
 """The foundation: mmseg-style tools, resume on torch >= 2.6, CPU DDP,
 config inheritance from the installed package, and config errors."""
 import argparse
-import json
 import os
 import os.path as osp
 import shutil
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
+from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
 from mmengine.config import Config
-from PIL import Image
 
 from conftest import REPO_ROOT, TESTS_DIR, make_venv
 
-TINY_CFG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn.py')
 DEMO_CFG = osp.join(REPO_ROOT, 'configs', 'hspnet_r18_synthetic_demo.py')
-
-
-def write_tiny_dataset(root, n=6, size=32, seed=0):
-    """Random images and 5-class masks in mmseg's plain img/ann layout."""
-    rng = np.random.default_rng(seed)
-    for sub in ('img', 'ann'):
-        os.makedirs(osp.join(root, sub), exist_ok=True)
-    for i in range(n):
-        img = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-        ann = rng.integers(0, 5, (size, size), dtype=np.uint8)
-        Image.fromarray(img).save(osp.join(root, 'img', f'{i}.png'))
-        Image.fromarray(ann).save(osp.join(root, 'ann', f'{i}.png'))
-    return root
 
 
 def run_tool(args, cwd=REPO_ROOT, check=True, **env):
@@ -52,11 +36,6 @@ def train(work_dir, data_root, *extra):
         '--cfg-options', f'train_dataloader.dataset.data_root={data_root}',
         *extra
     ])
-
-
-def read_probe(work_dir, rank=0):
-    with open(osp.join(work_dir, f'probe_rank{rank}.json')) as f:
-        return json.load(f)
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,5 @@
 """tools/gpu_check.sh refuses what it does not know (its --dry-run is run
-by tests/test_reproduce_table5.py)."""
+by tests/experiments/test_reproduce_table5.py)."""
 import subprocess
 
 from conftest import REPO_ROOT

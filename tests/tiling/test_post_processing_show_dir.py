@@ -8,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from fixtures.test_runs import REPO, random_checkpoint, run_test_tool
+from fixtures.test_runs import random_checkpoint, run_test_tool
+
+from conftest import REPO_ROOT
 
 from mmseg_hsp.datasets import write_synthetic_mtchi
 
@@ -57,7 +59,7 @@ def test_table5_reads_show_dir_and_tta_runs(runs, tmp_path):
         sys.executable, 'tools/analysis/table5.py', work_dir, '--out-dir',
         str(tmp_path), '--no-paper'
     ],
-                          cwd=REPO,
+                          cwd=REPO_ROOT,
                           capture_output=True,
                           text=True)
     assert proc.returncode == 0, proc.stderr

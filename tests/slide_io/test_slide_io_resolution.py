@@ -20,11 +20,12 @@ import tifffile
 from fixtures.wsi_slides import (FCN_CONFIG, ColourModel, painted_slide,
                                  write_pyramid)
 
+from conftest import REPO_ROOT
+
 from mmseg_hsp.slide_io import SlideError, open_slide, resolve_scale
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-INFER_WSI = osp.join(REPO, 'tools', 'infer_wsi.py')
+INFER_WSI = osp.join(REPO_ROOT, 'tools', 'infer_wsi.py')
 SMALL = dict(mode='gauss', tile=64, stride=32, batch_size=16)
 
 
@@ -185,7 +186,7 @@ def test_bad_numbers_are_one_line_argparse_errors(capsys, flags, named):
 
 
 def test_implausible_input_mpp_exits_2_before_any_work(tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO_ROOT)
     result = subprocess.run(
         [sys.executable, INFER_WSI, FCN_CONFIG, 'missing.pth',
          str(tmp_path), '--out-dir', str(tmp_path / 'out'), '--input-mpp',
