@@ -9,7 +9,8 @@ import sys
 
 import pytest
 import torch
-from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
+from fixtures.tiny_training import (TINY_CFG, dist_train, read_probe,
+                                    write_tiny_dataset)
 from mmengine.config import Config
 
 from conftest import REPO_ROOT, TESTS_DIR, make_venv
@@ -99,23 +100,7 @@ def test_load_from_plain_state_dict(tmp_path, data_root):
 
 def test_dist_train_two_cpu_processes(tmp_path, data_root):
     work_dir = str(tmp_path / 'dist')
-    env_port = str(29500 + os.getpid() % 1000)
-    proc = subprocess.run(
-        [
-            'bash', 'tools/dist_train.sh', TINY_CFG, '2', '--work-dir',
-            work_dir, '--cfg-options',
-            f'train_dataloader.dataset.data_root={data_root}'
-        ],
-        cwd=REPO_ROOT,
-        env=dict(
-            os.environ,
-            PYTHON=sys.executable,
-            PYTHONPATH=TESTS_DIR,
-            PORT=env_port,
-            OMP_NUM_THREADS='1'),
-        capture_output=True,
-        text=True,
-        timeout=300)
+    proc = dist_train(work_dir, data_root)
     assert proc.returncode == 0, proc.stderr[-3000:]
     probes = [read_probe(work_dir, rank) for rank in (0, 1)]
     assert [p['rank'] for p in probes] == [0, 1]

@@ -2,8 +2,6 @@
 baselines differ from HSP-Net in the model only, the paper-sized baselines
 have the paper's parameter counts, and the batch is 16 in total."""
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -11,10 +9,10 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from conftest import REPO_ROOT, TESTS_DIR
+from conftest import REPO_ROOT
 from fixtures.tile_blend import (predict_in_test_loop, region_png,
                                  tiny_segmentor)
-from fixtures.tiny_training import TINY_CFG, read_probe, write_tiny_dataset
+from fixtures.tiny_training import dist_train, read_probe, write_tiny_dataset
 
 import mmseg_hsp  # noqa: F401
 from mmseg.registry import MODELS
@@ -110,22 +108,8 @@ def test_total_batch_splits_over_processes(monkeypatch):
 def test_dist_train_two_processes_batch_8_each_for_16(tmp_path):
     data_root = write_tiny_dataset(str(tmp_path / 'data'), n=16)
     work_dir = str(tmp_path / 'dist')
-    proc = subprocess.run(
-        [
-            'bash', 'tools/dist_train.sh', TINY_CFG, '2', '--work-dir',
-            work_dir, '--cfg-options',
-            f'train_dataloader.dataset.data_root={data_root}',
-            'total_batch_size=16', 'train_cfg.max_iters=2'
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ,
-                 PYTHON=sys.executable,
-                 PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]),
-                 PORT=str(29500 + (os.getpid() + 500) % 1000),
-                 OMP_NUM_THREADS='1'),
-        capture_output=True,
-        text=True,
-        timeout=300)
+    proc = dist_train(work_dir, data_root, 'total_batch_size=16',
+                      'train_cfg.max_iters=2', port_offset=500)
     assert proc.returncode == 0, proc.stderr[-3000:]
     probes = [read_probe(work_dir, rank) for rank in (0, 1)]
     assert [p['world_size'] for p in probes] == [2, 2]
