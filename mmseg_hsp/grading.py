@@ -47,3 +47,20 @@ def two_tier_labels(names: Sequence[str]) -> Tuple[List[str], List[int]]:
             tiers.append(tier)
         table.append(tiers.index(tier))
     return tiers, table
+
+
+def tier_palette(palette: Sequence[Sequence[int]],
+                 table: Sequence[int]) -> List[List[int]]:
+    """Each tier in the colour of its highest grade (HSIL in CIN3's).
+
+    Args:
+        palette (Sequence[Sequence[int]]): RGB of each label.
+        table (Sequence[int]): Tier of each label (:func:`two_tier_labels`).
+
+    Returns:
+        list[list[int]]: RGB of each tier.
+    """
+    return [
+        list(palette[max(i for i, tier in enumerate(table) if tier == t)])
+        for t in range(max(table) + 1)
+    ]

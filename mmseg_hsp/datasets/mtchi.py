@@ -21,7 +21,7 @@ import numpy as np
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
-from ..grading import two_tier_labels
+from ..grading import tier_palette, two_tier_labels
 
 MTCHI_CLASSES = ('background', 'normal', 'CIN1', 'CIN2', 'CIN3')
 # The paper's Figure 4: black, white, green, blue, red (RGB).
@@ -32,11 +32,7 @@ MTCHI_MASK_PREFIX = 'Mask_'
 # MTCHI label of each raw label. A tier is drawn in its highest grade's
 # colour (LSIL green, HSIL red).
 MTCHI_TWO_TIER_CLASSES, MTCHI_TWO_TIER_LABELS = two_tier_labels(MTCHI_CLASSES)
-MTCHI_TWO_TIER_PALETTE = [
-    MTCHI_PALETTE[max(i for i, tier in enumerate(MTCHI_TWO_TIER_LABELS)
-                      if tier == label)]
-    for label in range(len(MTCHI_TWO_TIER_CLASSES))
-]
+MTCHI_TWO_TIER_PALETTE = tier_palette(MTCHI_PALETTE, MTCHI_TWO_TIER_LABELS)
 
 
 def files_by_name(files: Sequence[str], suffix: str) -> Dict[str, str]:
