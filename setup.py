@@ -17,6 +17,7 @@ COMMANDS = {
     'table5': 'table5',
     'convert-mtchi': 'convert_mtchi',
     'make-synthetic-mtchi': 'make_synthetic_mtchi',
+    'evaluate-slides': 'evaluate_slides',
 }
 
 
