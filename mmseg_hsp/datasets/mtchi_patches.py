@@ -295,20 +295,29 @@ def crop_source(source: PatchSource, out_dir: str, patch_size: int,
     """
     names = []
     origins = window_origins(source.size, patch_size, stride)
-    for y, x in origins:
-        if source.annotated_share(y, x, patch_size) < min_annotated:
-            continue
-        name = f'{source.name}_{y:05d}_{x:05d}'
-        # No flush per patch: the folder's rename commits them all.
-        write_png(
-            osp.join(out_dir, 'Img', name + '.png'),
-            source.read_image(y, x, patch_size),
-            fsync=False)
-        write_png(
-            osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
-            source.read_mask(y, x, patch_size),
-            fsync=False)
-        names.append(name)
+    try:
+        for y, x in origins:
+            if source.annotated_share(y, x, patch_size) < min_annotated:
+                continue
+            name = f'{source.name}_{y:05d}_{x:05d}'
+            names.append(name)
+            # No flush per patch: the folder's rename commits them all.
+            write_png(
+                osp.join(out_dir, 'Img', name + '.png'),
+                source.read_image(y, x, patch_size),
+                fsync=False)
+            write_png(
+                osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
+                source.read_mask(y, x, patch_size),
+                fsync=False)
+    except BaseException:
+        # A source read halfway leaves none of its patches behind.
+        for name in names:
+            for path in (osp.join(out_dir, 'Img', name + '.png'),
+                         osp.join(out_dir, 'Truth', mtchi_mask_name(name))):
+                if osp.exists(path):
+                    os.remove(path)
+        raise
     return names, len(origins) - len(names)
 
 
@@ -359,7 +368,7 @@ def convert_sources(sources: Sequence[Callable[[], PatchSource]],
         dict[str, list[str]]: Patch names per source name.
     """
     with atomic_folder(out_dir, overwrite) as tmp:
-        return _crop_all(sources, tmp, patch_size, stride, min_annotated,
+        return crop_all(sources, tmp, patch_size, stride, min_annotated,
                          progress)
 
 
@@ -385,8 +394,17 @@ def convert_regions(split_dir: str,
     ], out_dir, **kwargs)
 
 
-def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
-              progress) -> Dict[str, List[str]]:
+def crop_all(sources,
+              out_dir,
+              patch_size,
+              stride,
+              min_annotated,
+              progress,
+              on_error: Optional[Callable[[Exception], None]] = None
+              ) -> Dict[str, List[str]]:
+    """Crop every source into ``out_dir``; a source that cannot be opened
+    or read (``OSError``, ``ValueError``) stops the run, or, with
+    ``on_error``, is told to it and left out (its patches removed)."""
     from rich.progress import Progress
     os.makedirs(osp.join(out_dir, 'Img'), exist_ok=True)
     os.makedirs(osp.join(out_dir, 'Truth'), exist_ok=True)
@@ -394,14 +412,21 @@ def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task(f'cropping into {out_dir}', total=len(sources))
         for open_source in sources:
-            source = open_source()
-            if source.name in patches:
-                raise ValueError(f'two sources are named {source.name}; '
-                                 'patch names would collide')
-            patches[source.name], n_dropped = crop_source(
-                source, out_dir, patch_size, stride, min_annotated)
+            try:
+                source = open_source()
+                if source.name in patches:
+                    raise ValueError(f'two sources are named {source.name}; '
+                                     'patch names would collide')
+                patches[source.name], n_dropped = crop_source(
+                    source, out_dir, patch_size, stride, min_annotated)
+            except (OSError, ValueError) as error:
+                if on_error is None:
+                    raise
+                on_error(error)
+                continue
+            finally:
+                bar.advance(task)
             dropped += n_dropped
-            bar.advance(task)
     kept = sum(map(len, patches.values()))
     if not kept:
         raise ValueError(
@@ -409,7 +434,7 @@ def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
             f'{patch_size}x{patch_size} has an annotated share >= '
             f'{min_annotated:g}; check the masks or lower --min-annotated')
     print(f'{kept} patches of {patch_size}x{patch_size} (stride {stride}) '
-          f'from {len(sources)} sources; {dropped} windows dropped with '
+          f'from {len(patches)} sources; {dropped} windows dropped with '
           f'annotated share < {min_annotated:g}')
     return patches
 
@@ -479,31 +504,47 @@ def write_cross_validation(root: str,
             os.makedirs(osp.join(tmp, 'Regions', sub))
         for image, mask in pairs:
             for src, sub in ((image, 'Img'), (mask, 'Truth')):
-                _link_or_copy(src,
+                link_or_copy(src,
                               osp.join(tmp, 'Regions', sub, osp.basename(src)))
         sources = [partial(RegionSource, *pair) for pair in pairs]
-        patches = _crop_all(sources, osp.join(tmp, 'Patches'), **crop_args)
-        os.makedirs(osp.join(tmp, 'splits'))
-        for k in range(num_folds):
-            test = sorted(n for n, f in folds.items() if f == k)
-            train = [
-                p for n, f in sorted(folds.items()) if f != k
-                for p in patches[n]
-            ]
-            for part, lines in (('train', train), ('test', test)):
-                with open(osp.join(tmp, 'splits', f'fold{k}_{part}.txt'),
-                          'w') as f:
-                    f.writelines(line + '\n' for line in lines)
-        with open(osp.join(tmp, 'splits', 'folds.json'), 'w') as f:
-            json.dump(
-                dict(seed=seed, num_folds=num_folds, folds=folds),
-                f,
-                indent=1,
-                sort_keys=True)
+        patches = crop_all(sources, osp.join(tmp, 'Patches'), **crop_args)
+        write_splits(
+            osp.join(tmp, 'splits'), folds, patches,
+            lambda k: sorted(n for n, f in folds.items() if f == k),
+            dict(seed=seed, num_folds=num_folds, folds=folds))
     return folds
 
 
-def _link_or_copy(src: str, dst: str) -> None:
+def write_splits(folder: str, folds: Dict[str, int],
+                 patches: Dict[str, List[str]],
+                 test_lines: Callable[[int], List[str]],
+                 record: dict) -> None:
+    """Split files of k-fold cross-validation, and ``folds.json``.
+
+    Args:
+        folder (str): Created; gets ``fold<k>_train.txt`` (the patches of
+            the sources of the other folds) and ``fold<k>_test.txt``.
+        folds (dict[str, int]): Fold of each source; sources without
+            patches are in no split.
+        patches (dict[str, list[str]]): Patch names per source.
+        test_lines (Callable[[int], list[str]]): The lines of fold k's test
+            file (whole regions, or patches).
+        record (dict): Written as ``folds.json``.
+    """
+    os.makedirs(folder)
+    for k in range(record['num_folds']):
+        train = [
+            p for n, f in sorted(folds.items()) if f != k
+            for p in patches.get(n, ())
+        ]
+        for part, lines in (('train', train), ('test', test_lines(k))):
+            with open(osp.join(folder, f'fold{k}_{part}.txt'), 'w') as f:
+                f.writelines(line + '\n' for line in lines)
+    with open(osp.join(folder, 'folds.json'), 'w') as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+
+
+def link_or_copy(src: str, dst: str) -> None:
     """Hard-link ``src`` to ``dst``; copy across file systems."""
     try:
         os.link(src, dst)
