@@ -9,7 +9,7 @@ from the polygons' extent, at the slide tool's resolution flags.
 
 A label TIFF is decoded one row of tiles at a time (:class:`LabelTiff`),
 and annotations are rasterised over the same rows only
-(:class:`AnnotationLabels`), so memory holds a band, whatever the slide's
+(:class:`AnnotationBands`), so memory holds a band, whatever the slide's
 height.
 """
 import json
@@ -128,7 +128,7 @@ class LabelTiff:
         self._tif.close()
 
 
-class AnnotationLabels:
+class AnnotationBands:
     """Annotations as labels on a grid, rasterised band by band.
 
     Args:
@@ -171,6 +171,65 @@ class AnnotationLabels:
         """
         for top in range(0, self.grid.height, BAND_ROWS):
             yield top, self.band(top, min(top + BAND_ROWS, self.grid.height))
+
+
+class MaskTruth:
+    """A label image as truth, resampled onto a grid at pixel centres.
+
+    Its values are class indices; 0 (background: MTCHI's masks leave it
+    unannotated) is left out, as MTCHI's official evaluation does. It
+    covers the grid's extent at any resolution of the same aspect (MTCHI's
+    ``Mask_<name>.png`` of a region run at x10 is the grid itself). The
+    image is held whole: label images are one byte a pixel, usually at a
+    coarse level.
+
+    Args:
+        path (str): The image (PNG, TIFF).
+        grid (Grid): The raster.
+        num_classes (int): Values must lie below it.
+
+    Raises:
+        SlideEvaluationError: If it is not a single-channel label image of
+            the classes, or its aspect differs from the grid's (resolution
+            mismatch).
+    """
+
+    def __init__(self, path: str, grid: Grid, num_classes: int):
+        import cv2
+        mask = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        if mask is None or mask.ndim != 2 or mask.dtype.kind not in 'ui':
+            raise SlideEvaluationError(
+                f'{path}: not a single-channel label image (class indices); '
+                're-export the truth as one, or as GeoJSON')
+        height, width = mask.shape
+        if abs(width - grid.width * height / grid.height) > 1:
+            raise SlideEvaluationError(
+                f'{path}: resolution mismatch: the label image is {width} x '
+                f'{height}, not the shape of the label map ({grid.width} x '
+                f'{grid.height}); give the truth of the whole slide, or of '
+                'the region the prediction was made of')
+        if mask.max() >= num_classes:
+            raise SlideEvaluationError(
+                f'{path}: label {mask.max()} is not one of the '
+                f'{num_classes} classes (0-{num_classes - 1})')
+        self.mask = mask
+        self.grid = grid
+        self.columns = _centres(grid.width, width)
+        # background (0) is not annotated
+        self.table = np.arange(256, dtype=np.uint8)
+        self.table[0] = UNANNOTATED
+
+    def band(self, top: int, bottom: int) -> np.ndarray:
+        """Rows ``[top, bottom)`` of the grid (see
+        :meth:`AnnotationBands.band`)."""
+        rows = _centres(self.grid.height, self.mask.shape[0])[top:bottom]
+        return self.table[self.mask[rows][:, self.columns]]
+
+
+def _centres(size: int, source: int) -> np.ndarray:
+    """Index of the source pixel under each of ``size`` pixel centres."""
+    return np.minimum(((np.arange(size) + 0.5) * source / size).astype(int),
+                      source - 1)
 
 
 class AnnotationExtent(SlideReader):

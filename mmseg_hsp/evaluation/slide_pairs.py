@@ -3,8 +3,9 @@
 A prediction is ``tools/infer_wsi.py``'s ``--out-dir`` (its
 ``NAME.labels.tif`` fix the raster, resolution and class names) or
 annotations (GeoJSON, ASAP XML: a second reader compared the same way);
-truth is annotations. Files pair by name: ``NAME.labels.tif``,
-``NAME.geojson`` and ``NAME.xml`` are slide ``NAME``.
+truth is annotations or a label image (:class:`~.slide_labels.MaskTruth`).
+Files pair by name: ``NAME.labels.tif``, ``NAME.geojson``, ``NAME.xml``,
+``NAME.png``, ``NAME.tif`` and MTCHI's ``Mask_NAME.png`` are slide ``NAME``.
 """
 import os
 import os.path as osp
@@ -17,14 +18,17 @@ import numpy as np
 from ..annotations import class_mapping, read_annotations
 from ..datasets.mtchi import MTCHI_CLASSES
 from ..slide_io import open_slide
-from .slide_labels import (UNANNOTATED, AnnotationExtent, AnnotationLabels,
-                           LabelTiff, SlideEvaluationError, check_extent,
-                           check_input_resolution, slide_grid)
+from .slide_labels import (UNANNOTATED, AnnotationExtent, AnnotationBands,
+                           LabelTiff, MaskTruth, SlideEvaluationError,
+                           check_extent, check_input_resolution, slide_grid)
 from .slides import (MIN_GRADE_AREA_UM2, RunResult, SlideResult,
                      band_confusion)
 
 LABELS_SUFFIX = '.labels.tif'
 ANNOTATION_SUFFIXES = ('.geojson', '.xml')
+MASK_SUFFIXES = ('.png', '.tif', '.tiff')
+# MTCHI's truth names: Mask_<name>.png.
+MASK_PREFIX = 'Mask_'
 
 
 @dataclass
@@ -76,10 +80,17 @@ def slide_files(path: str, suffixes: Sequence[str]) -> Dict[str, str]:
 
 
 def _stem(name: str, suffixes: Sequence[str]) -> str:
+    if name.startswith(MASK_PREFIX) and name.lower().endswith(MASK_SUFFIXES):
+        name = name[len(MASK_PREFIX):]
     for suffix in sorted(suffixes, key=len, reverse=True):
         if name.lower().endswith(suffix):
             return name[:-len(suffix)]
     return osp.splitext(name)[0]
+
+
+def is_mask(path: str) -> bool:
+    """Whether a truth file is a label image (else annotations)."""
+    return path.lower().endswith(MASK_SUFFIXES)
 
 
 def prediction_files(path: str) -> Dict[str, str]:
@@ -141,17 +152,14 @@ def compare_slide(name: str, pred_path: str, truth_path: str,
     Returns:
         tuple[SlideResult, list[str]]: The result and the classes.
     """
-    truth = read_annotations(truth_path)
     if pred_path.endswith(LABELS_SUFFIX):
         tiff = LabelTiff(pred_path)
         try:
             classes, grid = tiff.classes, tiff.grid
             check_input_resolution(grid, settings.resolution.get('input_mpp'),
                                    pred_path)
-            check_extent(truth, grid, truth_path, f'the label map {pred_path}')
-            truth_labels = AnnotationLabels(
-                truth, _mapping(truth, classes, truth_path, settings), grid,
-                UNANNOTATED)
+            truth_labels = _truth(truth_path, grid, classes, settings,
+                                  f'the label map {pred_path}')
             confusion = _sum_bands(
                 tiff.bands(), lambda top, rows:
                 (truth_labels.band(top, top + len(rows)), rows), classes)
@@ -160,6 +168,12 @@ def compare_slide(name: str, pred_path: str, truth_path: str,
         return SlideResult(name, grid, confusion), classes
     pred = read_annotations(pred_path)
     classes = list(settings.classes or MTCHI_CLASSES)
+    if name not in settings.slides and is_mask(truth_path):
+        raise SlideEvaluationError(
+            f'{truth_path}: a label image gives no level-0 extent to '
+            'rasterise the predicted annotations on; pass the slides '
+            '(--slides)')
+    truth = None if is_mask(truth_path) else read_annotations(truth_path)
     if name in settings.slides:
         with open_slide(settings.slides[name]) as reader:
             grid = slide_grid(reader, settings.resolution)
@@ -168,17 +182,28 @@ def compare_slide(name: str, pred_path: str, truth_path: str,
         grid = slide_grid(AnnotationExtent(truth_path, (pred, truth)),
                           settings.resolution)
         against = 'the annotations\' extent'
-    for annotations, path in ((pred, pred_path), (truth, truth_path)):
-        check_extent(annotations, grid, path, against)
-    pred_labels = AnnotationLabels(
+    check_extent(pred, grid, pred_path, against)
+    pred_labels = AnnotationBands(
         pred, _mapping(pred, classes, pred_path, settings), grid, 0)
-    truth_labels = AnnotationLabels(
-        truth, _mapping(truth, classes, truth_path, settings), grid,
-        UNANNOTATED)
+    truth_labels = _truth(truth_path, grid, classes, settings, against,
+                          truth)
     confusion = _sum_bands(
-        truth_labels.bands(), lambda top, rows:
-        (rows, pred_labels.band(top, top + len(rows))), classes)
+        pred_labels.bands(), lambda top, rows:
+        (truth_labels.band(top, top + len(rows)), rows), classes)
     return SlideResult(name, grid, confusion), classes
+
+
+def _truth(path: str, grid, classes: Sequence[str],
+           settings: EvaluationSettings, against: str, annotations=None):
+    """The truth side on a grid: a label image, or annotations checked
+    against the grid's extent."""
+    if is_mask(path):
+        return MaskTruth(path, grid, len(classes))
+    annotations = annotations or read_annotations(path)
+    check_extent(annotations, grid, path, against)
+    return AnnotationBands(annotations,
+                            _mapping(annotations, classes, path, settings),
+                            grid, UNANNOTATED)
 
 
 def _sum_bands(bands, other_side, classes) -> np.ndarray:
@@ -215,7 +240,7 @@ def evaluate_slides(pred: str,
     """
     settings = settings or EvaluationSettings()
     pred_files = prediction_files(pred)
-    truth_files = slide_files(truth, ANNOTATION_SUFFIXES)
+    truth_files = slide_files(truth, ANNOTATION_SUFFIXES + MASK_SUFFIXES)
     names = pair_slides(pred_files, truth_files, settings.skip_unmatched,
                         warn)
     results, classes = [], None

@@ -198,3 +198,24 @@ def test_resolution_mismatch(tmp_path, capsys):
                         [rectangle('CIN2', 0, 0, 256, 256)])
     err = refusal(capsys, pred, far, '--out', tmp_path / 'o')
     assert 'resolution mismatch' in err and 'reach level-0 (256, 256)' in err
+
+
+def test_label_image_truth_at_another_resolution(tmp_path, capsys):
+    import cv2
+    pred, _ = one_slide(tmp_path)
+    # MTCHI's truth format at half the label map's resolution: 32x32, 0 is
+    # not annotated; CIN2 (3) on the left half of the top rows.
+    mask = np.zeros((32, 32), np.uint8)
+    mask[:16, :16] = 3
+    mask[16:, :] = 1
+    (tmp_path / 'masks').mkdir()
+    cv2.imwrite(str(tmp_path / 'masks' / 'Mask_s.png'), mask)
+    scores = by_class(evaluate_slides(pred, str(tmp_path / 'masks')))
+    # label-map CIN2 (top-left 32x32) is exactly the truth's CIN2; the
+    # bottom half is truth normal, predicted normal
+    assert scores['CIN2'] == dict(dice=1.0, iou=1.0, truth_area_um2=256.0,
+                                  pred_area_um2=256.0)
+    assert scores['normal']['dice'] == 1.0
+    cv2.imwrite(str(tmp_path / 'masks' / 'Mask_s.png'), mask[:, :20])
+    err = refusal(capsys, pred, tmp_path / 'masks', '--out', tmp_path / 'o')
+    assert 'resolution mismatch: the label image is 20 x 32' in err
