@@ -265,6 +265,8 @@ def slide_grid(reader: SlideReader, resolution: dict) -> Grid:
     Raises:
         SlideError: If no resolution is known, or it is implausible.
     """
+    # Here, not at the top: it imports the slide pipeline, which only
+    # annotations against annotations need.
     from ..wsi.areas import area_pixel_size
     scale = resolve_scale(reader, **resolution)
     region = ScaledRegion(reader, scale.downsample, analysis_frame(reader))

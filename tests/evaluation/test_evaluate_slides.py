@@ -198,6 +198,9 @@ def test_resolution_mismatch(tmp_path, capsys):
                         [rectangle('CIN2', 0, 0, 256, 256)])
     err = refusal(capsys, pred, far, '--out', tmp_path / 'o')
     assert 'resolution mismatch' in err and 'reach level-0 (256, 256)' in err
+    # annotations against annotations: no slide, no resolution given
+    err = refusal(capsys, far, far, '--out', tmp_path / 'o')
+    assert 'no resolution metadata' in err and '--input-mpp' in err
 
 
 def test_label_image_truth_at_another_resolution(tmp_path, capsys):
