@@ -240,7 +240,8 @@ def write_outputs(result: RunResult, out_dir: str) -> Dict[str, str]:
         writer = csv.DictWriter(f, CSV_COLUMNS)
         writer.writeheader()
         for row in result.rows():
-            writer.writerow({k: '' if v is None else v for k, v in row.items()})
+            writer.writerow(
+                {k: '' if v is None else v for k, v in row.items()})
     write_json(paths['summary.json'], result.summary())
     plot_grade_confusion(result.grade_confusion, result.grade_labels,
                          paths['grade_confusion.png'])

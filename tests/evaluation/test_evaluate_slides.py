@@ -1,12 +1,11 @@
 """tools/analysis/evaluate_slides.py on hand-made label maps and truth:
 exact Dice/IoU and areas, pooled arithmetic, grades, memory, refusals."""
 import csv
-import json
 import tracemalloc
 
 import numpy as np
 import pytest
-from fixtures.slide_truth import (rectangle, write_geojson, write_labels)
+from fixtures.slide_truth import rectangle, write_geojson, write_labels
 
 from mmseg_hsp.cli.evaluate_slides import main
 from mmseg_hsp.evaluation.slide_pairs import (EvaluationSettings,

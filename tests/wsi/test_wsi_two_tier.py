@@ -8,9 +8,9 @@ import pytest
 import tifffile
 from fixtures.wsi_slides import ColourModel, painted_slide
 
+from mmseg_hsp.cli.infer_wsi import parse_args
 from mmseg_hsp.wsi.classes import SlideClasses
 from mmseg_hsp.wsi.segmenter import SlideSegmenter
-from mmseg_hsp.cli.infer_wsi import parse_args
 
 SMALL = dict(tile=64, stride=16, batch_size=16)
 PINK, GREEN = (230, 130, 200), (0, 200, 0)
