@@ -227,7 +227,7 @@ def evaluate_slides(pred: str,
         truth (str): An annotation file or folder.
         settings (EvaluationSettings, optional): Defaults to its defaults.
         warn (Callable[[str], None]): Where notes go (slides left out with
-            ``skip_unmatched``).
+            ``skip_unmatched``, truth without an annotated pixel).
 
     Returns:
         RunResult: Per slide and pooled scores, and grades.
@@ -254,5 +254,9 @@ def evaluate_slides(pred: str,
                 f'{", ".join(classes)}; evaluate the models\' outputs '
                 'separately')
         classes = slide_classes
+        if not result.confusion.any():
+            warn(f'{truth_files[name]}: no annotated pixel on the label map '
+                 '(no polygon of the classes, or all ignored): its scores '
+                 'are empty')
         results.append(result)
     return RunResult(classes, results, settings.min_area_um2)

@@ -50,6 +50,17 @@ def test_exact_dice_iou_and_areas_over_the_annotated_area(tmp_path):
     assert result.summary()['slides'][0]['annotated_um2'] == 384.0
 
 
+def test_truth_without_annotated_pixel_is_said(tmp_path):
+    notes = []
+    result = evaluate_slides(*one_slide(tmp_path),
+                             EvaluationSettings(ignore=['CIN2', 'Normal']),
+                             warn=notes.append)
+    assert by_class(result)['CIN2']['dice'] is None
+    assert notes == [f'{tmp_path}/truth/s.geojson: no annotated pixel on the '
+                     'label map (no polygon of the classes, or all '
+                     'ignored): its scores are empty']
+
+
 def test_csv_columns_and_empty_values(tmp_path):
     pred, truth = one_slide(tmp_path)
     assert main([pred, truth, '--out', str(tmp_path / 'out')]) == 0
