@@ -16,7 +16,9 @@ COMMANDS = {
     'reproduce-table5': 'reproduce_table5',
     'table5': 'table5',
     'convert-mtchi': 'convert_mtchi',
+    'convert-slides': 'convert_slides',
     'make-synthetic-mtchi': 'make_synthetic_mtchi',
+    'evaluate-slides': 'evaluate_slides',
 }
 
 

@@ -8,7 +8,7 @@ from functools import partial
 
 from ..datasets.mtchi_patches import (SlideSource, convert_regions,
                                      convert_sources, iter_slide_pairs,
-                                     write_cross_validation)
+                                     whole_slide_mask, write_cross_validation)
 from .numbers import (bounded_below, fraction, level0_magnification,
                       positive)
 
@@ -98,7 +98,8 @@ def main(argv=None):
             if not args.slide_masks:
                 raise ValueError('--slides needs --slide-masks')
             convert_sources([
-                partial(SlideSource, slide, mask, args.magnification,
+                partial(SlideSource, slide, whole_slide_mask(mask),
+                        args.magnification,
                         args.base_magnification) for slide, mask in
                 iter_slide_pairs(args.slides, args.slide_masks)
             ],

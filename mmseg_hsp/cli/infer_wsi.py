@@ -139,6 +139,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='also write NAME.seg.dcm, a DICOM Segmentation of each DICOM '
         'slide (a slide that is not DICOM fails, in one line)')
     parser.add_argument(
+        '--two-tier',
+        action='store_true',
+        help='report a three-grade model in two tiers: LSIL (CIN1) and HSIL '
+        '(CIN2 + CIN3), in every output')
+    parser.add_argument(
         '--report',
         action='store_true',
         help='write slides.csv and report.html of all the slides in '
@@ -283,7 +288,8 @@ def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
                            geojson_origin=args.geojson_origin,
                            geojson_min_area=args.geojson_min_area,
                            confidence_tiff=not args.no_confidence,
-                           dicom_seg=args.dicom_seg),
+                           dicom_seg=args.dicom_seg,
+                           two_tier=args.two_tier),
         scores=args.scores,
         channels_last=not args.no_channels_last,
         progress=not args.no_progress,

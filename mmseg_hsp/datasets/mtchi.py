@@ -21,12 +21,18 @@ import numpy as np
 
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+from ..grading import tier_palette, two_tier_labels
 
 MTCHI_CLASSES = ('background', 'normal', 'CIN1', 'CIN2', 'CIN3')
 # The paper's Figure 4: black, white, green, blue, red (RGB).
 MTCHI_PALETTE = [[0, 0, 0], [255, 255, 255], [0, 255, 0], [0, 0, 255],
                  [255, 0, 0]]
 MTCHI_MASK_PREFIX = 'Mask_'
+# The two tiers (mmseg_hsp.grading): background, normal, LSIL, HSIL, and the
+# MTCHI label of each raw label. A tier is drawn in its highest grade's
+# colour (LSIL green, HSIL red).
+MTCHI_TWO_TIER_CLASSES, MTCHI_TWO_TIER_LABELS = two_tier_labels(MTCHI_CLASSES)
+MTCHI_TWO_TIER_PALETTE = tier_palette(MTCHI_PALETTE, MTCHI_TWO_TIER_LABELS)
 
 
 def files_by_name(files: Sequence[str], suffix: str) -> Dict[str, str]:
@@ -241,3 +247,44 @@ class MTCHIDataset(BaseSegDataset):
                 f'{info["img_path"]} (mask {info["seg_map_path"]}): cannot '
                 f'be read ({reason}); re-export or remove this sample'
             ) from error
+
+
+@DATASETS.register_module()
+class MTCHITwoTierDataset(MTCHIDataset):
+    """MTCHI Task 2 in two tiers: background, normal, LSIL, HSIL.
+
+    The same files as :class:`MTCHIDataset` (five raw labels, checked as
+    such by ``LoadMTCHIAnnotations``); mmseg's ``LoadAnnotations`` maps
+    them through the dataset's ``label_map``, which is here CIN1 -> LSIL and
+    CIN2, CIN3 -> HSIL (:func:`mmseg_hsp.grading.two_tier_labels`) instead
+    of mmseg's subset-of-classes map. Background (0, not annotated) stays
+    a class, as in the five-label set: the model still learns to tell
+    stroma and glass apart, which the slide pipeline needs, and
+    ``MTCHIMetric`` still leaves it out of the scores.
+
+    Args:
+        **kwargs: Arguments of :class:`MTCHIDataset`. A ``metainfo`` with a
+            subset of the tiers is mapped after the tiers, as mmseg maps a
+            subset of classes.
+    """
+    METAINFO = dict(classes=tuple(MTCHI_TWO_TIER_CLASSES),
+                    palette=MTCHI_TWO_TIER_PALETTE)
+
+    @classmethod
+    def get_label_map(cls,
+                      new_classes: Optional[Sequence] = None
+                      ) -> Dict[int, int]:
+        """Raw MTCHI label -> training label (tier, then ``new_classes``).
+
+        Args:
+            new_classes (Sequence, optional): Classes a config's
+                ``metainfo`` keeps (mmseg's meaning).
+
+        Returns:
+            dict[int, int]: The map ``LoadAnnotations`` applies.
+        """
+        subset = super().get_label_map(new_classes) or {}
+        return {
+            raw: subset.get(tier, tier)
+            for raw, tier in enumerate(MTCHI_TWO_TIER_LABELS)
+        }

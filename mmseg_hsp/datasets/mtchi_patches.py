@@ -16,14 +16,15 @@ import os.path as osp
 import random
 import shutil
 from functools import partial
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
+                    Sequence, Tuple)
 
 import cv2
 import numpy as np
 
 from ..fileio import atomic_folder, write_png
-from ..slide_io import (ScaledRegion, SlideError, collect_slides, open_slide,
-                        resolve_scale)
+from ..slide_io import (ScaledRegion, SlideError, SlideReader, collect_slides,
+                        open_slide, resolve_scale)
 from .mtchi import MTCHIDataset, check_mtchi_mask, mtchi_mask_name
 
 # Unscanned (transparent) slide pixels become pure black, like the outside
@@ -51,23 +52,15 @@ def read_mask(mask_path: str, image_shape=None) -> np.ndarray:
         cv2.imread(mask_path, cv2.IMREAD_UNCHANGED), mask_path, image_shape)
 
 
-class PatchSource:
-    """An image with its label map, cut into windows at a target scale.
-
-    Subclasses provide :meth:`read_image`; the label map is kept whole in
-    memory at its own resolution, ``scale`` mask pixels per target pixel.
+class MaskLabels:
+    """A label map kept whole in memory, cut into windows at a target scale.
 
     Args:
-        name (str): Name of the source; patches are ``<name>_<y>_<x>``.
-        size (tuple[int, int]): ``(H, W)`` at the target scale.
         mask (np.ndarray): uint8 label map.
         scale (float): Mask pixels per target pixel.
     """
 
-    def __init__(self, name: str, size: Tuple[int, int], mask: np.ndarray,
-                 scale: float) -> None:
-        self.name = name
-        self.size = size
+    def __init__(self, mask: np.ndarray, scale: float) -> None:
         self.mask = mask
         self.scale = scale
         # Summed-area table of annotated pixels: a window's share in O(1).
@@ -98,12 +91,40 @@ class PatchSource:
             t[rows.stop, cols.start] + t[rows.start, cols.start])
         return total / ((rows.stop - rows.start) * (cols.stop - cols.start))
 
-    def read_mask(self, y: int, x: int, side: int) -> np.ndarray:
+    def read(self, y: int, x: int, side: int) -> np.ndarray:
         """The labels of a window at the target scale (nearest)."""
         rows, cols = self._mask_window(y, x, side)
         return cv2.resize(
             self.mask[rows, cols], (side, side),
             interpolation=cv2.INTER_NEAREST)
+
+
+class PatchSource:
+    """An image with its labels, cut into windows at a target scale.
+
+    Subclasses provide :meth:`read_image`; the labels come from a label
+    source (:class:`MaskLabels`, or any object with its
+    ``annotated_share`` and ``read``, e.g. annotation polygons drawn window
+    by window).
+
+    Args:
+        name (str): Name of the source; patches are ``<name>_<y>_<x>``.
+        size (tuple[int, int]): ``(H, W)`` at the target scale.
+        labels (MaskLabels): The label source.
+    """
+
+    def __init__(self, name: str, size: Tuple[int, int], labels) -> None:
+        self.name = name
+        self.size = size
+        self.labels = labels
+
+    def annotated_share(self, y: int, x: int, side: int) -> float:
+        """Share of annotated (label != 0) pixels in a window, in [0, 1]."""
+        return self.labels.annotated_share(y, x, side)
+
+    def read_mask(self, y: int, x: int, side: int) -> np.ndarray:
+        """The labels of a window at the target scale."""
+        return self.labels.read(y, x, side)
 
     def read_image(self, y: int, x: int, side: int) -> np.ndarray:
         """The RGB image of a window at the target scale."""
@@ -133,68 +154,108 @@ class RegionSource(PatchSource):
             mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
         self.image = image
         super().__init__(
-            osp.splitext(osp.basename(img_path))[0], image.shape[:2], mask,
-            1.0)
+            osp.splitext(osp.basename(img_path))[0], image.shape[:2],
+            MaskLabels(mask, 1.0))
 
     def read_image(self, y: int, x: int, side: int) -> np.ndarray:
         return self.image[y:y + side, x:x + side]
 
 
+class SlideGeometry(NamedTuple):
+    """What a label source of a slide is fitted to.
+
+    Args:
+        path (str): The slide.
+        reader (SlideReader): It, open.
+        downsample (float): Level-0 pixels per target pixel.
+        size (tuple[int, int]): ``(H, W)`` at the target scale.
+    """
+    path: str
+    reader: SlideReader
+    downsample: float
+    size: Tuple[int, int]
+
+
+def whole_slide_mask(mask_path: str) -> Callable[[SlideGeometry], MaskLabels]:
+    """The label source of a mask covering a slide's whole level-0 extent
+    at any resolution of the same aspect ratio (MTCHI's ``--slide-masks``).
+
+    Args:
+        mask_path (str): The mask (PNG or TIFF).
+
+    Returns:
+        Callable[[SlideGeometry], MaskLabels]: For :class:`SlideSource`.
+    """
+    return partial(_whole_slide_mask, mask_path)
+
+
+def _whole_slide_mask(mask_path: str, slide: SlideGeometry) -> MaskLabels:
+    width, height = slide.reader.level_dimensions[0]
+    mask = read_mask(mask_path)
+    aspect = height / width
+    if abs(mask.shape[0] / mask.shape[1] - aspect) > 0.01 * aspect:
+        raise ValueError(
+            f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} (WxH), '
+            f'not the aspect of slide {slide.path} ({width}x{height}); '
+            'the mask must cover the whole slide')
+    return MaskLabels(mask, mask.shape[0] / slide.size[0])
+
+
 class SlideSource(PatchSource):
-    """A whole slide with a label map of it, read as the slide pipeline
-    reads it.
+    """A whole slide with labels, read as the slide pipeline reads it.
 
     The slide is opened by :func:`mmseg_hsp.slide_io.open_slide` and read
     at ``magnification`` (:func:`~mmseg_hsp.slide_io.resolve_scale`) by a
     :class:`~mmseg_hsp.slide_io.ScaledRegion`: from the nearest finer
     pyramid level, resampled with area interpolation. Unscanned pixels are
     pure black (``UNSCANNED_RGB``). Only windows inside the slide are cut.
-    The mask covers the slide's full level-0 extent at any resolution (same
-    aspect ratio), ideally at least the target's, and is resampled
-    (nearest) to each window. The slide's native magnification is its
+    The labels come from ``labels``, fitted to the slide's geometry: a mask
+    (:func:`whole_slide_mask`) or annotation polygons
+    (:mod:`.slide_patches`). The slide's native magnification is its
     objective power, else ``10 / mpp`` (x10 is about 1 um per pixel), else
-    ``base_magnification``.
+    ``base_magnification`` (or ``input_mpp``).
 
     Args:
         slide_path (str): Any slide the reader opens (OpenSlide formats,
-            TIFF, PNG/JPEG).
-        mask_path (str): Label map of the whole slide (PNG or TIFF).
+            DICOM, TIFF, PNG/JPEG).
+        labels (Callable[[SlideGeometry], Any]): Makes the label source.
         magnification (float): Target magnification, e.g. 10.
         base_magnification (float, optional): Level-0 magnification when the
             slide has no metadata; it overrides the metadata when given.
+        input_mpp (float, optional): Level-0 microns per pixel, the same way.
+        resolution_flags (str): The flags that give the level-0 resolution,
+            named when a slide has none. Defaults to MTCHI's.
     """
 
     def __init__(self,
                  slide_path: str,
-                 mask_path: str,
+                 labels: Callable[[SlideGeometry], MaskLabels],
                  magnification: float,
-                 base_magnification: Optional[float] = None) -> None:
+                 base_magnification: Optional[float] = None,
+                 input_mpp: Optional[float] = None,
+                 resolution_flags: str = '--base-magnification') -> None:
         try:
             reader = open_slide(slide_path, fill_rgb=UNSCANNED_RGB)
         except SlideError as e:
             raise ValueError(str(e)) from None
-        if base_magnification is None and reader.objective_power is None \
-                and reader.mpp is None:
+        if base_magnification is None and input_mpp is None and \
+                reader.objective_power is None and reader.mpp is None:
             raise ValueError(f'{slide_path}: no objective power or microns '
                              'per pixel in its metadata; give '
-                             '--base-magnification')
-        downsample = resolve_scale(
-            reader, magnification,
-            input_magnification=base_magnification).downsample
+                             f'{resolution_flags}')
+        try:
+            downsample = resolve_scale(
+                reader, magnification, input_mpp=input_mpp,
+                input_magnification=base_magnification).downsample
+        except SlideError as e:
+            raise ValueError(str(e)) from None
         width, height = reader.level_dimensions[0]
         self.region = ScaledRegion(reader, downsample, (0, 0, width, height))
         # Floor, not the region's ceil: a window never reaches past the edge.
         size = (int(height / downsample), int(width / downsample))
-        mask = read_mask(mask_path)
-        aspect = height / width
-        if abs(mask.shape[0] / mask.shape[1] - aspect) > 0.01 * aspect:
-            raise ValueError(
-                f'{mask_path}: mask is {mask.shape[1]}x{mask.shape[0]} (WxH), '
-                f'not the aspect of slide {slide_path} ({width}x{height}); '
-                'the mask must cover the whole slide')
         super().__init__(
-            osp.splitext(osp.basename(slide_path))[0], size, mask,
-            mask.shape[0] / size[0])
+            osp.splitext(osp.basename(slide_path))[0], size,
+            labels(SlideGeometry(slide_path, reader, downsample, size)))
 
     def read_image(self, y: int, x: int, side: int) -> np.ndarray:
         return self.region.read(y, x, side, side)
@@ -234,20 +295,29 @@ def crop_source(source: PatchSource, out_dir: str, patch_size: int,
     """
     names = []
     origins = window_origins(source.size, patch_size, stride)
-    for y, x in origins:
-        if source.annotated_share(y, x, patch_size) < min_annotated:
-            continue
-        name = f'{source.name}_{y:05d}_{x:05d}'
-        # No flush per patch: the folder's rename commits them all.
-        write_png(
-            osp.join(out_dir, 'Img', name + '.png'),
-            source.read_image(y, x, patch_size),
-            fsync=False)
-        write_png(
-            osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
-            source.read_mask(y, x, patch_size),
-            fsync=False)
-        names.append(name)
+    try:
+        for y, x in origins:
+            if source.annotated_share(y, x, patch_size) < min_annotated:
+                continue
+            name = f'{source.name}_{y:05d}_{x:05d}'
+            names.append(name)
+            # No flush per patch: the folder's rename commits them all.
+            write_png(
+                osp.join(out_dir, 'Img', name + '.png'),
+                source.read_image(y, x, patch_size),
+                fsync=False)
+            write_png(
+                osp.join(out_dir, 'Truth', mtchi_mask_name(name)),
+                source.read_mask(y, x, patch_size),
+                fsync=False)
+    except BaseException:
+        # A source read halfway leaves none of its patches behind.
+        for name in names:
+            for path in (osp.join(out_dir, 'Img', name + '.png'),
+                         osp.join(out_dir, 'Truth', mtchi_mask_name(name))):
+                if osp.exists(path):
+                    os.remove(path)
+        raise
     return names, len(origins) - len(names)
 
 
@@ -298,7 +368,7 @@ def convert_sources(sources: Sequence[Callable[[], PatchSource]],
         dict[str, list[str]]: Patch names per source name.
     """
     with atomic_folder(out_dir, overwrite) as tmp:
-        return _crop_all(sources, tmp, patch_size, stride, min_annotated,
+        return crop_all(sources, tmp, patch_size, stride, min_annotated,
                          progress)
 
 
@@ -324,8 +394,17 @@ def convert_regions(split_dir: str,
     ], out_dir, **kwargs)
 
 
-def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
-              progress) -> Dict[str, List[str]]:
+def crop_all(sources,
+              out_dir,
+              patch_size,
+              stride,
+              min_annotated,
+              progress,
+              on_error: Optional[Callable[[Exception], None]] = None
+              ) -> Dict[str, List[str]]:
+    """Crop every source into ``out_dir``; a source that cannot be opened
+    or read (``OSError``, ``ValueError``) stops the run, or, with
+    ``on_error``, is told to it and left out (its patches removed)."""
     from rich.progress import Progress
     os.makedirs(osp.join(out_dir, 'Img'), exist_ok=True)
     os.makedirs(osp.join(out_dir, 'Truth'), exist_ok=True)
@@ -333,14 +412,21 @@ def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
     with Progress(disable=not progress, transient=True) as bar:
         task = bar.add_task(f'cropping into {out_dir}', total=len(sources))
         for open_source in sources:
-            source = open_source()
-            if source.name in patches:
-                raise ValueError(f'two sources are named {source.name}; '
-                                 'patch names would collide')
-            patches[source.name], n_dropped = crop_source(
-                source, out_dir, patch_size, stride, min_annotated)
+            try:
+                source = open_source()
+                if source.name in patches:
+                    raise ValueError(f'two sources are named {source.name}; '
+                                     'patch names would collide')
+                patches[source.name], n_dropped = crop_source(
+                    source, out_dir, patch_size, stride, min_annotated)
+            except (OSError, ValueError) as error:
+                if on_error is None:
+                    raise
+                on_error(error)
+                continue
+            finally:
+                bar.advance(task)
             dropped += n_dropped
-            bar.advance(task)
     kept = sum(map(len, patches.values()))
     if not kept:
         raise ValueError(
@@ -348,7 +434,7 @@ def _crop_all(sources, out_dir, patch_size, stride, min_annotated,
             f'{patch_size}x{patch_size} has an annotated share >= '
             f'{min_annotated:g}; check the masks or lower --min-annotated')
     print(f'{kept} patches of {patch_size}x{patch_size} (stride {stride}) '
-          f'from {len(sources)} sources; {dropped} windows dropped with '
+          f'from {len(patches)} sources; {dropped} windows dropped with '
           f'annotated share < {min_annotated:g}')
     return patches
 
@@ -418,31 +504,47 @@ def write_cross_validation(root: str,
             os.makedirs(osp.join(tmp, 'Regions', sub))
         for image, mask in pairs:
             for src, sub in ((image, 'Img'), (mask, 'Truth')):
-                _link_or_copy(src,
+                link_or_copy(src,
                               osp.join(tmp, 'Regions', sub, osp.basename(src)))
         sources = [partial(RegionSource, *pair) for pair in pairs]
-        patches = _crop_all(sources, osp.join(tmp, 'Patches'), **crop_args)
-        os.makedirs(osp.join(tmp, 'splits'))
-        for k in range(num_folds):
-            test = sorted(n for n, f in folds.items() if f == k)
-            train = [
-                p for n, f in sorted(folds.items()) if f != k
-                for p in patches[n]
-            ]
-            for part, lines in (('train', train), ('test', test)):
-                with open(osp.join(tmp, 'splits', f'fold{k}_{part}.txt'),
-                          'w') as f:
-                    f.writelines(line + '\n' for line in lines)
-        with open(osp.join(tmp, 'splits', 'folds.json'), 'w') as f:
-            json.dump(
-                dict(seed=seed, num_folds=num_folds, folds=folds),
-                f,
-                indent=1,
-                sort_keys=True)
+        patches = crop_all(sources, osp.join(tmp, 'Patches'), **crop_args)
+        write_splits(
+            osp.join(tmp, 'splits'), folds, patches,
+            lambda k: sorted(n for n, f in folds.items() if f == k),
+            dict(seed=seed, num_folds=num_folds, folds=folds))
     return folds
 
 
-def _link_or_copy(src: str, dst: str) -> None:
+def write_splits(folder: str, folds: Dict[str, int],
+                 patches: Dict[str, List[str]],
+                 test_lines: Callable[[int], List[str]],
+                 record: dict) -> None:
+    """Split files of k-fold cross-validation, and ``folds.json``.
+
+    Args:
+        folder (str): Created; gets ``fold<k>_train.txt`` (the patches of
+            the sources of the other folds) and ``fold<k>_test.txt``.
+        folds (dict[str, int]): Fold of each source; sources without
+            patches are in no split.
+        patches (dict[str, list[str]]): Patch names per source.
+        test_lines (Callable[[int], list[str]]): The lines of fold k's test
+            file (whole regions, or patches).
+        record (dict): Written as ``folds.json``.
+    """
+    os.makedirs(folder)
+    for k in range(record['num_folds']):
+        train = [
+            p for n, f in sorted(folds.items()) if f != k
+            for p in patches.get(n, ())
+        ]
+        for part, lines in (('train', train), ('test', test_lines(k))):
+            with open(osp.join(folder, f'fold{k}_{part}.txt'), 'w') as f:
+                f.writelines(line + '\n' for line in lines)
+    with open(osp.join(folder, 'folds.json'), 'w') as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+
+
+def link_or_copy(src: str, dst: str) -> None:
     """Hard-link ``src`` to ``dst``; copy across file systems."""
     try:
         os.link(src, dst)

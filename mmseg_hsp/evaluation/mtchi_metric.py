@@ -17,15 +17,29 @@ from mmengine.logging import MMLogger, print_log
 from prettytable import PrettyTable
 
 from mmseg.registry import METRICS
-from ..datasets.mtchi import MTCHI_CLASSES, mtchi_mask_name
+from ..datasets.mtchi import (MTCHI_CLASSES, MTCHI_TWO_TIER_CLASSES,
+                              MTCHI_TWO_TIER_LABELS, mtchi_mask_name)
 from ..fileio import write_png
 
-# Scored classes of Eq. 3-5: normal, CIN1, CIN2, CIN3 (label 0 is not).
-LESION_LABELS = (1, 2, 3, 4)
-# Label -> group of the official evaluation; group 0 (background) is never
-# averaged. NLH: normal, LSIL (CIN1), HSIL (CIN2 + CIN3). NC: normal, CIN.
-NLH_GROUPS = (0, 1, 2, 3, 3)
-NC_GROUPS = (0, 1, 2, 2, 2)
+# Per label set (by its number of classes): the scored labels of Eq. 3-5
+# (all but 0, background), and label -> group of the official evaluation
+# (group 0, background, is never averaged). NLH: normal, LSIL (CIN1), HSIL
+# (CIN2 + CIN3), the two tiers; NC: normal, CIN. The two-tier set
+# (MTCHITwoTierDataset) is its own NLH grouping.
+LABEL_SETS = {
+    len(MTCHI_CLASSES):
+    dict(classes=MTCHI_CLASSES,
+         lesions=(1, 2, 3, 4),
+         nlh=tuple(MTCHI_TWO_TIER_LABELS),
+         nc=(0, 1, 2, 2, 2)),
+    len(MTCHI_TWO_TIER_CLASSES):
+    dict(classes=tuple(MTCHI_TWO_TIER_CLASSES),
+         lesions=(1, 2, 3),
+         nlh=(0, 1, 2, 3),
+         nc=(0, 1, 2, 2)),
+}
+# The five-label set's scored labels: normal, CIN1, CIN2, CIN3.
+LESION_LABELS = LABEL_SETS[len(MTCHI_CLASSES)]['lesions']
 
 
 def confusion_matrix(
@@ -157,7 +171,9 @@ class MTCHIMetric(BaseMetric):
     Class names come from ``dataset_meta['classes']``, as in mmseg's
     ``IoUMetric`` (MTCHI's when the metric runs without a dataset); the
     scores need five classes in MTCHI's order (background, normal, CIN1,
-    CIN2, CIN3), which the NLH and NC groups assume.
+    CIN2, CIN3), which the NLH and NC groups assume, or the four of its two
+    tiers (background, normal, LSIL, HSIL: ``MTCHITwoTierDataset``), scored
+    over normal, LSIL and HSIL (``NLH-mIoU`` is then ``mIoU``).
 
     Scores are fractions in [0, 1], as in the paper's tables (mmseg's
     ``IoUMetric`` reports percentages). A class absent from both
@@ -204,14 +220,17 @@ class MTCHIMetric(BaseMetric):
         """The dataset's class names; MTCHI's without a dataset.
 
         Raises:
-            ValueError: If the dataset does not have MTCHI's five classes.
+            ValueError: If the dataset has neither MTCHI's five classes nor
+                its four two-tier ones.
         """
         names = tuple((self.dataset_meta or {}).get('classes', MTCHI_CLASSES))
-        if len(names) != len(MTCHI_CLASSES):
+        if len(names) not in LABEL_SETS:
             raise ValueError(
                 f'MTCHIMetric: the dataset has {len(names)} classes {names}; '
                 f'the MTCHI scores need {len(MTCHI_CLASSES)} in the order '
-                f'{MTCHI_CLASSES}; use IoUMetric for other label sets')
+                f'{MTCHI_CLASSES} or the {len(MTCHI_TWO_TIER_CLASSES)} two '
+                f'tiers {tuple(MTCHI_TWO_TIER_CLASSES)}; use IoUMetric for '
+                'other label sets')
         return names
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
@@ -281,18 +300,21 @@ def mtchi_scores(
     """All scores of :class:`MTCHIMetric` from a summed confusion matrix.
 
     Args:
-        confusion (np.ndarray): ``(5, 5)`` pixel counts (truth, prediction)
-            over the evaluated pixels.
-        class_names (Sequence[str]): Names of the five labels, used in the
+        confusion (np.ndarray): ``(5, 5)`` (or ``(4, 4)`` for the two tiers)
+            pixel counts (truth, prediction) over the evaluated pixels.
+        class_names (Sequence[str]): Names of the labels, used in the
             per-class keys. Defaults to MTCHI's.
 
     Returns:
         dict[str, float]: See :class:`MTCHIMetric`.
     """
-    iou, dice = iou_and_dice(confusion, LESION_LABELS)
+    label_set = LABEL_SETS[len(confusion)]
+    lesions = label_set['lesions']
+    iou, dice = iou_and_dice(confusion, lesions)
     nlh_iou, _ = iou_and_dice(
-        group_confusion(confusion, NLH_GROUPS), (1, 2, 3))
-    nc_iou, _ = iou_and_dice(group_confusion(confusion, NC_GROUPS), (1, 2))
+        group_confusion(confusion, label_set['nlh']), (1, 2, 3))
+    nc_iou, _ = iou_and_dice(
+        group_confusion(confusion, label_set['nc']), (1, 2))
     with np.errstate(invalid='ignore', divide='ignore'):
         accuracy = np.trace(confusion) / confusion.sum()
     metrics = {
@@ -302,7 +324,7 @@ def mtchi_scores(
         'NLH-mIoU': _nanmean(nlh_iou),
         'NC-mIoU': _nanmean(nc_iou),
     }
-    for label, class_iou, class_dice in zip(LESION_LABELS, iou, dice):
+    for label, class_iou, class_dice in zip(lesions, iou, dice):
         metrics[f'IoU.{class_names[label]}'] = float(class_iou)
         metrics[f'Dice.{class_names[label]}'] = float(class_dice)
     return metrics

@@ -20,11 +20,13 @@ or near white: MTCHI's and the paper's Normal) replaced by
 GeoJSON.
 """
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
+import numpy as np
 from torch import nn
 
 from mmseg.registry import DATASETS
+from ..grading import tier_palette, two_tier_labels
 
 # Black (background), then Sasha Trubetskoy's 20 distinct colours, cycled
 # past 21 classes.
@@ -80,6 +82,22 @@ class SlideClasses:
             next(spare) if index and min(colour) >= NEAR_WHITE else colour
             for index, colour in enumerate(self.palette)
         ]
+
+    def two_tier(self) -> Tuple['SlideClasses', np.ndarray]:
+        """The classes in two tiers, and the label lookup table.
+
+        A tier is drawn in the colour of its highest grade (HSIL in CIN3's).
+
+        Returns:
+            tuple[SlideClasses, np.ndarray]: Tier names and colours (same
+            source), and the uint8 tier of each label value.
+
+        Raises:
+            ValueError: If the classes lack CIN1, CIN2 or CIN3.
+        """
+        names, table = two_tier_labels(self.names)
+        return SlideClasses(names, tier_palette(self.palette, table),
+                            self.source), np.array(table, np.uint8)
 
     @classmethod
     def of_model(cls, model: nn.Module, num_classes: int) -> 'SlideClasses':

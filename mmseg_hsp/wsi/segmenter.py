@@ -197,6 +197,11 @@ class SlideSegmenter:
             else self.predictor.device
         self.num_classes = self.predictor.num_classes
         self.classes = SlideClasses.of_model(model, self.num_classes)
+        # Two tiers: the labels are mapped band by band, before anything is
+        # written, so every output (and its areas, polygons) holds tiers.
+        self.tiers = None
+        if outputs.two_tier:
+            self.classes, self.tiers = self.classes.two_tier()
         self.spec = blend
         self.resolution = resolution
         self.outputs = outputs
@@ -502,6 +507,8 @@ class SlideSegmenter:
                 reads_ahead=self.predictor.reads_ahead)
             for band in bands:
                 labels = band.labels()
+                if self.tiers is not None:
+                    labels = self.tiers[labels]
                 confidence = band_confidence(band.scores, band.covered,
                                              self.predictor.scores)
                 # Background by rule, not by the model: no model answer.

@@ -81,6 +81,10 @@ class OutputSpec:
             either way).
         dicom_seg (bool): Also write a DICOM Segmentation
             (``NAME.seg.dcm``); only for DICOM slides. Defaults to False.
+        two_tier (bool): Report a three-grade model in two tiers, LSIL
+            (CIN1) and HSIL (CIN2 + CIN3) (:mod:`mmseg_hsp.grading`): every
+            output (label map, GeoJSON, areas, report) holds the tiers.
+            Defaults to False.
     """
     tissue_mask: bool = True
     black_is_background: bool = True
@@ -88,6 +92,7 @@ class OutputSpec:
     geojson_min_area: float = 64
     confidence_tiff: bool = True
     dicom_seg: bool = False
+    two_tier: bool = False
 
     def __post_init__(self):
         if self.geojson_origin not in GEOJSON_ORIGINS:

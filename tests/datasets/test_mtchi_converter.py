@@ -12,6 +12,7 @@ from conftest import REPO_ROOT
 
 from mmseg_hsp.datasets.mtchi_patches import (SlideSource, convert_regions,
                                               convert_sources,
+                                              whole_slide_mask,
                                               write_cross_validation)
 
 PATCH, STRIDE, MIN_SHARE = 16, 8, 0.2
@@ -171,8 +172,8 @@ def test_whole_slide_at_lower_magnification(tmp_path):
         resolutionunit='CENTIMETER',
         **tiff)
     cv2.imwrite(str(tmp_path / 'Mask_S1.png'), mask)
-    source = SlideSource(
-        str(tmp_path / 'S1.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
+    labels = whole_slide_mask(str(tmp_path / 'Mask_S1.png'))
+    source = SlideSource(str(tmp_path / 'S1.tiff'), labels, 10)
     assert source.size == (32, 48)
     convert_sources([lambda: source],
                     str(tmp_path / 'out'),
@@ -195,11 +196,10 @@ def test_whole_slide_at_lower_magnification(tmp_path):
     # Without resolution metadata the magnification must be given.
     tifffile.imwrite(tmp_path / 'S2.tiff', slide, **tiff)
     with pytest.raises(ValueError, match='S2.tiff: no objective power'):
-        SlideSource(
-            str(tmp_path / 'S2.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
+        SlideSource(str(tmp_path / 'S2.tiff'), labels, 10)
     assert SlideSource(
         str(tmp_path / 'S2.tiff'),
-        str(tmp_path / 'Mask_S1.png'),
+        labels,
         10,
         base_magnification=20).size == (32, 48)
 
@@ -222,7 +222,8 @@ def test_slide_source_fills_unscanned_pixels_black(tmp_path):
         resolutionunit='CENTIMETER')
     cv2.imwrite(str(tmp_path / 'Mask_S1.png'), np.ones((32, 32), np.uint8))
     source = SlideSource(
-        str(tmp_path / 'S1.tiff'), str(tmp_path / 'Mask_S1.png'), 10)
+        str(tmp_path / 'S1.tiff'),
+        whole_slide_mask(str(tmp_path / 'Mask_S1.png')), 10)
     past_edge = source.region.reader.read_region((24, 0), 0, (16, 4))
     assert (past_edge[:, :8] == 90).all() and (past_edge[:, 8:] == 0).all()
     with open_slide(str(tmp_path / 'S1.tiff')) as reader:

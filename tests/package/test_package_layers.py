@@ -23,8 +23,12 @@ FORBIDDEN = {
     'models': ('wsi', ),
     'datasets': ('wsi', ),
     'slide_io': ('models', 'wsi', 'datasets', 'evaluation', 'cli', 'compat',
-                 'engine', 'stain', 'apis', 'experiments', 'benchmarks'),
+                 'engine', 'stain', 'apis', 'experiments', 'benchmarks',
+                 'annotations'),
 }
+# Annotation files, slide_io's peer: below everything that reads slides.
+FORBIDDEN['annotations'] = FORBIDDEN['slide_io'][:-1] + ('slide_io',
+                                                         'tiling')
 # The tools' layers: a tool's flags (cli) over its logic (experiments,
 # benchmarks) over the library; nothing imports a layer above it.
 TOOL_LAYERS = ('cli', 'experiments', 'benchmarks')

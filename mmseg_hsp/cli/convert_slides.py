@@ -1,0 +1,158 @@
+"""``tools/dataset_converters/slides.py``'s flags: cut a lab's own slides,
+annotated in QuPath or ASAP (or with label images), into training patches
+(:mod:`mmseg_hsp.datasets.slide_patches`)."""
+import argparse
+import os
+import sys
+
+from ..annotations import parse_class_map
+from ..datasets.mtchi import MTCHI_CLASSES
+from ..datasets.slide_patches import convert_slides
+from ..optional import MissingExtraError
+from .numbers import (bounded_below, fraction, level0_magnification,
+                      level0_mpp, positive)
+
+PROG = 'convert_slides'
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description='Cut annotated slides (QuPath GeoJSON, ASAP XML or label '
+        'images) into MTCHI-layout training patches')
+    parser.add_argument(
+        'slides',
+        nargs='+',
+        help='slide files, folders of them or .txt lists, as '
+        'tools/infer_wsi.py takes them')
+    parser.add_argument(
+        'annotations',
+        help='folder of one annotation file per slide, named as the slide: '
+        '<name>.geojson/.json (QuPath), <name>.xml (ASAP) or '
+        '<name>.png/.tif/.tiff (label image of class indices)')
+    parser.add_argument(
+        '--out-dir',
+        required=True,
+        help='output folder (a Task 2 data_root); not inside an input folder')
+    parser.add_argument(
+        '--classes',
+        type=lambda text: tuple(c.strip() for c in text.split(',')),
+        default=MTCHI_CLASSES,
+        help='the config\'s classes in index order, comma-separated '
+        f'(default: {",".join(MTCHI_CLASSES)})')
+    parser.add_argument(
+        '--class-map',
+        type=parse_class_map,
+        help='annotation names that are not a class: NAME=CLASS,NAME=CLASS '
+        'or a JSON file {"NAME": "CLASS"}')
+    parser.add_argument(
+        '--ignore-class',
+        action='append',
+        default=[],
+        metavar='NAME',
+        help='leave out the polygons of this annotation name (repeatable)')
+    parser.add_argument(
+        '--magnification',
+        type=positive(),
+        default=10.0,
+        help='magnification slides are read at (default 10, as the paper)')
+    parser.add_argument(
+        '--input-mpp',
+        type=level0_mpp,
+        help='level-0 microns per pixel of the slides (for files without '
+        'resolution metadata)')
+    parser.add_argument(
+        '--input-magnification',
+        type=level0_magnification,
+        help='level-0 magnification of the slides')
+    parser.add_argument(
+        '--mask-downsample',
+        type=positive(),
+        help='level-0 pixels per pixel of the label images (default: the '
+        'pyramid level whose size they have)')
+    parser.add_argument(
+        '--geojson-origin',
+        choices=('qupath', 'openslide'),
+        default='qupath',
+        help='GeoJSON coordinates as QuPath shows the slide (default) or '
+        'OpenSlide level 0, as tools/infer_wsi.py --geojson-origin')
+    parser.add_argument(
+        '--patients',
+        help='CSV of slide,patient rows: a patient\'s slides share a fold')
+    parser.add_argument(
+        '--folds',
+        type=bounded_below(2, int, inclusive=True),
+        default=4,
+        help='folds the slides are dealt into; fold 0 is Test/ (default 4)')
+    parser.add_argument(
+        '--fold-seed', type=int, default=0, help='seed dealing the folds')
+    parser.add_argument('--patch-size', type=positive(int), default=400)
+    parser.add_argument('--stride', type=positive(int), default=100)
+    parser.add_argument(
+        '--min-annotated',
+        type=fraction,
+        default=0.2,
+        help='drop patches whose share of label != 0 is below this')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing output folder')
+    parser.add_argument('--no-progress', action='store_true')
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the tool.
+
+    Args:
+        argv (list[str], optional): The flags; ``sys.argv[1:]`` if None.
+
+    Returns:
+        int: The exit code: 0 every slide converted, 1 some (the others
+        listed), 2 nothing done.
+    """
+    args = build_parser().parse_args(argv)
+    debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
+
+    def warn(line):
+        print(f'{PROG}: {line}', file=sys.stderr)
+
+    try:
+        result = convert_slides(
+            args.slides,
+            args.annotations,
+            args.out_dir,
+            classes=args.classes,
+            class_map=args.class_map,
+            ignore=args.ignore_class,
+            magnification=args.magnification,
+            input_mpp=args.input_mpp,
+            input_magnification=args.input_magnification,
+            mask_downsample=args.mask_downsample,
+            qupath_frame=args.geojson_origin == 'qupath',
+            patients=args.patients,
+            num_folds=args.folds,
+            seed=args.fold_seed,
+            patch_size=args.patch_size,
+            stride=args.stride,
+            min_annotated=args.min_annotated,
+            overwrite=args.overwrite,
+            progress=not args.no_progress,
+            warn=warn)
+    except (OSError, ValueError, MissingExtraError) as error:
+        if debug:
+            raise
+        print(f'{PROG}: error: {error}', file=sys.stderr)
+        return 2
+    done = sum(1 for p in result.patches.values() if p)
+    print(f'{done} slides cut into {args.out_dir} '
+          f'({sum(map(len, result.patches.values()))} patches, '
+          f'{args.folds} folds, fold 0 in Test/)')
+    if result.problems:
+        warn(f'{len(result.problems)} problems (listed above); the other '
+             'slides were converted')
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The slides converter (tools/dataset_converters/slides.py) on a small
+generated pyramid annotated as QuPath GeoJSON, ASAP XML and a label image."""
+import os
+import os.path as osp
+import tracemalloc
+
+import cv2
+import numpy as np
+import pytest
+from conftest import REPO_ROOT
+from fixtures.annotation_files import write_asap_xml, write_qupath_geojson
+from fixtures.folder_digest import folder_digest
+from fixtures.wsi_slides import painted_slide, write_pyramid
+from matplotlib.path import Path
+
+from mmseg_hsp.annotations import ClassPolygon
+from mmseg_hsp.cli.convert_slides import main
+from mmseg_hsp.datasets.slide_patches import AnnotationLabels
+
+# A 320x256 slide at x20 (0.5 um/px), cut at x10: 160x128, downsample 2.
+SIZE, MPP, DOWNSAMPLE = (256, 320), 0.5, 2
+CROP = ['--patch-size', '32', '--stride', '16', '--folds', '2',
+        '--no-progress']
+# (name, exterior, holes) in level-0 pixels: CIN1 with a hole, a CIN3
+# square overlapping it (the overlap is CIN3), a normal quadrilateral, a
+# self-intersecting CIN2 bow-tie, and a normal square reaching past the
+# right edge. Names in the spellings pathologists use.
+POLYGONS = [
+    ('CIN 1', [(20, 20), (200, 20), (200, 200), (20, 200)],
+     [[(60, 60), (100, 60), (100, 100), (60, 100)]]),
+    ('cin-3', [(150, 150), (260, 150), (260, 240), (150, 240)], []),
+    ('Normal', [(220, 20), (300, 30), (290, 120), (230, 110)], []),
+    ('CIN2', [(30, 210), (90, 250), (90, 210), (30, 250)], []),
+    ('normal', [(280, 160), (360, 160), (360, 230), (280, 230)], []),
+]
+GRADES = {'cin1': 2, 'cin3': 4, 'normal': 1, 'cin2': 3}
+
+
+def expected_labels(polygons=POLYGONS):
+    """The labels at x10 by an independent rule: each pixel centre tested
+    against each polygon (matplotlib), higher grades drawn last."""
+    h, w = SIZE[0] // DOWNSAMPLE, SIZE[1] // DOWNSAMPLE
+    ys, xs = np.mgrid[0:h, 0:w]
+    centres = np.stack([(xs.ravel() + 0.5) * DOWNSAMPLE,
+                        (ys.ravel() + 0.5) * DOWNSAMPLE], 1)
+    labels = np.zeros(h * w, np.uint8)
+    key = lambda p: GRADES[p[0].lower().replace(' ', '').replace('-', '')]
+    for polygon in sorted(polygons, key=key):
+        inside = Path(polygon[1]).contains_points(centres)
+        for hole in polygon[2]:
+            inside &= ~Path(hole).contains_points(centres)
+        labels[inside] = key(polygon)
+    return labels.reshape(h, w)
+
+
+@pytest.fixture
+def slide_dir(tmp_path):
+    slides = tmp_path / 'slides'
+    slides.mkdir()
+    rgb = painted_slide(*SIZE, [(10, 10, 230, 300, (230, 130, 200))])
+    for name in ('A', 'B'):
+        write_pyramid(str(slides / f'{name}.tiff'), rgb, mpp=MPP)
+    return slides
+
+
+def annotate(folder, kind, names=('A', 'B'), polygons=POLYGONS):
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        if kind == 'geojson':
+            write_qupath_geojson(str(folder / f'{name}.geojson'), polygons)
+        else:
+            write_asap_xml(str(folder / f'{name}.xml'), polygons)
+    return folder
+
+
+def truth(out, name):
+    return cv2.imread(
+        str(out / 'CrossVal' / 'Patches' / 'Truth' / f'Mask_{name}.png'),
+        cv2.IMREAD_UNCHANGED)
+
+
+def test_geojson_and_asap_give_identical_labels_matching_the_polygons(
+        tmp_path, slide_dir, capsys):
+    outs = {}
+    for kind in ('geojson', 'xml'):
+        annotations = annotate(tmp_path / kind, kind)
+        outs[kind] = tmp_path / f'out_{kind}'
+        assert main([str(slide_dir), str(annotations), '--out-dir',
+                     str(outs[kind])] + CROP) == 0
+        err = capsys.readouterr().err
+        # Repaired and clipped, said once per file.
+        assert '1 invalid (self-intersecting) polygons repaired' in err
+        assert '0 polygons outside slide' in err and \
+            '1 reaching past its edge clipped' in err
+    truths = [folder_digest(o / 'CrossVal' / 'Patches' / 'Truth')
+              for o in outs.values()]
+    assert truths[0] == truths[1]
+    expected = expected_labels()
+    out = outs['geojson']
+    names = sorted(p[:-4] for p in os.listdir(out / 'CrossVal' / 'Patches'
+                                              / 'Img'))
+    assert names and all(n.startswith(('A_', 'B_')) for n in names)
+    agree = total = 0
+    for name in names:
+        y, x = map(int, name.split('_')[1:])
+        label = truth(out, name)
+        agree += (label == expected[y:y + 32, x:x + 32]).sum()
+        total += label.size
+        assert (expected[y:y + 32, x:x + 32] != 0).mean() >= 0.2
+    assert agree / total >= 0.999
+    # Every grade is in the patches; the overlap is CIN3, the hole keeps
+    # nothing below it (background).
+    assert set(np.unique(np.concatenate(
+        [truth(out, n).ravel() for n in names]))) == {0, 1, 2, 3, 4}
+    # Two slides, two folds: one in Test/, the other in TrainingPatches/.
+    train = os.listdir(out / 'TrainingPatches' / 'Img')
+    test = os.listdir(out / 'Test' / 'Img')
+    assert sorted(train + test) == sorted(n + '.png' for n in names)
+    assert {n[0] for n in train} | {n[0] for n in test} == {'A', 'B'}
+    assert not {n[0] for n in train} & {n[0] for n in test}
+    assert len(os.listdir(out / 'CrossVal' / 'Regions' / 'Truth')) == \
+        len(names)
+    splits = out / 'CrossVal' / 'splits'
+    assert sorted((splits / 'fold0_test.txt').read_text().split()) == \
+        sorted(t[:-4] for t in test)
+
+
+def test_shipped_config_trains_on_the_output_with_only_data_root(
+        tmp_path, slide_dir):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import DATASETS
+
+    import mmseg_hsp  # noqa: F401 (registers the dataset and transform)
+    out = tmp_path / 'out'
+    assert main([str(slide_dir), str(annotate(tmp_path / 'a', 'geojson')),
+                 '--out-dir', str(out)] + CROP) == 0
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs',
+                                   'hspnet_r101_mtchi.py'))
+    init_default_scope('mmseg')
+    for loader in ('train_dataloader', 'val_dataloader'):
+        dataset_cfg = cfg[loader].dataset
+        dataset_cfg.data_root = str(out)
+        dataset = DATASETS.build(dataset_cfg)
+        sample = dataset[0]
+        assert sample['data_samples'].gt_sem_seg.data.max() <= 4
