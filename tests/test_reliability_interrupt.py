@@ -32,7 +32,7 @@ FLAGS = ['--tile', '64', '--stride', '32', '--batch-size', '16',
 # Runs tools/infer_wsi.py with one step replaced by a pause (see above).
 DRIVER = '''
 import runpy, sys, time
-import mmseg_hsp.wsi.segmenter as segmenter
+import mmseg_hsp.wsi.outputs.geojson as geojson
 from mmseg_hsp.wsi.writers import LabelPyramid
 marker, where, tool = sys.argv[1:4]
 
@@ -43,7 +43,7 @@ def pause(*args, **kwargs):
 
 
 if where == 'geojson':  # the new label TIFF is in place, nothing else yet
-    segmenter.write_geojson = pause
+    geojson.write_geojson = pause
 else:  # the label pyramid is on disk, the TIFF file open
     tiles = LabelPyramid.tiles
 
