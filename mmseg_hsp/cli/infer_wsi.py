@@ -9,8 +9,8 @@ nothing could be run (bad flags or inputs, a model or stain reference that
 cannot be set up, a model that does not fit its checkpoint or has NaN
 weights, an ``--out-dir`` that cannot be written to or holds finished slides
 of another model or other settings), 130 on Ctrl-C and 143 on SIGTERM
-(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
-tracebacks.
+(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1``
+shows tracebacks.
 """
 import argparse
 import os

@@ -28,8 +28,8 @@ OUTPUT_SETTINGS = dict(tissue_mask='tissue_mask',
                        geojson_min_area='geojson_min_area')
 # What the rest of from_model takes as it is; ``stain_normalize`` is the
 # flag's way to ``stain``.
-OTHER_KEYWORDS = ('blend', 'resolution', 'outputs', 'scores',
-                  'channels_last', 'progress', 'stain', 'stain_normalize')
+OTHER_KEYWORDS = ('blend', 'resolution', 'outputs', 'scores', 'channels_last',
+                  'progress', 'stain', 'stain_normalize')
 # stain_normalize values that turn normalisation off (the flag's 'none').
 NO_STAIN = (False, 'none')
 
@@ -48,8 +48,8 @@ def output_keywords() -> Dict[str, str]:
 
 def settings_keywords() -> tuple:
     """tuple[str]: Every keyword :func:`segmenter_settings` takes."""
-    return (RESOLUTION_KEYWORDS + BLEND_KEYWORDS +
-            tuple(output_keywords()) + OTHER_KEYWORDS)
+    return (RESOLUTION_KEYWORDS + BLEND_KEYWORDS + tuple(output_keywords()) +
+            OTHER_KEYWORDS)
 
 
 def check_keywords(given: Iterable[str], known: Iterable[str],
@@ -95,21 +95,20 @@ def segmenter_settings(settings: dict,
     """
     check_keywords(settings, settings_keywords(), caller)
     settings = dict(settings)
-    flat = {
-        name: settings.pop(name)
-        for name in RESOLUTION_KEYWORDS + BLEND_KEYWORDS +
-        tuple(output_keywords()) if name in settings
-    }
-    flat = {name: value for name, value in flat.items() if value is not None}
-    for key, names in (('blend', dict(zip(BLEND_KEYWORDS, BLEND_KEYWORDS))),
-                       ('resolution',
-                        dict(zip(RESOLUTION_KEYWORDS, RESOLUTION_KEYWORDS))),
-                       ('outputs', output_keywords())):
+    # structured setting -> {flat keyword: the spec field it sets}
+    flat_keywords = dict(
+        blend={name: name for name in BLEND_KEYWORDS},
+        resolution={name: name for name in RESOLUTION_KEYWORDS},
+        outputs=output_keywords())
+    for key, names in flat_keywords.items():
         given = {
-            field: flat[name]
-            for name, field in names.items() if name in flat
+            field: settings.pop(name)
+            for name, field in names.items() if name in settings
         }
-        settings[key] = _merged(settings.get(key), given)
+        settings[key] = _merged(
+            settings.get(key),
+            {field: value for field, value in given.items()
+             if value is not None})
     if settings.get('stain_normalize') is not None:
         if 'stain' in settings:
             raise ValueError(f'{caller} got stain= and stain_normalize=; '

@@ -32,8 +32,7 @@ from .areas import area_pixel_size
 from .confidence import band_confidence
 from .identity import config_digest, identity_differences, weights_digest
 from .lock import lock_path, slide_lock
-from .outputs import (FinishedSlide, SlideOutput, output_paths,
-                      slide_outputs)
+from .outputs import FinishedSlide, SlideOutput, output_paths, slide_outputs
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain

@@ -15,7 +15,7 @@ from mmseg_hsp.cli.infer_wsi import (api_keywords, build_parser,
                                      build_segmenter, parse_args)
 from mmseg_hsp.setting_names import setting, spelled_as_flags
 from mmseg_hsp.wsi import SlideSegmenter
-from mmseg_hsp.wsi.keywords import settings_keywords
+from mmseg_hsp.wsi.keywords import segmenter_settings, settings_keywords
 from mmseg_hsp.wsi.runner import run_slides
 
 # Flags without a keyword by nature. Only --help: it prints the flags, and
@@ -149,3 +149,14 @@ def test_a_failed_slide_reads_in_its_callers_words(tmp_path):
         f'{path}: no resolution metadata (microns per pixel or objective '
         'power); pass --input-mpp or --input-magnification (e.g. '
         '--input-magnification 10 for MTCHI regions)')
+
+
+def test_stain_normalize_is_the_flags_way_to_stain():
+    assert segmenter_settings(dict(stain_normalize='none'))['stain'] is None
+    assert segmenter_settings(dict(stain_normalize=False))['stain'] is None
+    default = segmenter_settings(dict(stain_normalize=True))['stain']
+    assert default.reference_from == 'default'
+    assert 'stain' not in segmenter_settings(dict(stain_normalize=None))
+    with pytest.raises(ValueError, match='got stain= and stain_normalize='):
+        init_slide_segmenter('missing.py', None, stain=None,
+                             stain_normalize=True)
