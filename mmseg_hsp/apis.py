@@ -29,7 +29,8 @@ import torch
 
 from .tiling import choose_amp
 from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
-from .wsi.keywords import segmenter_settings
+from .wsi.keywords import (keywords_checked, segmenter_settings,
+                           settings_keywords)
 from .wsi.report import write_run_report
 from .wsi.runner import collect_inputs, run_slides
 from .wsi.segmenter import build_segmentor
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 
+@keywords_checked(settings_keywords)
 def init_slide_segmenter(config,
                          checkpoint: Optional[str],
                          device: Optional[str] = None,
@@ -115,6 +117,7 @@ def init_slide_segmenter(config,
         **settings)
 
 
+@keywords_checked()
 def segment_slide(segmenter: SlideSegmenter,
                   slide: str,
                   out_dir: str,
@@ -153,6 +156,7 @@ def segment_slide(segmenter: SlideSegmenter,
     return segmenter.run(slide, out_dir, overwrite=overwrite)
 
 
+@keywords_checked()
 def segment_slides(segmenter: SlideSegmenter,
                    inputs: Iterable[str],
                    out_dir: str,

@@ -9,8 +9,10 @@
 setting in them.
 """
 import difflib
+import functools
+import inspect
 from dataclasses import fields, replace
-from typing import Dict, Iterable
+from typing import Callable, Dict, Iterable
 
 from ..tiling import BlendSpec
 from .outputs import slide_outputs
@@ -73,6 +75,37 @@ def check_keywords(given: Iterable[str], known: Iterable[str],
                 f'it takes {", ".join(known)}'
             raise TypeError(f'{caller} got an unknown keyword {name!r}; '
                             f'{hint}')
+
+
+def keywords_checked(extra: Callable[[], Iterable[str]] = tuple):
+    """Make a function refuse an unknown keyword naming the nearest one
+    (Python's own ``TypeError`` names none).
+
+    Args:
+        extra (Callable[[], Iterable[str]]): What its ``**kwargs`` take
+            besides its named parameters, asked at each call (outputs
+            register at runtime). Defaults to nothing.
+
+    Returns:
+        Callable: The decorator.
+    """
+
+    def decorate(function):
+        named = [
+            parameter.name
+            for parameter in inspect.signature(function).parameters.values()
+            if parameter.kind is not parameter.VAR_KEYWORD
+        ]
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            check_keywords(kwargs, named + list(extra()),
+                           f'{function.__name__}()')
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def segmenter_settings(settings: dict,

@@ -109,7 +109,9 @@ def test_flags_flat_and_structured_keywords_build_one_segmenter(checkpoint):
      'input_magnification=?'),
     ('no_confidence', "'no_confidence'; did you mean confidence=?"),
     ('blnd', "'blnd'; did you mean blend=?"),
-    ('zzz', "'zzz'; it takes magnification, mpp, input_mpp"),
+    ('cfg_option', "'cfg_option'; did you mean cfg_options=?"),
+    ('zzz', "'zzz'; it takes config, checkpoint, device, amp, cfg_options, "
+     'magnification, mpp, input_mpp'),
 ])
 def test_an_unknown_keyword_is_named_with_the_nearest(keyword, named):
     # refused before the model is built (the config need not even exist)
@@ -117,6 +119,14 @@ def test_an_unknown_keyword_is_named_with_the_nearest(keyword, named):
         init_slide_segmenter('missing.py', None, **{keyword: 1})
     assert str(error.value).startswith(
         f'init_slide_segmenter() got an unknown keyword {named}')
+
+
+def test_the_run_functions_name_the_nearest_keyword_too():
+    with pytest.raises(TypeError, match="^segment_slides\\(\\) got an unknown "
+                       "keyword 'overwite'; did you mean overwrite=\\?$"):
+        segment_slides(None, ['slides/'], 'out', overwite=True)
+    with pytest.raises(TypeError, match="'outdir'; did you mean out_dir="):
+        segment_slide(None, 'slide.svs', outdir='out')
 
 
 def test_settings_are_named_as_the_caller_spells_them():
