@@ -3,10 +3,13 @@
 Three functions, as mmseg's ``init_model``/``inference_model``: build a
 :class:`SlideSegmenter` once from a config and a checkpoint, then run it on
 one slide or many. Each slide gets a pyramidal label TIFF, a GeoJSON for
-QuPath (with measurements), an overlay PNG and a JSON summary (returned as
-a dict) in ``out_dir``; on request (``outputs``) a confidence TIFF and a
-DICOM Segmentation; ``segment_slides(..., report=True)`` adds the run's
-``slides.csv`` and ``report.html``.
+QuPath (with measurements), an overlay PNG, a confidence TIFF
+(``confidence=False``: none) and a JSON summary (returned as a dict) in
+``out_dir``; ``dicom_seg=True`` adds a DICOM Segmentation, and
+``segment_slides(..., report=True)`` the run's ``slides.csv`` and
+``report.html``. Every flag of ``tools/infer_wsi.py`` is a keyword of the
+same name here (``--input-mpp 0.5`` is ``input_mpp=0.5``, ``--no-X`` is
+``X=False``).
 
 Example::
 
@@ -26,6 +29,8 @@ import torch
 
 from .tiling import choose_amp
 from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
+from .wsi.keywords import (keywords_checked, segmenter_settings,
+                           settings_keywords)
 from .wsi.report import write_run_report
 from .wsi.runner import collect_inputs, run_slides
 from .wsi.segmenter import build_segmentor
@@ -36,6 +41,7 @@ __all__ = [
 ]
 
 
+@keywords_checked(settings_keywords)
 def init_slide_segmenter(config,
                          checkpoint: Optional[str],
                          device: Optional[str] = None,
@@ -62,15 +68,23 @@ def init_slide_segmenter(config,
             Defaults to None: not given.
         cfg_options (dict, optional): Overrides of ``config``, as
             ``--cfg-options`` gives them.
-        **settings: ``blend`` (:class:`~mmseg_hsp.tiling.BlendSpec` or a
-            dict of its fields; unset ones come from the config's
-            ``test_cfg``, the mode is ``'gauss'``), ``resolution``
-            (:class:`ResolutionSpec` or dict; default x10), ``outputs``
-            (:class:`OutputSpec` or dict), ``scores``, ``channels_last``,
-            ``progress`` and ``stain`` (a
-            :class:`~mmseg_hsp.wsi.SlideStain`, or None for none; when not
-            given, what the config's test pipeline evaluates with:
-            :meth:`SlideStain.from_config`): see
+        **settings: The flags of ``tools/infer_wsi.py`` by the same names
+            (:mod:`mmseg_hsp.wsi.keywords`): ``magnification``, ``mpp``,
+            ``input_mpp``, ``input_magnification``; ``tile``, ``stride``,
+            ``mode``, ``weight``, ``sigma``, ``batch_size`` (unset ones
+            from the config's ``test_cfg``; the mode is ``'gauss'``);
+            ``tissue_mask``, ``black_background``, ``geojson_origin``,
+            ``geojson_min_area``, ``confidence`` (default True),
+            ``dicom_seg`` (default False); ``scores``, ``channels_last``,
+            ``progress``; ``stain_normalize`` (a reference, True for the
+            default one, False for none). Or structured: ``blend``
+            (:class:`~mmseg_hsp.tiling.BlendSpec` or a dict of its fields),
+            ``resolution`` (:class:`ResolutionSpec` or dict), ``outputs``
+            (:class:`OutputSpec` or dict) and ``stain`` (a
+            :class:`~mmseg_hsp.wsi.SlideStain`, or None for none; when
+            neither is given, what the config's test pipeline evaluates
+            with: :meth:`SlideStain.from_config`); a flat keyword wins
+            over the same setting in a structured one. See
             :meth:`SlideSegmenter.from_model`.
 
     Returns:
@@ -81,14 +95,15 @@ def init_slide_segmenter(config,
         UnreadableCheckpoint: If the file is not a checkpoint.
         CheckpointMismatch: If the checkpoint does not fit the model, or
             holds NaN or infinite weights.
+        TypeError: If a keyword is unknown (naming the nearest known one).
         ValueError: If a setting or the precision is impossible.
 
     Example:
         >>> segmenter = init_slide_segmenter(
         ...     'configs/hspnet_r101_mtchi.py', 'hspnet.pth',
-        ...     blend=dict(mode='mean', stride=96),
-        ...     resolution=ResolutionSpec(input_magnification=10))
+        ...     mode='mean', stride=96, input_magnification=10)
     """
+    settings = segmenter_settings(settings)
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
     model = build_segmentor(config, checkpoint, device, cfg_options)
@@ -102,6 +117,7 @@ def init_slide_segmenter(config,
         **settings)
 
 
+@keywords_checked()
 def segment_slide(segmenter: SlideSegmenter,
                   slide: str,
                   out_dir: str,
@@ -140,6 +156,7 @@ def segment_slide(segmenter: SlideSegmenter,
     return segmenter.run(slide, out_dir, overwrite=overwrite)
 
 
+@keywords_checked()
 def segment_slides(segmenter: SlideSegmenter,
                    inputs: Iterable[str],
                    out_dir: str,

@@ -9,6 +9,7 @@ from functools import partial
 from ..datasets.mtchi_patches import (SlideSource, convert_regions,
                                      convert_sources, iter_slide_pairs,
                                      whole_slide_mask, write_cross_validation)
+from ..setting_names import spelled_as_flags
 from .numbers import (bounded_below, fraction, level0_magnification,
                       positive)
 
@@ -80,6 +81,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    # Messages from the library name settings as flags (--out-dir).
+    with spelled_as_flags():
+        convert(args)
+
+
+def convert(args: argparse.Namespace) -> None:
+    """:func:`main` past the flags."""
     crop = dict(
         patch_size=args.patch_size,
         stride=args.stride,

@@ -9,23 +9,27 @@ nothing could be run (bad flags or inputs, a model or stain reference that
 cannot be set up, a model that does not fit its checkpoint or has NaN
 weights, an ``--out-dir`` that cannot be written to or holds finished slides
 of another model or other settings), 130 on Ctrl-C and 143 on SIGTERM
-(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
-tracebacks.
+(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1``
+shows tracebacks.
 """
 import argparse
 import os
 import os.path as osp
 import sys
+from dataclasses import fields
 from typing import List, Sequence
 
 import torch
 from rich.console import Console
 from rich.table import Table
 
-from ..apis import OutputSpec, ResolutionSpec, init_slide_segmenter
+from ..apis import OutputSpec, init_slide_segmenter
 from ..optional import import_extra
-from ..wsi import SlideSegmenter, SlideStain
+from ..setting_names import spelled_as_flags
+from ..wsi import SlideSegmenter
+from ..wsi.outputs import slide_outputs
 from ..wsi.report import write_run_report
+from ..wsi.specs import GEOJSON_ORIGINS
 from ..wsi.runner import (SlideRunInterrupted, collect_inputs, rank_share,
                           run_slides)
 from .amp import add_amp_argument
@@ -35,146 +39,129 @@ from .errors import (INTERRUPTED, TERMINATED, Terminated,
 from .numbers import (level0_magnification, level0_mpp, non_negative,
                       positive)
 
-# --stain-normalize without a value: the normaliser's default reference.
-DEFAULT_STAIN = 'default'
-# --stain-normalize none: off, even where the config's test pipeline
-# normalises.
-NO_STAIN = 'none'
+# The flags that are segment_slides' keywords, not the segmenter's.
+RUN_FLAGS = ('inputs', 'out_dir', 'overwrite', 'report')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     """The flags; an impossible value exits 2 with argparse's one line."""
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The tool's flags.
+
+    Each flag is the keyword of the same name of
+    :func:`~mmseg_hsp.apis.init_slide_segmenter` (``--x-y`` is ``x_y``,
+    ``--no-x`` is ``x=False``) or of :func:`~mmseg_hsp.apis.segment_slides`
+    (``inputs``, ``--out-dir``, ``--overwrite``, ``--report``). Unset flags
+    parse to None: the API's (or the config's) default then applies.
+    """
     parser = argparse.ArgumentParser(
         description='Whole-slide inference with an mmseg segmentor')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        'inputs',
-        nargs='+',
-        help='slides (any OpenSlide format, TIFF/PNG regions), folders of '
-        'them, or .txt list files (one path a line)')
+        'inputs', nargs='+', help='slides (any OpenSlide format, TIFF/PNG '
+        'regions), folders of them, or .txt list files (one path a line)')
     parser.add_argument('--out-dir', required=True, help='output folder')
-    resolution = parser.add_mutually_exclusive_group()
-    resolution.add_argument(
-        '--magnification',
-        type=positive(),
-        default=10.0,
-        help='analysis magnification (default: 10, the paper\'s)')
-    resolution.add_argument(
-        '--mpp', type=positive(), help='analysis microns per pixel instead')
+    add_resolution_flags(parser.add_argument_group('analysis resolution'))
+    add_blend_flags(parser.add_argument_group(
+        'tiling and blending', 'default: the config\'s test_cfg, else the '
+        'paper\'s; the mode is gauss whatever test_cfg.mode evaluates with'))
+    add_output_flags(parser.add_argument_group('outputs'))
     parser.add_argument(
-        '--input-mpp',
-        type=level0_mpp,
-        help='level-0 microns per pixel of the inputs (for files without '
-        'resolution metadata)')
-    parser.add_argument(
-        '--input-magnification',
-        type=level0_magnification,
-        help='level-0 magnification of the inputs (e.g. 10 for MTCHI '
-        'regions)')
-    # Blend settings default to the config's test_cfg (crop_size, stride,
-    # a blend mode...) where it has them, else to the paper's.
-    parser.add_argument(
-        '--tile',
-        type=positive(int),
-        help='tile side (default: test_cfg.crop_size, else 400)')
-    parser.add_argument(
-        '--stride',
-        type=positive(int),
-        help='tile stride, not for none (default: test_cfg.stride, else 100)')
-    parser.add_argument(
-        '--mode',
-        choices=['gauss', 'mean', 'none'],
-        help='blending of overlapping tiles (default: gauss, the paper\'s '
-        'post-processing, whatever test_cfg.mode evaluates with)')
-    parser.add_argument(
-        '--weight',
-        choices=['gaussian', 'cosine', 'exponential'],
-        help='weight window of --mode gauss (default: test_cfg.weight, else '
-        'gaussian, nnU-Net\'s)')
-    parser.add_argument(
-        '--sigma',
-        type=positive(),
-        help='gaussian/exponential width as a fraction of the tile '
-        '(default: test_cfg.sigma, else 1/8)')
-    parser.add_argument(
-        '--batch-size',
-        type=positive(int),
-        help='tiles per forward (default: test_cfg.batch_size, else 8)')
-    parser.add_argument(
-        '--scores',
-        choices=['softmax', 'logits'],
-        help='what is blended (default: test_cfg.scores, else softmax '
-        'probabilities)')
-    parser.add_argument(
-        '--no-tissue-mask',
-        action='store_true',
-        help='run every tile, glass included')
-    parser.add_argument(
-        '--no-black-background',
-        action='store_true',
-        help='do not force pure-black input pixels to background')
-    parser.add_argument(
-        '--geojson-origin',
-        choices=['qupath', 'openslide'],
-        default='qupath',
-        help='polygon coordinates as QuPath shows the slide (default) or '
-        'OpenSlide level-0 coordinates (they differ by the bounds offset '
-        'of cropped formats such as MIRAX)')
-    parser.add_argument(
-        '--geojson-min-area',
-        type=non_negative(),
-        default=64,
-        help='leave regions of at most this many analysis pixels out of '
-        'the GeoJSON (default: 64, about one cell at x10)')
-    parser.add_argument(
-        '--no-confidence',
-        action='store_true',
-        help='do not write NAME.confidence.tif (per pixel the blended '
-        'probability of the labelled class, a pyramidal TIFF beside the '
-        'label map; its figures stay in the summary and the GeoJSON)')
-    parser.add_argument(
-        '--dicom-seg',
-        action='store_true',
-        help='also write NAME.seg.dcm, a DICOM Segmentation of each DICOM '
-        'slide (a slide that is not DICOM fails, in one line)')
-    parser.add_argument(
-        '--two-tier',
-        action='store_true',
-        help='report a three-grade model in two tiers: LSIL (CIN1) and HSIL '
-        '(CIN2 + CIN3), in every output')
-    parser.add_argument(
-        '--report',
-        action='store_true',
-        help='write slides.csv and report.html of all the slides in '
-        '--out-dir')
-    parser.add_argument(
-        '--stain-normalize',
-        nargs='?',
-        const=DEFAULT_STAIN,
-        metavar='REFERENCE',
+        '--stain-normalize', nargs='?', const=True, metavar='REFERENCE',
         help='Macenko stain normalisation, estimated once per slide on its '
         'tissue thumbnail, to REFERENCE: a JSON of stored statistics or a '
         'reference image (without a value: Macenko et al.\'s reference; '
         '"none": off). Default: as the config\'s test pipeline evaluates '
         '(its StainNormalize), else off')
     parser.add_argument(
-        '--device',
-        default='cuda' if torch.cuda.is_available() else 'cpu',
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu',
         help='cpu or cuda (torchrun: cuda:LOCAL_RANK)')
     add_amp_argument(parser, default='auto')
-    parser.add_argument(
-        '--no-channels-last',
-        action='store_true',
-        help='run the model in NCHW instead of channels-last')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='redo slides whose outputs exist')
-    parser.add_argument(
-        '--no-progress', action='store_true', help='no progress bars')
+    parser.add_argument('--no-channels-last', action='store_true',
+                        help='run the model in NCHW instead of channels-last')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='redo slides whose outputs exist')
+    parser.add_argument('--no-progress', action='store_true',
+                        help='no progress bars')
     add_cfg_options(parser)
-    return parser.parse_args(argv)
+    return parser
+
+
+def add_resolution_flags(group) -> None:
+    """The analysis resolution and the inputs' own (ResolutionSpec)."""
+    target = group.add_mutually_exclusive_group()
+    target.add_argument('--magnification', type=positive(),
+                        help='analysis magnification (default: 10, the '
+                        'paper\'s)')
+    target.add_argument('--mpp', type=positive(),
+                        help='analysis microns per pixel instead')
+    group.add_argument('--input-mpp', type=level0_mpp,
+                       help='level-0 microns per pixel of the inputs (for '
+                       'files without resolution metadata)')
+    group.add_argument('--input-magnification', type=level0_magnification,
+                       help='level-0 magnification of the inputs (e.g. 10 '
+                       'for MTCHI regions)')
+
+
+def add_blend_flags(group) -> None:
+    """Tiling and blending (BlendSpec) and what is blended."""
+    group.add_argument('--tile', type=positive(int),
+                       help='tile side (test_cfg.crop_size, else 400)')
+    group.add_argument('--stride', type=positive(int),
+                       help='tile stride, not for none (else 100)')
+    group.add_argument('--mode', choices=['gauss', 'mean', 'none'],
+                       help='blending of overlapping tiles (gauss, the '
+                       'paper\'s post-processing)')
+    group.add_argument('--weight', choices=['gaussian', 'cosine',
+                                            'exponential'],
+                       help='weight window of --mode gauss (else gaussian, '
+                       'nnU-Net\'s)')
+    group.add_argument('--sigma', type=positive(),
+                       help='gaussian/exponential width as a fraction of the '
+                       'tile (else 1/8)')
+    group.add_argument('--batch-size', type=positive(int),
+                       help='tiles per forward (else 8)')
+    group.add_argument('--scores', choices=['softmax', 'logits'],
+                       help='what is blended (test_cfg.scores, else softmax '
+                       'probabilities)')
+
+
+def add_output_flags(group) -> None:
+    """What is background and how polygons are written (OutputSpec), a
+    switch per optional output (from the output registry: ``--no-X`` for
+    one written by default, ``--X`` for one on request), the run report."""
+    group.add_argument('--no-tissue-mask', action='store_true',
+                       help='run every tile, glass included')
+    group.add_argument('--no-black-background', action='store_true',
+                       help='do not force pure-black input pixels to '
+                       'background')
+    group.add_argument(
+        '--geojson-origin', choices=GEOJSON_ORIGINS,
+        help='polygon coordinates as QuPath shows the slide (qupath, the '
+        'default) or OpenSlide level-0 coordinates (they differ by the '
+        'bounds offset of cropped formats such as MIRAX)')
+    group.add_argument('--geojson-min-area', type=non_negative(),
+                       help='leave regions of at most this many analysis '
+                       'pixels out of the GeoJSON (default: 64, about one '
+                       'cell at x10)')
+    group.add_argument('--two-tier', action='store_true',
+                       help='report a three-grade model in two tiers: LSIL '
+                       '(CIN1) and HSIL (CIN2 + CIN3), in every output')
+    defaults = {field.name: field.default for field in fields(OutputSpec)}
+    for kind in slide_outputs():
+        if kind.option in defaults:
+            on = defaults[kind.option]
+            group.add_argument(
+                f'--{"no-" if on else ""}{kind.name.replace("_", "-")}',
+                action='store_true',
+                help=f'{"do not write" if on else "also write"} {kind.help}')
+    group.add_argument('--report', action='store_true',
+                       help='write slides.csv and report.html of all the '
+                       'slides in --out-dir')
 
 
 def main(argv=None) -> int:
@@ -189,6 +176,13 @@ def main(argv=None) -> int:
     """
     args = parse_args(argv)
     terminate_as_interrupt()
+    # Messages from the library name settings as this tool's flags.
+    with spelled_as_flags():
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """:func:`main` past the flags: the exit code."""
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
     try:
         every = collect_inputs(args.inputs, warn=lambda line: print(
@@ -257,43 +251,24 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
 
 
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
-    """The segmenter the flags describe (the stain reference is read
-    first, the model then built and its checkpoint checked)."""
+    """The segmenter the flags describe, built by
+    :func:`~mmseg_hsp.apis.init_slide_segmenter` from the keywords of the
+    same names (the stain reference is read first, the model then built
+    and its checkpoint checked)."""
     # Every slide's GeoJSON needs the `wsi` extra: missing, no slide is run.
     import_extra('rasterio.features', 'wsi')
-    # Without the flag, the config's test pipeline decides.
-    stain = {} if args.stain_normalize is None else dict(
-        stain=None if args.stain_normalize == NO_STAIN else SlideStain(
-            None if args.stain_normalize == DEFAULT_STAIN else
-            args.stain_normalize))
-    return init_slide_segmenter(
-        args.config,
-        args.checkpoint,
-        device,
-        amp=args.amp,
-        cfg_options=args.cfg_options,
-        blend=dict(mode=args.mode,
-                   tile=args.tile,
-                   stride=args.stride,
-                   weight=args.weight,
-                   sigma=args.sigma,
-                   batch_size=args.batch_size),
-        resolution=ResolutionSpec(
-            magnification=None if args.mpp else args.magnification,
-            mpp=args.mpp,
-            input_mpp=args.input_mpp,
-            input_magnification=args.input_magnification),
-        outputs=OutputSpec(tissue_mask=not args.no_tissue_mask,
-                           black_is_background=not args.no_black_background,
-                           geojson_origin=args.geojson_origin,
-                           geojson_min_area=args.geojson_min_area,
-                           confidence_tiff=not args.no_confidence,
-                           dicom_seg=args.dicom_seg,
-                           two_tier=args.two_tier),
-        scores=args.scores,
-        channels_last=not args.no_channels_last,
-        progress=not args.no_progress,
-        **stain)
+    keywords = api_keywords(args)
+    for name in RUN_FLAGS:
+        del keywords[name]
+    return init_slide_segmenter(**dict(keywords, device=device))
+
+
+def api_keywords(args: argparse.Namespace) -> dict:
+    """The flags as the API's keywords: ``--x-y`` is ``x_y``, ``--no-x``
+    is ``x=False`` (and, not given, ``x=True``)."""
+    return {(name[3:] if name.startswith('no_') else name):
+            (not value if name.startswith('no_') else value)
+            for name, value in vars(args).items()}
 
 
 def print_report(results: Sequence[dict], rank: int = 0,

@@ -7,6 +7,7 @@ import os
 import os.path as osp
 from typing import Callable, Iterable, List, Optional, Sequence
 
+from ..setting_names import setting
 from .dicom import folder_slides, one_per_series
 
 SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',
@@ -104,6 +105,7 @@ def collect_slides(inputs: Iterable[str],
         if name in names:
             raise ValueError(f'{names[name]} and {path} have the same name: '
                              'their outputs would collide; rename one or '
-                             'run them into different --out-dir')
+                             'run them into different '
+                             f'{setting("out_dir")}')
         names[name] = path
     return slides

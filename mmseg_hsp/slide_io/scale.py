@@ -9,6 +9,7 @@ shows.
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from ..setting_names import setting
 from .backends import SlideError, SlideReader
 from .resolution import (MAGNIFICATION_X_MPP, MAX_UPSAMPLE,
                          implausible_magnification, implausible_mpp)
@@ -68,8 +69,9 @@ def resolve_scale(reader: SlideReader,
     if slide_mpp is None and slide_mag is None:
         raise SlideError(
             f'{reader.path}: no resolution metadata (microns per pixel or '
-            'objective power); pass --input-mpp or --input-magnification '
-            '(e.g. --input-magnification 10 for MTCHI regions)')
+            f'objective power); pass {setting("input_mpp")} or '
+            f'{setting("input_magnification")} (e.g. '
+            f'{setting("input_magnification", 10)} for MTCHI regions)')
     if mpp is None and magnification is None:
         raise ValueError('give a target magnification or mpp')
     if mpp is not None:
@@ -89,8 +91,9 @@ def resolve_scale(reader: SlideReader,
             f'{reader.path}: analysing it at {target} would up-sample its '
             f'level 0 ({level0}) {1 / downsample:.3g}x, more than the '
             f'{MAX_UPSAMPLE:g}x allowed; if that resolution is wrong pass '
-            '--input-mpp or --input-magnification, else ask for a coarser '
-            '--mpp or --magnification')
+            f'{setting("input_mpp")} or {setting("input_magnification")}, '
+            f'else ask for a coarser {setting("mpp")} or '
+            f'{setting("magnification")}')
     return SlideScale(
         downsample=downsample,
         mpp=slide_mpp * downsample if slide_mpp else None,
@@ -114,7 +117,8 @@ def _level0_resolution(
             raise SlideError(
                 f'{reader.path}: level-0 resolution {reason} '
                 f'({"as given" if given else "recorded in the file"}); pass '
-                'the real one with --input-mpp (or --input-magnification)')
+                f'the real one with {setting("input_mpp")} (or '
+                f'{setting("input_magnification")})')
     return mpp, magnification
 
 

@@ -30,6 +30,7 @@ from typing import Optional, Sequence, Tuple
 
 from ..fileio import atomic_output
 from ..optional import import_extra
+from ..setting_names import setting
 from ..version import __version__
 from ..slide_io.dicom import DICOM_EXTENSION
 from .writers import LabelPyramid
@@ -82,9 +83,10 @@ class DicomSource:
                 None)
         if first is None:
             raise ValueError(
-                f'{slide_path}: --dicom-seg needs a DICOM whole-slide image '
-                '(a VL Whole Slide Microscopy .dcm series) and this slide is '
-                'not one; run it without --dicom-seg')
+                f'{slide_path}: {setting("dicom_seg", True)} needs a DICOM '
+                'whole-slide image (a VL Whole Slide Microscopy .dcm series) '
+                f'and this slide is not one; run it without '
+                f'{setting("dicom_seg", True)}')
         levels = [
             (path, header) for path, header in (
                 (path, _wsi_header(path)) for path in _dicom_files(folder))
@@ -99,7 +101,8 @@ class DicomSource:
         if missing:
             raise ValueError(
                 f'{path}: has no {" or ".join(missing)}, so a segmentation '
-                'cannot be placed on the slide; run it without --dicom-seg')
+                'cannot be placed on the slide; run it without '
+                f'{setting("dicom_seg", True)}')
         for keyword in COPIED_TYPE2:
             if keyword not in header:
                 setattr(header, keyword, '')
@@ -160,7 +163,8 @@ def write_dicom_seg(path: str, source: DicomSource, pyramid: LabelPyramid,
     if tuple(frame[:2]) != (0, 0):
         raise ValueError(f'{source.path}: the analysed frame starts at '
                          f'{tuple(frame[:2])}, not at the DICOM total pixel '
-                         'matrix origin; --dicom-seg cannot place it')
+                         f'matrix origin; {setting("dicom_seg", True)} '
+                         'cannot place it')
     level = pyramid.finest_level_within(SEG_MAX_SIDE)
     spacing = [value * downsample * 2**level
                for value in source.pixel_spacing]

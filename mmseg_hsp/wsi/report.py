@@ -30,7 +30,7 @@ from typing import Dict, List, Optional, Sequence
 import cv2
 
 from ..fileio import atomic_output, write_text
-from .segmenter import output_paths
+from .outputs import output_paths
 
 REPORT_FILES = ('slides.csv', 'report.html')
 # Width of the thumbnails in the HTML page, in pixels.

@@ -9,14 +9,19 @@ import os
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from ..fileio import check_writable
+from ..setting_names import setting
 from ..slide_io import SLIDE_EXTENSIONS, collect_slides
-from .segmenter import OUTPUT_SUFFIXES, SlideSegmenter
+from .outputs import slide_outputs
+from .segmenter import SlideSegmenter
 
-# The outputs with a slide's file extension (label and confidence TIFFs,
-# overlay, DICOM SEG), which a folder listing would take for slides when
-# --out-dir is the input folder.
-SLIDE_LIKE_OUTPUTS = tuple(suffix for suffix in OUTPUT_SUFFIXES.values()
-                           if suffix.endswith(SLIDE_EXTENSIONS))
+
+def slide_like_outputs() -> Tuple[str, ...]:
+    """The suffixes of the registered outputs with a slide's file extension
+    (label and confidence TIFFs, overlay, DICOM SEG), which a folder
+    listing would take for slides when the output folder is the input
+    folder."""
+    return tuple(kind.suffix for kind in slide_outputs()
+                 if kind.suffix.endswith(SLIDE_EXTENSIONS))
 
 
 def collect_inputs(inputs: Iterable[str],
@@ -29,13 +34,13 @@ def collect_inputs(inputs: Iterable[str],
             takes them.
         warn (Callable[[str], None], optional): Told what a folder's
             listing left out: hidden files, and the outputs of
-            :data:`SLIDE_LIKE_OUTPUTS` (an ``--out-dir`` equal to the input
+            :func:`slide_like_outputs` (an output folder equal to the input
             folder would otherwise segment its own outputs on every rerun).
 
     Returns:
         list[str]: The sorted slides.
     """
-    return collect_slides(inputs, leave_out=SLIDE_LIKE_OUTPUTS, warn=warn)
+    return collect_slides(inputs, leave_out=slide_like_outputs(), warn=warn)
 
 
 def rank_share(slides: Sequence[str]) -> Tuple[List[str], int, int]:
@@ -105,7 +110,7 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
             :meth:`SlideSegmenter.finished_summary`).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped.
     """
-    check_writable(out_dir)
+    check_writable(out_dir, setting('out_dir'))
     if not overwrite:
         for slide in slides:
             segmenter.finished_summary(slide, out_dir)

@@ -4,10 +4,12 @@ Per slide: open it, choose the analysis resolution (x10 by default) and the
 frame QuPath shows, detect tissue on a thumbnail, predict the tiles that
 touch tissue in batches, blend them band by band
 (:func:`~mmseg_hsp.tiling.blend_tiles`) and stream the labels and their
-confidence (:mod:`.confidence`) to disk; then write the pyramidal label
-TIFF, the GeoJSON with its measurements, the overlay PNG, on request the
-confidence TIFF and the DICOM Segmentation (:mod:`.dicom_seg`) and, last,
-the JSON summary that marks the slide done.
+confidence (:mod:`.confidence`) to disk; then write the outputs the
+:class:`OutputSpec` asks for, each a registered
+:class:`~mmseg_hsp.wsi.outputs.SlideOutput` (by default the pyramidal label
+TIFF, the GeoJSON with its measurements, the overlay PNG and the confidence
+TIFF; the DICOM Segmentation on request) and, last, the JSON summary that
+marks the slide done.
 """
 import contextlib
 import json
@@ -15,9 +17,8 @@ import os
 import os.path as osp
 import time
 from dataclasses import asdict
-from typing import Dict, List, Optional, Union
+from typing import List, Optional, Union
 
-import cv2
 from torch import nn
 
 from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
@@ -25,50 +26,18 @@ from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..progress import progress_display
-from ..version import __version__
+from ..setting_names import setting
 from .classes import SlideClasses
 from .areas import area_pixel_size
-from .confidence import CONFIDENCE_VALUES, band_confidence
-from .dicom_seg import DicomSource, write_dicom_seg
+from .confidence import band_confidence
 from .identity import config_digest, identity_differences, weights_digest
 from .lock import lock_path, slide_lock
+from .outputs import FinishedSlide, SlideOutput, output_paths, slide_outputs
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
 from .tissue import TissueMask
-from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, SlideMaps,
-                      class_areas, fit_size, render_overlay,
-                      write_confidence_tiff, write_geojson, write_json,
-                      write_label_tiff, write_png)
-
-OUTPUT_SUFFIXES = dict(labels='.labels.tif',
-                       geojson='.geojson',
-                       overlay='.overlay.png',
-                       confidence='.confidence.tif',
-                       dicom_seg='.seg.dcm',
-                       summary='.summary.json')
-# Outputs written only when OutputSpec asks for them (by its field names).
-OPTIONAL_OUTPUTS = dict(confidence='confidence_tiff', dicom_seg='dicom_seg')
-
-
-def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
-    """The output files of a slide.
-
-    Args:
-        slide_path (str): The slide.
-        out_dir (str): The output folder.
-
-    Returns:
-        dict[str, str]: ``labels``, ``geojson``, ``overlay``,
-        ``confidence``, ``dicom_seg`` and ``summary`` paths, named after the
-        slide's file name without extension (``confidence`` and
-        ``dicom_seg`` are written only on request).
-    """
-    stem = osp.splitext(osp.basename(slide_path))[0]
-    return {
-        key: osp.join(out_dir, stem + suffix)
-        for key, suffix in OUTPUT_SUFFIXES.items()
-    }
+from .writers import SlideMaps, class_areas
 
 
 def build_segmentor(config,
@@ -115,18 +84,6 @@ def build_segmentor(config,
 class OutputsOfOtherSettings(ValueError):
     """A slide's finished outputs were made with another model or other
     settings (one-line message)."""
-
-
-def qupath_name(name: str) -> str:
-    """QuPath's classification spelling: ``normal`` -> ``Normal``.
-
-    Args:
-        name (str): A class name.
-
-    Returns:
-        str: The name with its first letter in upper case.
-    """
-    return name[:1].upper() + name[1:]
 
 
 class SlideSegmenter:
@@ -345,8 +302,9 @@ class SlideSegmenter:
                 if len(differences) > 1 else ''
             raise OutputsOfOtherSettings(
                 f'{slide_path}: its outputs in {out_dir} were made with '
-                f'other settings ({differences[0]}{more}); pass --overwrite '
-                'to redo them, or choose another --out-dir')
+                f'other settings ({differences[0]}{more}); pass '
+                f'{setting("overwrite", True)} to redo them, or choose '
+                f'another {setting("out_dir")}')
         return summary
 
     def _finished(self, slide_path: str, out_dir: str) -> Optional[dict]:
@@ -367,11 +325,11 @@ class SlideSegmenter:
 
     @property
     def output_keys(self) -> List[str]:
-        """list[str]: The outputs a slide gets besides its summary: those
-        of :data:`OUTPUT_SUFFIXES`, the optional ones when asked for."""
+        """list[str]: The outputs a slide gets besides its summary: the
+        registered ones (:data:`~mmseg_hsp.wsi.outputs.SLIDE_OUTPUTS`)
+        :attr:`outputs` asks for."""
         return [
-            key for key in OUTPUT_SUFFIXES if key != 'summary' and getattr(
-                self.outputs, OPTIONAL_OUTPUTS.get(key, ''), True)
+            kind.name for kind in slide_outputs(self.outputs) if not kind.last
         ]
 
     def run(self,
@@ -415,9 +373,12 @@ class SlideSegmenter:
         """
         paths = output_paths(slide_path, out_dir)
         remove_stale_temporaries(out_dir)
-        # A SEG's source is found (or refused) before any work.
-        seg_source = DicomSource.of(slide_path) \
-            if self.outputs.dicom_seg else None
+        # Each output refuses a slide it cannot be written for (a SEG of a
+        # slide that is not DICOM) before any work.
+        writers = [
+            kind(paths[kind.name], slide_path)
+            for kind in slide_outputs(self.outputs)
+        ]
         os.makedirs(out_dir, exist_ok=True)
         with slide_lock(lock_path(paths['summary'])) as ours:
             if not ours:
@@ -428,15 +389,16 @@ class SlideSegmenter:
                 slide_path, out_dir)
             if finished is not None:
                 return dict(finished, status='skipped')
-            return self._run(slide_path, out_dir, paths, seg_source)
+            return self._run(slide_path, out_dir, writers)
 
-    def _run(self, slide_path: str, out_dir: str, paths: Dict[str, str],
-             seg_source: Optional[DicomSource]) -> dict:
+    def _run(self, slide_path: str, out_dir: str,
+             writers: List[SlideOutput]) -> dict:
         """:meth:`run` past its checks: segment and write every output."""
         # Not done from here until the new summary is written: a run killed
         # while replacing the outputs leaves no summary beside a mixed set.
-        if osp.exists(paths['summary']):
-            os.remove(paths['summary'])
+        summary_path = output_paths(slide_path, out_dir)['summary']
+        if osp.exists(summary_path):
+            os.remove(summary_path)
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
             scale = resolve_scale(reader, **self.resolution.to_dict())
@@ -448,26 +410,29 @@ class SlideSegmenter:
                                                    slide_path)
             maps = SlideMaps(region.size, out_dir)
             try:
-                tiles = self._segment(source, tissue, maps, slide_path)
+                tiles = self._segment(source, tissue, maps, slide_path,
+                                      writers)
                 labelled = time.perf_counter()
-                summary = self._write_outputs(reader, region, scale, tissue,
-                                              maps, paths, seg_source)
-                summary['stain'] = stain
+                slide = self._write_outputs(reader, region, scale, tissue,
+                                            maps, writers)
+                slide.summary['stain'] = stain
             finally:
                 maps.close()
         end = time.perf_counter()
-        summary.update(tiles=tiles,
-                       seconds=dict(labels=round(labelled - start, 3),
-                                    outputs=round(end - labelled, 3),
-                                    total=round(end - start, 3)),
-                       tiles_per_second=round(
-                           tiles['run'] / (labelled - start), 3),
-                       output_bytes={
-                           key: osp.getsize(paths[key])
-                           for key in self.output_keys
-                       })
-        write_json(paths['summary'], summary)
-        return summary
+        slide.summary.update(
+            tiles=tiles,
+            seconds=dict(labels=round(labelled - start, 3),
+                         outputs=round(end - labelled, 3),
+                         total=round(end - start, 3)),
+            tiles_per_second=round(tiles['run'] / (labelled - start), 3),
+            output_bytes={
+                writer.name: osp.getsize(writer.path)
+                for writer in writers if not writer.last
+            })
+        for writer in writers:
+            if writer.last:
+                writer.write(slide)
+        return slide.summary
 
     def _stain_normalized(self, region: ScaledRegion,
                           tissue: Optional[TissueMask], slide_path: str):
@@ -484,9 +449,10 @@ class SlideSegmenter:
         return NormalizedRegion(region, normalizer), summary
 
     def _segment(self, region: ScaledRegion, tissue: Optional[TissueMask],
-                 maps: 'SlideMaps', slide_path: str) -> dict:
+                 maps: 'SlideMaps', slide_path: str,
+                 writers: List[SlideOutput]) -> dict:
         """Predict, blend and stream the labels of the analysis frame and
-        their confidence."""
+        their confidence (to the maps and to each output)."""
         width = region.size[1]
         rows = RowBuffer(region, chunk_rows=self.spec.stride[0])
         keep = tissue.has_tissue if tissue is not None else None
@@ -522,6 +488,8 @@ class SlideSegmenter:
                     confidence[background] = 0
                 rows.release(band.bottom)
                 maps.append(labels, confidence)
+                for writer in writers:
+                    writer.add_band(labels, confidence)
                 trim_heap()
         maps.finish()
         return dict(total=len(windows),
@@ -530,91 +498,50 @@ class SlideSegmenter:
 
     def _write_outputs(self, reader, region: ScaledRegion, scale,
                        tissue: Optional[TissueMask], maps: SlideMaps,
-                       paths: Dict[str, str],
-                       seg_source: Optional[DicomSource]) -> dict:
-        """Write TIFFs, GeoJSON, overlay and SEG; return the summary so far."""
-        frame_x, frame_y = region.frame[:2]
+                       writers: List[SlideOutput]) -> FinishedSlide:
+        """Write every output but the summary, in turn; the slide, with the
+        summary so far."""
         pixel = area_pixel_size(scale.mpp, scale.magnification,
                                 self.resolution.input_mpp is not None)
-        palette = self.classes.output_palette
-        description = dict(software=f'mmseg_hsp {__version__}',
-                           slide=osp.basename(reader.path),
-                           classes=self.class_names,
-                           level0_downsample=scale.downsample,
-                           level0_offset=[frame_x, frame_y],
-                           mpp=pixel.mpp,
-                           mpp_source=pixel.source)
-        write_label_tiff(paths['labels'], maps.labels, palette, pixel.mpp,
-                         description)
-        if self.outputs.confidence_tiff:
-            write_confidence_tiff(paths['confidence'], maps.confidence,
-                                  pixel.mpp,
-                                  dict(description, values=CONFIDENCE_VALUES))
-        level = maps.labels.finest_level_within(GEOJSON_MAX_SIDE)
-        labels = maps.labels.level(level)
-        origin = (frame_x, frame_y) \
-            if self.outputs.geojson_origin == 'openslide' else (0, 0)
-        per_class = {}
-        features = write_geojson(
-            paths['geojson'], labels, scale.downsample * 2**level, origin,
-            [qupath_name(name) for name in self.class_names], palette,
-            self.outputs.geojson_min_area / 4**level,
-            um_per_pixel=pixel.mpp * 2**level,
-            confidence=maps.confidence.level(level),
-            id_prefix=osp.basename(reader.path),
-            tally=per_class)
-        height, width = fit_size(region.size, OVERLAY_MAX_SIDE)
-        thumbnail = ScaledRegion(
-            reader,
-            region.downsample *
-            max(region.size[0] / height, region.size[1] / width), region.frame)
-        rgb = cv2.resize(thumbnail.read(0, 0, *thumbnail.size),
-                         (width, height),
-                         interpolation=cv2.INTER_AREA)
-        small = cv2.resize(labels, (width, height),
-                           interpolation=cv2.INTER_NEAREST)
-        write_png(paths['overlay'], render_overlay(rgb, small, palette))
-        seg = None if seg_source is None else write_dicom_seg(
-            paths['dicom_seg'], seg_source, maps.labels, self.class_names,
-            region.frame, scale.downsample)
-        return dict(slide=reader.path,
-                    status='done',
-                    reader=type(reader).__name__,
-                    level0_size=list(reader.level_dimensions[0]),
-                    frame=list(region.frame),
-                    analysis=dict(downsample=scale.downsample,
-                                  mpp=scale.mpp,
-                                  magnification=scale.magnification,
-                                  read_level=region.level,
-                                  size=[region.size[1], region.size[0]]),
-                    blend=self.spec.to_dict(),
-                    scores=self.predictor.scores,
-                    precision=self.predictor.precision.to_dict(),
-                    identity=self.identity,
-                    tissue_fraction=None if tissue is None else round(
-                        tissue.fraction, 4),
-                    classes=self.class_names,
-                    classes_from=self.classes.source,
-                    palette=palette,
-                    resolution=dict(pixel.to_dict(),
-                                    description=pixel.describe()),
-                    areas=class_areas(maps.labels.counts, self.class_names,
-                                      pixel.mpp),
-                    analysed_mm2=round(
-                        maps.stats.answered * (pixel.mpp * 1e-3)**2, 9),
-                    confidence=maps.stats.summary(self.class_names),
-                    geojson_features=features,
-                    geojson_features_per_class={
-                        name: per_class.get(value, 0)
-                        for value, name in enumerate(self.class_names)
-                        if value
-                    },
-                    geojson_origin=self.outputs.geojson_origin,
-                    dicom_seg=seg,
-                    outputs={
-                        key: paths[key]
-                        for key in self.output_keys + ['summary']
-                    })
+        slide = FinishedSlide(reader, region, scale, maps, pixel,
+                              self.classes, self.outputs)
+        slide.summary = dict(
+            slide=reader.path,
+            status='done',
+            reader=type(reader).__name__,
+            level0_size=list(reader.level_dimensions[0]),
+            frame=list(region.frame),
+            analysis=dict(downsample=scale.downsample,
+                          mpp=scale.mpp,
+                          magnification=scale.magnification,
+                          read_level=region.level,
+                          size=[region.size[1], region.size[0]]),
+            blend=self.spec.to_dict(),
+            scores=self.predictor.scores,
+            precision=self.predictor.precision.to_dict(),
+            identity=self.identity,
+            tissue_fraction=None if tissue is None else round(
+                tissue.fraction, 4),
+            classes=self.class_names,
+            classes_from=self.classes.source,
+            palette=slide.palette,
+            resolution=dict(pixel.to_dict(), description=pixel.describe()),
+            areas=class_areas(maps.labels.counts, self.class_names,
+                              pixel.mpp),
+            analysed_mm2=round(maps.stats.answered * (pixel.mpp * 1e-3)**2,
+                               9),
+            confidence=maps.stats.summary(self.class_names))
+        for writer in writers:
+            if not writer.last:
+                slide.summary.update(writer.write(slide))
+        for kind in slide_outputs():
+            if not kind.enabled(self.outputs):
+                slide.summary.update(dict.fromkeys(kind.summary_keys))
+        slide.summary['outputs'] = {
+            writer.name: writer.path
+            for writer in writers
+        }
+        return slide
 
 
 def _as_spec(kind, value):

@@ -80,7 +80,8 @@ def test_dpi_default_resolution_is_refused_naming_file_and_flag(
         resolve_scale(reader, 10)
     message = str(error.value)
     assert '\n' not in message
-    assert str(path) in message and '--input-mpp' in message
+    # the API's words (the tool's are --input-mpp: test_flag_keywords.py)
+    assert str(path) in message and 'input_mpp=' in message
     assert f'{mpp:.2f}' in message
     # the user's number makes it work
     with open_slide(str(path)) as reader:
@@ -102,7 +103,7 @@ def test_implausible_slide_fails_alone_and_fast_in_a_batch(tmp_path):
             str(p) for p in folder.iterdir()), str(out))
     failed, done = summaries
     assert failed['status'] == 'failed'
-    assert 'a_dpi72.tif' in failed['error'] and '--input-mpp' in \
+    assert 'a_dpi72.tif' in failed['error'] and 'input_mpp=' in \
         failed['error']
     assert done['status'] == 'done'
     assert sorted(os.listdir(out)) == sorted(
@@ -117,7 +118,7 @@ def test_analysis_never_upsamples_level0_beyond_the_limit(tmp_path):
     # a 4x up-sampling of what the scanner saw
     write_pyramid(path, lesion(), mpp=4.0, levels=1)
     with open_slide(str(path)) as reader:
-        with pytest.raises(SlideError, match='up-sampl.*--input-mpp'):
+        with pytest.raises(SlideError, match='up-sampl.*input_mpp='):
             resolve_scale(reader, 10)
         # x5 (2x) is within the limit
         assert resolve_scale(reader, 5).downsample == 0.5

@@ -39,8 +39,9 @@ def test_resolve_scale_prefers_objective_power_for_magnification():
 
 
 def test_no_resolution_metadata_is_a_clear_error():
+    # from Python, in the API's words (the tool's: test_flag_keywords.py)
     with pytest.raises(SlideError, match='fake.svs: no resolution metadata.*'
-                       '--input-mpp or --input-magnification'):
+                       'input_mpp= or input_magnification='):
         resolve_scale(fake_reader(), 10)
 
 

@@ -93,7 +93,8 @@ def test_dicom_seg_on_a_non_dicom_slide_fails_in_one_line(tmp_path):
                          str(tmp_path / 'out'))
     (result, ) = results
     assert result['status'] == 'failed'
-    assert '--dicom-seg needs a DICOM whole-slide image' in result['error']
+    assert 'dicom_seg=True needs a DICOM whole-slide image' in \
+        result['error']
     assert '\n' not in result['error']
     assert not (tmp_path / 'out').exists() or not any(
         p.name.startswith('slide.') for p in (tmp_path / 'out').iterdir())
