@@ -15,6 +15,14 @@ from .numbers import (bounded_below, fraction, level0_magnification,
 PROG = 'convert_slides'
 
 
+def class_map(text: str) -> dict:
+    """``--class-map``, its errors shown by argparse as one line."""
+    try:
+        return parse_class_map(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description='Cut annotated slides (QuPath GeoJSON, ASAP XML or label '
@@ -41,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         f'(default: {",".join(MTCHI_CLASSES)})')
     parser.add_argument(
         '--class-map',
-        type=parse_class_map,
+        type=class_map,
         help='annotation names that are not a class: NAME=CLASS,NAME=CLASS '
         'or a JSON file {"NAME": "CLASS"}')
     parser.add_argument(

@@ -162,3 +162,12 @@ def test_a_patients_slides_share_a_fold(folders, tmp_path):
     assert folds['patients'] == {'A': 'P1', 'B': 'P1', 'C': 'P2'}
     csv.write_text('A,P1\nB,P1\n')
     assert run(folders, '--patients', str(csv), '--overwrite') == 2
+
+
+def test_a_bad_class_map_is_argparses_one_line(folders, capsys):
+    with pytest.raises(SystemExit) as exit:
+        run(folders, '--class-map', 'HSIL')
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "error: argument --class-map: 'HSIL' is not NAME=CLASS; give "
+        'NAME=CLASS,NAME=CLASS or a JSON file')
