@@ -9,8 +9,9 @@ from ..annotations import parse_class_map
 from ..datasets.mtchi import MTCHI_CLASSES
 from ..datasets.slide_patches import convert_slides
 from ..optional import MissingExtraError
-from .numbers import (bounded_below, fraction, level0_magnification,
-                      level0_mpp, positive)
+from .convert_mtchi import add_patch_args
+from .numbers import (bounded_below, level0_magnification, level0_mpp,
+                      positive)
 
 PROG = 'convert_slides'
 
@@ -59,11 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar='NAME',
         help='leave out the polygons of this annotation name (repeatable)')
     parser.add_argument(
-        '--magnification',
-        type=positive(),
-        default=10.0,
-        help='magnification slides are read at (default 10, as the paper)')
-    parser.add_argument(
         '--input-mpp',
         type=level0_mpp,
         help='level-0 microns per pixel of the slides (for files without '
@@ -93,19 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         help='folds the slides are dealt into; fold 0 is Test/ (default 4)')
     parser.add_argument(
         '--fold-seed', type=int, default=0, help='seed dealing the folds')
-    parser.add_argument('--patch-size', type=positive(int), default=400)
-    parser.add_argument('--stride', type=positive(int), default=100)
-    parser.add_argument(
-        '--min-annotated',
-        type=fraction,
-        default=0.2,
-        help='drop patches whose share of label != 0 is below this')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace an existing output folder')
-    parser.add_argument('--no-progress', action='store_true')
+    add_patch_args(parser)
     return parser
+
 
 
 def main(argv=None) -> int:
