@@ -143,10 +143,13 @@ def read_annotations(path: str) -> AnnotationSet:
 
 
 def _ring(points, path: str) -> np.ndarray:
-    ring = np.asarray(points, np.float64)
+    try:
+        ring = np.asarray(points, np.float64)
+    except (TypeError, ValueError):
+        ring = np.empty(0)  # ragged or not numbers: refused below
     if ring.ndim != 2 or ring.shape[1] < 2 or not np.isfinite(ring).all():
         raise ValueError(f'{path}: a ring is not a list of finite [x, y] '
-                         'points')
+                         'points; export the file again')
     return ring[:, :2]
 
 
@@ -192,7 +195,7 @@ def _geojson_polygons(content, path: str) -> Tuple[list, Counter]:
         geometry = feature.get('geometry') or {}
         rings = list(_polygon_coordinates(geometry))
         if not rings:
-            skipped[str(geometry.get('type'))] += 1
+            skipped[geometry.get('type') or 'no geometry'] += 1
         for polygon in rings:
             if polygon:
                 raw.append((name, _ring(polygon[0], path),

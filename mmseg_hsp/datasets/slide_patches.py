@@ -182,22 +182,33 @@ class SlideConversion:
     problems: List[str]
 
 
-def check_out_dir(out_dir: str, inputs: Sequence[str]) -> None:
-    """Refuse an output folder inside an input folder, or holding one:
-    writing (or ``--overwrite`` replacing) it would touch the inputs.
+def check_out_dir(out_dir: str, folders: Sequence[str],
+                  files: Sequence[str]) -> None:
+    """Refuse an output folder that would touch the inputs: inside an input
+    folder or holding one (writing, or ``--overwrite`` replacing it), or
+    holding an input file.
+
+    Args:
+        out_dir (str): The output folder.
+        folders (Sequence[str]): Input folders (of slides, annotations).
+        files (Sequence[str]): Input files (slides, list files).
 
     Raises:
         ValueError: One line naming both.
     """
     out = osp.realpath(out_dir)
-    for item in inputs:
-        folder = osp.realpath(item if osp.isdir(item) else
-                              osp.dirname(item) or '.')
-        if osp.commonpath([out, folder]) in (out, folder):
+    for folder in folders:
+        real = osp.realpath(folder)
+        if osp.commonpath([out, real]) in (out, real):
             raise ValueError(
-                f'--out-dir {out_dir}: overlaps input folder {item}; '
+                f'--out-dir {out_dir}: overlaps input folder {folder}; '
                 'converters never write into their inputs: give a folder '
                 'outside them')
+    for path in files:
+        if osp.commonpath([out, osp.realpath(path)]) == out:
+            raise ValueError(
+                f'--out-dir {out_dir}: holds input {path}; converters never '
+                'write into their inputs: give a folder outside them')
 
 
 def convert_slides(slides: Sequence[str],
@@ -255,14 +266,17 @@ def convert_slides(slides: Sequence[str],
             names, no slide with a usable annotation file, no patch kept.
         FileNotFoundError: A missing input.
     """
-    check_out_dir(out_dir, list(slides) + [annotations])
+    check_out_dir(out_dir, [p for p in slides if osp.isdir(p)] +
+                  [annotations], [p for p in slides if not osp.isdir(p)])
     problems = []
 
     def problem(line: str) -> None:
         problems.append(line)
         warn(line)
 
-    paired = pair_annotations(collect_slides(slides, warn=warn), annotations)
+    slide_paths = collect_slides(slides, warn=warn)
+    check_out_dir(out_dir, [], slide_paths)  # those a list file names
+    paired = pair_annotations(slide_paths, annotations)
     for line in paired.lines:
         problem(line)
     read, names = {}, Counter()

@@ -87,6 +87,7 @@ def test_geojson_layouts_and_what_is_skipped(tmp_path):
         feature(polygon(SQUARE), objectType='tile', **cls),
         feature(polygon(SQUARE), objectType='annotation'),  # no class
         feature(dict(type='Point', coordinates=[1, 2]), **cls),
+        dict(type='Feature', geometry=None, properties=cls),
         # QuPath 0.1 told the object's type by its id.
         dict(feature(polygon(SQUARE), **cls), id='PathDetectionObject'),
         feature(dict(type='MultiPolygon', coordinates=[
@@ -96,7 +97,7 @@ def test_geojson_layouts_and_what_is_skipped(tmp_path):
     read = read_annotations(write(tmp_path, dict(
         type='FeatureCollection', features=features)))
     assert read.skipped == {'detection': 2, 'cell': 1, 'tile': 1,
-                            'no class': 1, 'Point': 1}
+                            'no class': 1, 'Point': 1, 'no geometry': 1}
     assert [len(p.holes) for p in read.polygons] == [0, 1, 0]
     assert read.polygons[1].holes[0][0].tolist() == [1.0, 1.0]
     assert read.polygons[2].exterior[0].tolist() == [10.0, 10.0]
@@ -170,6 +171,9 @@ def test_asap_decimal_comma_and_coordinate_order(tmp_path):
     ('<svg></svg>', 'XML but not ASAP annotations'),
     ('{"type": "Polygon", "coordinates": []}', 'JSON but not GeoJSON'),
     ('x,y\n1,2\n', 'neither JSON nor XML'),
+    ('[{"type": "Feature", "properties": {"classification": {"name": "A"}},'
+     ' "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1]]]}}]',
+     'a ring is not a list of finite [x, y] points'),
 ])
 def test_unreadable_files_raise_one_line_naming_the_file(
         tmp_path, content, message):

@@ -125,6 +125,24 @@ def test_out_dir_overlapping_an_input_is_refused(folders, capsys, where):
     assert sorted(os.listdir(slides)) == ['A.tiff', 'B.tiff', 'C.tiff']
 
 
+def test_out_dir_beside_a_list_file_is_fine_but_not_holding_a_slide(
+        folders, tmp_path, capsys):
+    slides, ann, out = folders
+    for name in 'ABC':
+        geojson(ann, name)
+    listing = tmp_path / 'slides.txt'
+    listing.write_text('slides/A.tiff\nslides/B.tiff\n')
+    assert main([str(listing), str(ann), '--out-dir', str(out)] + CROP) == 1
+    assert lines(capsys)[0].endswith('C.geojson: no slide named C; file '
+                                     'not used')
+    # A list naming a file inside the output folder is refused.
+    listing.write_text('slides/A.tiff\nout/x.tiff\n')
+    assert main([str(listing), str(ann), '--out-dir', str(out),
+                 '--overwrite'] + CROP) == 2
+    assert lines(capsys)[-1].startswith(
+        f'convert_slides: error: --out-dir {out}: holds input ')
+
+
 def test_label_images_at_a_level_size(folders, capsys):
     slides, ann, out = folders
     # Level 1 of a 160x128 slide is 80x64: a label image of that size is
