@@ -54,7 +54,9 @@ ASAP_POLYGON_TYPES = ('Polygon', 'Rectangle', 'Spline')
 NO_CLASS = 'no class'
 
 
-@dataclass(frozen=True)
+# eq=False: equality and hashing by identity (a field-wise __eq__ would
+# compare arrays element by element, and arrays cannot be hashed).
+@dataclass(frozen=True, eq=False)
 class ClassPolygon:
     """One annotated polygon.
 

@@ -69,3 +69,4 @@ def test_parse_class_map_json_must_be_an_object_of_names(tmp_path):
         path.write_text(content)
         with pytest.raises(ValueError, match=f'^{path}: '):
             parse_class_map(str(path))
+

@@ -213,3 +213,15 @@ def test_pixel_centre_rule_window_and_fill(tmp_path):
     assert rasterize_annotations(
         read_annotations(path).polygons, {'CIN2': 3}, (10, 20, 8, 6), 2.0,
         fill=0).tolist() == [[0] * 4] * 3
+
+
+def test_class_polygons_are_frozen_and_hashable():
+    import dataclasses
+
+    from mmseg_hsp.annotations import ClassPolygon
+    polygon = ClassPolygon('CIN1', np.zeros((3, 2)))
+    assert polygon in {polygon} and polygon != ClassPolygon(
+        'CIN1', np.zeros((3, 2)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        polygon.name = 'CIN2'
+    assert polygon.bounds == (0.0, 0.0, 0.0, 0.0)
