@@ -180,3 +180,36 @@ def window_pass_peak(side):
 def test_memory_stays_flat_as_the_slide_grows():
     small, large = window_pass_peak(1024), window_pass_peak(2048)
     assert large < 1.5 * small, (small, large)
+
+
+class CroppedReader:
+    """What annotation_labels asks of a slide: a 1000x800 level 0 of which
+    QuPath shows the OpenSlide bounds (100, 50, 600, 500)."""
+    level_dimensions = [(1000, 800)]
+    bounds = (100, 50, 600, 500)
+
+
+@pytest.mark.parametrize('kind, qupath_frame, origin', [
+    ('geojson', True, (100, 50)), ('geojson', False, (0, 0)),
+    ('asap', True, (0, 0))])
+def test_qupath_coordinates_start_at_the_frame_qupath_shows(
+        kind, qupath_frame, origin):
+    from mmseg_hsp.annotations import AnnotationSet
+    from mmseg_hsp.datasets.mtchi_patches import SlideGeometry
+    from mmseg_hsp.datasets.slide_labels import annotation_labels
+    square = ClassPolygon('CIN1', np.array([(0, 0), (20, 0), (20, 20),
+                                            (0, 20), (-4, 10)], float))
+    said = []
+    labels = annotation_labels(
+        AnnotationSet([square], {}, kind), {'CIN1': 2}, qupath_frame,
+        said.append, 'f.geojson',
+        SlideGeometry('s.mrxs', CroppedReader(), 2.0, (400, 500)))
+    # Level-0 (x, y) = file (x, y) + origin, read at downsample 2.
+    x, y = origin[0] // 2, origin[1] // 2
+    assert (labels.read(y, x, 10) == 2).all()
+    assert labels.annotated_share(y + 5, x + 5, 10) == 0.25
+    # (-4, 10) lies past the slide's edge only where no frame moves it.
+    assert said == ([] if origin[0] else [
+        'f.geojson: 0 polygons outside slide s.mrxs (1000x800) left out, 1 '
+        'reaching past its edge clipped; check that the file belongs to '
+        'this slide'])
