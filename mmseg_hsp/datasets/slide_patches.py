@@ -211,6 +211,42 @@ def check_out_dir(out_dir: str, folders: Sequence[str],
                 'write into their inputs: give a folder outside them')
 
 
+def read_annotation_files(
+    pairs: Sequence[Tuple[str, str]], problem: Callable[[str], None],
+    warn: Callable[[str], None]
+) -> Tuple[Dict[str, Tuple[str, Optional[AnnotationSet]]], Counter]:
+    """Read every paired annotation file (label images are read later, with
+    their slide).
+
+    Args:
+        pairs (Sequence[tuple[str, str]]): ``(slide, file)``.
+        problem (Callable[[str], None]): Told each file that cannot be used
+            (its slide is skipped).
+        warn (Callable[[str], None]): Told what reading repaired or skipped.
+
+    Returns:
+        tuple[dict, Counter]: ``slide -> (file, AnnotationSet or None for a
+        label image)``, and the polygons per class name over all files.
+    """
+    read, names = {}, Counter()
+    for slide, path in pairs:
+        if osp.splitext(path)[1].lower() in MASK_EXTENSIONS:
+            read[slide] = (path, None)
+            continue
+        try:
+            annotations = read_annotations(path)
+        except (OSError, ValueError) as error:
+            problem(f'{error}; slide skipped')
+            continue
+        _say_read(path, annotations, warn)
+        if not annotations.polygons:
+            problem(f'{path}: no annotation polygon; slide skipped')
+            continue
+        read[slide] = (path, annotations)
+        names.update(p.name for p in annotations.polygons)
+    return read, names
+
+
 def convert_slides(slides: Sequence[str],
                    annotations: str,
                    out_dir: str,
@@ -279,22 +315,7 @@ def convert_slides(slides: Sequence[str],
     paired = pair_annotations(slide_paths, annotations)
     for line in paired.lines:
         problem(line)
-    read, names = {}, Counter()
-    for slide, path in paired.pairs:
-        if osp.splitext(path)[1].lower() in MASK_EXTENSIONS:
-            read[slide] = (path, None)
-            continue
-        try:
-            annotations_read = read_annotations(path)
-        except (OSError, ValueError) as error:
-            problem(f'{error}; slide skipped')
-            continue
-        _say_read(path, annotations_read, warn)
-        if not annotations_read.polygons:
-            problem(f'{path}: no annotation polygon; slide skipped')
-            continue
-        read[slide] = (path, annotations_read)
-        names.update(p.name for p in annotations_read.polygons)
+    read, names = read_annotation_files(paired.pairs, problem, warn)
     if not read:
         raise ValueError(f'no slide with a usable annotation file in '
                          f'{annotations}; nothing converted')
