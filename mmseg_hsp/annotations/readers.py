@@ -171,9 +171,9 @@ def _polygon_coordinates(geometry: dict) -> Iterator[list]:
     """Each polygon's rings of a geometry; nothing for other types."""
     kind = geometry.get('type')
     if kind == 'Polygon':
-        yield geometry['coordinates']
+        yield geometry.get('coordinates') or []
     elif kind == 'MultiPolygon':
-        yield from geometry['coordinates']
+        yield from geometry.get('coordinates') or []
     elif kind == 'GeometryCollection':
         for part in geometry.get('geometries', []):
             yield from _polygon_coordinates(part)
@@ -190,8 +190,11 @@ def _geojson_polygons(content, path: str) -> Tuple[list, Counter]:
         if kind != 'annotation':
             skipped[kind] += 1
             continue
-        name = (properties.get('classification') or {}).get('name')
-        if not name:
+        classification = properties.get('classification')
+        # QuPath writes {"name": ..., "color": ...}; some tools a bare name.
+        name = classification.get('name') if isinstance(
+            classification, dict) else classification
+        if not name or not isinstance(name, str):
             skipped[NO_CLASS] += 1
             continue
         geometry = feature.get('geometry') or {}

@@ -88,6 +88,7 @@ def test_geojson_layouts_and_what_is_skipped(tmp_path):
         feature(polygon(SQUARE), objectType='annotation'),  # no class
         feature(dict(type='Point', coordinates=[1, 2]), **cls),
         dict(type='Feature', geometry=None, properties=cls),
+        feature(polygon(SQUARE), classification='CIN2'),  # a bare name
         # QuPath 0.1 told the object's type by its id.
         dict(feature(polygon(SQUARE), **cls), id='PathDetectionObject'),
         feature(dict(type='MultiPolygon', coordinates=[
@@ -98,11 +99,11 @@ def test_geojson_layouts_and_what_is_skipped(tmp_path):
         type='FeatureCollection', features=features)))
     assert read.skipped == {'detection': 2, 'cell': 1, 'tile': 1,
                             'no class': 1, 'Point': 1, 'no geometry': 1}
-    assert [len(p.holes) for p in read.polygons] == [0, 1, 0]
-    assert read.polygons[1].holes[0][0].tolist() == [1.0, 1.0]
-    assert read.polygons[2].exterior[0].tolist() == [10.0, 10.0]
+    assert [len(p.holes) for p in read.polygons] == [0, 0, 1, 0]
+    assert read.polygons[2].holes[0][0].tolist() == [1.0, 1.0]
+    assert read.polygons[3].exterior[0].tolist() == [10.0, 10.0]
     # A bare list of features, and one Feature, read the same.
-    assert len(read_annotations(write(tmp_path, features)).polygons) == 3
+    assert len(read_annotations(write(tmp_path, features)).polygons) == 4
     assert len(read_annotations(write(tmp_path, features[0])).polygons) == 1
 
 
