@@ -90,29 +90,29 @@ def parse_class_map(text: str) -> Dict[str, str]:
         dict[str, str]: Annotation name -> class name.
 
     Raises:
-        ValueError: One line, if the file is not a JSON object of strings
-            or an item has no ``=``.
+        ValueError: One line (without the flag's name, which argparse
+            adds), if the file is not a JSON object of strings or an item
+            has no ``=``.
     """
     if osp.isfile(text):
         try:
             with open(text) as f:
                 content = json.load(f)
         except (OSError, ValueError) as e:
-            raise ValueError(f'--class-map {text}: cannot be read as JSON '
-                             f'({e})') from None
+            raise ValueError(f'{text}: cannot be read as JSON ({e})') \
+                from None
         if not isinstance(content, dict) or not all(
                 isinstance(v, str) for v in content.values()):
-            raise ValueError(f'--class-map {text}: expected a JSON object '
+            raise ValueError(f'{text}: expected a JSON object '
                              '{"NAME": "CLASS", ...}')
         return dict(content)
     mapping = {}
     for item in filter(None, (i.strip() for i in text.split(','))):
         name, sep, target = item.rpartition('=')
         if not sep or not name.strip() or not target.strip():
-            raise ValueError(f'--class-map {text}: {item!r} is not '
-                             'NAME=CLASS; give NAME=CLASS,NAME=CLASS or a '
-                             'JSON file')
+            raise ValueError(f'{item!r} is not NAME=CLASS; give '
+                             'NAME=CLASS,NAME=CLASS or a JSON file')
         mapping[name.strip()] = target.strip()
     if not mapping:
-        raise ValueError(f'--class-map {text!r}: no NAME=CLASS given')
+        raise ValueError(f'{text!r}: no NAME=CLASS given')
     return mapping

@@ -54,7 +54,9 @@ ASAP_POLYGON_TYPES = ('Polygon', 'Rectangle', 'Spline')
 NO_CLASS = 'no class'
 
 
-@dataclass(frozen=True)
+# eq=False: equality and hashing by identity (a field-wise __eq__ would
+# compare arrays element by element, and arrays cannot be hashed).
+@dataclass(frozen=True, eq=False)
 class ClassPolygon:
     """One annotated polygon.
 
@@ -143,10 +145,13 @@ def read_annotations(path: str) -> AnnotationSet:
 
 
 def _ring(points, path: str) -> np.ndarray:
-    ring = np.asarray(points, np.float64)
+    try:
+        ring = np.asarray(points, np.float64)
+    except (TypeError, ValueError):
+        ring = np.empty(0)  # ragged or not numbers: refused below
     if ring.ndim != 2 or ring.shape[1] < 2 or not np.isfinite(ring).all():
         raise ValueError(f'{path}: a ring is not a list of finite [x, y] '
-                         'points')
+                         'points; export the file again')
     return ring[:, :2]
 
 
@@ -166,9 +171,9 @@ def _polygon_coordinates(geometry: dict) -> Iterator[list]:
     """Each polygon's rings of a geometry; nothing for other types."""
     kind = geometry.get('type')
     if kind == 'Polygon':
-        yield geometry['coordinates']
+        yield geometry.get('coordinates') or []
     elif kind == 'MultiPolygon':
-        yield from geometry['coordinates']
+        yield from geometry.get('coordinates') or []
     elif kind == 'GeometryCollection':
         for part in geometry.get('geometries', []):
             yield from _polygon_coordinates(part)
@@ -185,14 +190,17 @@ def _geojson_polygons(content, path: str) -> Tuple[list, Counter]:
         if kind != 'annotation':
             skipped[kind] += 1
             continue
-        name = (properties.get('classification') or {}).get('name')
-        if not name:
+        classification = properties.get('classification')
+        # QuPath writes {"name": ..., "color": ...}; some tools a bare name.
+        name = classification.get('name') if isinstance(
+            classification, dict) else classification
+        if not name or not isinstance(name, str):
             skipped[NO_CLASS] += 1
             continue
         geometry = feature.get('geometry') or {}
         rings = list(_polygon_coordinates(geometry))
         if not rings:
-            skipped[str(geometry.get('type'))] += 1
+            skipped[geometry.get('type') or 'no geometry'] += 1
         for polygon in rings:
             if polygon:
                 raw.append((name, _ring(polygon[0], path),

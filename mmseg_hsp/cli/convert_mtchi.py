@@ -14,6 +14,27 @@ from .numbers import (bounded_below, fraction, level0_magnification,
                       positive)
 
 
+def add_patch_args(parser: argparse.ArgumentParser) -> None:
+    """The patch flags both converters share (Section 4.1's defaults)."""
+    parser.add_argument('--patch-size', type=positive(int), default=400)
+    parser.add_argument('--stride', type=positive(int), default=100)
+    parser.add_argument(
+        '--min-annotated',
+        type=fraction,
+        default=0.2,
+        help='drop patches whose share of label != 0 is below this')
+    parser.add_argument(
+        '--magnification',
+        type=positive(),
+        default=10.0,
+        help='magnification slides are read at (default 10, as the paper)')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace an existing output folder')
+    parser.add_argument('--no-progress', action='store_true')
+
+
 def parse_args(argv=None):
     """The flags; an impossible number exits 2 with argparse's one line."""
     parser = argparse.ArgumentParser(
@@ -31,13 +52,6 @@ def parse_args(argv=None):
         '--out-dir',
         default='TrainingPatches',
         help='output folder, relative to root (default: TrainingPatches)')
-    parser.add_argument('--patch-size', type=positive(int), default=400)
-    parser.add_argument('--stride', type=positive(int), default=100)
-    parser.add_argument(
-        '--min-annotated',
-        type=fraction,
-        default=0.2,
-        help='drop patches whose share of label != 0 is below this')
     parser.add_argument(
         '--scale',
         type=positive(),
@@ -63,20 +77,12 @@ def parse_args(argv=None):
         help='folder of Mask_<slide name>.png/.tif label '
         'maps covering each whole slide')
     parser.add_argument(
-        '--magnification',
-        type=positive(),
-        default=10.0,
-        help='magnification slides are read at (default 10, as the paper)')
-    parser.add_argument(
         '--base-magnification',
         type=level0_magnification,
         help="slides' level-0 magnification, when their metadata has none")
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace an existing output folder')
-    parser.add_argument('--no-progress', action='store_true')
+    add_patch_args(parser)
     return parser.parse_args(argv)
+
 
 
 def main(argv=None):

@@ -9,10 +9,19 @@ from ..annotations import parse_class_map
 from ..datasets.mtchi import MTCHI_CLASSES
 from ..datasets.slide_patches import convert_slides
 from ..optional import MissingExtraError
-from .numbers import (bounded_below, fraction, level0_magnification,
-                      level0_mpp, positive)
+from .convert_mtchi import add_patch_args
+from .numbers import (bounded_below, level0_magnification, level0_mpp,
+                      positive)
 
 PROG = 'convert_slides'
+
+
+def class_map(text: str) -> dict:
+    """``--class-map``, its errors shown by argparse as one line."""
+    try:
+        return parse_class_map(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         f'(default: {",".join(MTCHI_CLASSES)})')
     parser.add_argument(
         '--class-map',
-        type=parse_class_map,
+        type=class_map,
         help='annotation names that are not a class: NAME=CLASS,NAME=CLASS '
         'or a JSON file {"NAME": "CLASS"}')
     parser.add_argument(
@@ -50,11 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar='NAME',
         help='leave out the polygons of this annotation name (repeatable)')
-    parser.add_argument(
-        '--magnification',
-        type=positive(),
-        default=10.0,
-        help='magnification slides are read at (default 10, as the paper)')
     parser.add_argument(
         '--input-mpp',
         type=level0_mpp,
@@ -85,19 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         help='folds the slides are dealt into; fold 0 is Test/ (default 4)')
     parser.add_argument(
         '--fold-seed', type=int, default=0, help='seed dealing the folds')
-    parser.add_argument('--patch-size', type=positive(int), default=400)
-    parser.add_argument('--stride', type=positive(int), default=100)
-    parser.add_argument(
-        '--min-annotated',
-        type=fraction,
-        default=0.2,
-        help='drop patches whose share of label != 0 is below this')
-    parser.add_argument(
-        '--overwrite',
-        action='store_true',
-        help='replace an existing output folder')
-    parser.add_argument('--no-progress', action='store_true')
+    add_patch_args(parser)
     return parser
+
 
 
 def main(argv=None) -> int:

@@ -133,8 +133,8 @@ def test_installed_commands_help(wheel_install):
         if group == 'console_scripts'
     }
     assert {'mmseg-hsp-infer-wsi', 'mmseg-hsp-table5',
-            'mmseg-hsp-reproduce-table5', 'mmseg-hsp-convert-mtchi'
-            } <= set(commands)
+            'mmseg-hsp-reproduce-table5', 'mmseg-hsp-convert-mtchi',
+            'mmseg-hsp-convert-slides'} <= set(commands)
     for name, module in commands.items():
         out = run([osp.join(osp.dirname(python), name), '--help']).stdout
         assert out.startswith(f'usage: {name} '), name

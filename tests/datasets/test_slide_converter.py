@@ -1,5 +1,6 @@
 """The slides converter (tools/dataset_converters/slides.py) on a small
 generated pyramid annotated as QuPath GeoJSON, ASAP XML and a label image."""
+import gc
 import os
 import os.path as osp
 import tracemalloc
@@ -15,7 +16,7 @@ from matplotlib.path import Path
 
 from mmseg_hsp.annotations import ClassPolygon
 from mmseg_hsp.cli.convert_slides import main
-from mmseg_hsp.datasets.slide_patches import AnnotationLabels
+from mmseg_hsp.datasets.slide_labels import AnnotationLabels
 
 # A 320x256 slide at x20 (0.5 um/px), cut at x10: 160x128, downsample 2.
 SIZE, MPP, DOWNSAMPLE = (256, 320), 0.5, 2
@@ -131,7 +132,7 @@ def test_shipped_config_trains_on_the_output_with_only_data_root(
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
 
-    import mmseg_hsp  # noqa: F401 (registers the dataset and transform)
+    import mmseg_hsp  # noqa: F401 (registers the dataset and its transform)
     out = tmp_path / 'out'
     assert main([str(slide_dir), str(annotate(tmp_path / 'a', 'geojson')),
                  '--out-dir', str(out)] + CROP) == 0
@@ -144,3 +145,71 @@ def test_shipped_config_trains_on_the_output_with_only_data_root(
         dataset = DATASETS.build(dataset_cfg)
         sample = dataset[0]
         assert sample['data_samples'].gt_sem_seg.data.max() <= 4
+
+
+def window_pass_peak(side):
+    """tracemalloc peak of labelling every 64 px window (stride 32) of a
+    ``side`` x ``side`` level-0 slide at downsample 2, tiled with squares."""
+    polygons = [
+        ClassPolygon('CIN1', np.array([(x, y), (x + 40, y), (x + 40, y + 40),
+                                       (x, y + 40)], np.float64))
+        for y in range(0, side, 64) for x in range(0, side, 64)
+    ]
+    labels = AnnotationLabels(polygons, {'CIN1': 2}, 2.0)
+    target = side // 2
+    origins = [(y, x) for y in range(0, target - 63, 32)
+               for x in range(0, target - 63, 32)]
+    total = 0.0  # not a list of shares: it would grow with the slide
+    tracemalloc.start()
+    try:
+        for y, x in origins:
+            total += labels.annotated_share(y, x, 64)
+            if x == 0:
+                # rasterio leaves cyclic garbage (its Env, Affine objects)
+                # that Python frees at its next full collection: count
+                # what is live, not when the collector happens to run.
+                gc.collect()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # A 40 px square every 64 px covers 39 % of the slide.
+    assert total / len(origins) == pytest.approx(40**2 / 64**2, abs=0.02)
+    return peak
+
+
+def test_memory_stays_flat_as_the_slide_grows():
+    small, large = window_pass_peak(1024), window_pass_peak(2048)
+    assert large < 1.5 * small, (small, large)
+
+
+class CroppedReader:
+    """What annotation_labels asks of a slide: a 1000x800 level 0 of which
+    QuPath shows the OpenSlide bounds (100, 50, 600, 500)."""
+    level_dimensions = [(1000, 800)]
+    bounds = (100, 50, 600, 500)
+
+
+@pytest.mark.parametrize('kind, qupath_frame, origin', [
+    ('geojson', True, (100, 50)), ('geojson', False, (0, 0)),
+    ('asap', True, (0, 0))])
+def test_qupath_coordinates_start_at_the_frame_qupath_shows(
+        kind, qupath_frame, origin):
+    from mmseg_hsp.annotations import AnnotationSet
+    from mmseg_hsp.datasets.mtchi_patches import SlideGeometry
+    from mmseg_hsp.datasets.slide_labels import annotation_labels
+    square = ClassPolygon('CIN1', np.array([(0, 0), (20, 0), (20, 20),
+                                            (0, 20), (-4, 10)], float))
+    said = []
+    labels = annotation_labels(
+        AnnotationSet([square], {}, kind), {'CIN1': 2}, qupath_frame,
+        said.append, 'f.geojson',
+        SlideGeometry('s.mrxs', CroppedReader(), 2.0, (400, 500)))
+    # Level-0 (x, y) = file (x, y) + origin, read at downsample 2.
+    x, y = origin[0] // 2, origin[1] // 2
+    assert (labels.read(y, x, 10) == 2).all()
+    assert labels.annotated_share(y + 5, x + 5, 10) == 0.25
+    # (-4, 10) lies past the slide's edge only where no frame moves it.
+    assert said == ([] if origin[0] else [
+        'f.geojson: 0 polygons outside slide s.mrxs (1000x800) left out, 1 '
+        'reaching past its edge clipped; check that the file belongs to '
+        'this slide'])

@@ -26,9 +26,11 @@ FORBIDDEN = {
                  'engine', 'stain', 'apis', 'experiments', 'benchmarks',
                  'annotations'),
 }
-# Annotation files, slide_io's peer: below everything that reads slides.
-FORBIDDEN['annotations'] = FORBIDDEN['slide_io'][:-1] + ('slide_io',
-                                                         'tiling')
+# Annotation files, slide_io's peer (neither imports the other): below
+# everything that reads slides or annotations.
+FORBIDDEN['annotations'] = tuple(
+    layer for layer in FORBIDDEN['slide_io'] if layer != 'annotations') + (
+        'slide_io', 'tiling')
 # The tools' layers: a tool's flags (cli) over its logic (experiments,
 # benchmarks) over the library; nothing imports a layer above it.
 TOOL_LAYERS = ('cli', 'experiments', 'benchmarks')
@@ -118,6 +120,20 @@ def test_each_kind_of_import_is_caught(tmp_path, source, edge):
     found = forbidden_imports(root, FORBIDDEN)
     assert found == [osp.join('mmseg_hsp', 'tiling', 'core.py') +
                      f':{source.count(chr(10)) + 1}: {edge}']
+
+
+def test_annotations_and_slide_io_are_peers(tmp_path):
+    root = tmp_path / 'mmseg_hsp'
+    for layer, other in (('annotations', 'slide_io'),
+                         ('slide_io', 'annotations')):
+        (root / layer).mkdir(parents=True, exist_ok=True)
+        (root / layer / '__init__.py').write_text(f'from ..{other} import x\n')
+    assert forbidden_imports(root, FORBIDDEN) == [
+        osp.join('mmseg_hsp', 'annotations', '__init__.py') +
+        ':1: annotations -> slide_io',
+        osp.join('mmseg_hsp', 'slide_io', '__init__.py') +
+        ':1: slide_io -> annotations'
+    ]
 
 
 def test_allowed_imports_pass(tmp_path):
