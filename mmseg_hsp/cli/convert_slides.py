@@ -9,6 +9,7 @@ from ..annotations import parse_class_map
 from ..datasets.mtchi import MTCHI_CLASSES
 from ..datasets.slide_patches import convert_slides
 from ..optional import MissingExtraError
+from ..setting_names import spelled_as_flags
 from .convert_mtchi import add_patch_args
 from .numbers import (bounded_below, level0_magnification, level0_mpp,
                       positive)
@@ -105,6 +106,13 @@ def main(argv=None) -> int:
         listed), 2 nothing done.
     """
     args = build_parser().parse_args(argv)
+    # Messages from the library name settings as this tool's flags.
+    with spelled_as_flags():
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """:func:`main` past the flags: the exit code."""
     debug = bool(os.environ.get('MMSEG_HSP_DEBUG'))
 
     def warn(line):

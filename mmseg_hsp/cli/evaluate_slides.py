@@ -13,6 +13,7 @@ from ..annotations import parse_class_map
 from ..evaluation.slide_pairs import (EvaluationSettings, evaluate_slides,
                                       slide_files)
 from ..evaluation.slides import MIN_GRADE_AREA_UM2, write_outputs
+from ..setting_names import spelled_as_flags
 from ..slide_io import SLIDE_EXTENSIONS, SlideError
 from .numbers import (level0_magnification, level0_mpp, non_negative,
                       positive)
@@ -78,6 +79,13 @@ def _class_map(text: str) -> dict:
 def main(argv=None) -> int:
     """Run the tool; the exit code (0 done, 2 an input error)."""
     args = build_parser().parse_args(argv)
+    # Messages from the library name settings as this tool's flags.
+    with spelled_as_flags():
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """:func:`main` past the flags: the exit code."""
     try:
         settings = EvaluationSettings(
             classes=args.classes,

@@ -57,7 +57,7 @@ def test_own_geojson_output_rasterises_back_to_its_label_map(
     coordinates, QuPath class names) drawn by the pixel-centre rule at its
     own scale is its label map again, holes included."""
     from mmseg_hsp.datasets import MTCHI_CLASSES, MTCHI_PALETTE
-    from mmseg_hsp.wsi.segmenter import qupath_name
+    from mmseg_hsp.wsi.outputs.geojson import qupath_name
     from mmseg_hsp.wsi.writers import write_geojson
     labels = np.zeros((24, 32), np.uint8)
     labels[2:20, 3:30] = 2
