@@ -17,6 +17,7 @@ import os.path as osp
 import time
 from typing import Optional, Union
 
+from _mmseg_hsp_configs import package_config_path, split_package_path
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -64,7 +65,10 @@ def load_config(config: Union[str, Config],
     if isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
-        cfg = Config.fromfile(config)
+        # mmengine resolves mmseg_hsp:: in a config's _base_, not here.
+        shipped = split_package_path(config)
+        cfg = Config.fromfile(package_config_path(shipped) if shipped else
+                              config)
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

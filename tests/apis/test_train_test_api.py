@@ -2,15 +2,19 @@
 errors naming their arguments, and many test runs in one process."""
 import glob
 import json
+import os
 import os.path as osp
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
 import torch
+from mmengine.config import Config
 from fixtures.tiny_training import read_probe, write_tiny_dataset
 
-from conftest import TESTS_DIR
+from conftest import REPO_ROOT, TESTS_DIR
 from mmseg_hsp.apis import test_model, train_model
 from mmseg_hsp.arguments import ArgumentError
 
@@ -52,6 +56,18 @@ def run_folder(work_dir):
         return scores, f.read()
 
 
+def test_training_and_testing_need_no_slide_library():
+    code = ('import sys\n'
+            "sys.modules.update(dict.fromkeys(['openslide', 'tifffile']))\n"
+            'from mmseg_hsp.apis import test_model, train_model\n'
+            "print('mmseg_hsp.wsi' in sys.modules)\n")
+    result = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=REPO_ROOT))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ['False']
+
+
 def test_train_model_returns_its_work_dir_and_last_checkpoint(trained):
     _, work_dir, run, _ = trained
     assert run == dict(work_dir=work_dir,
@@ -90,6 +106,16 @@ def test_test_model_many_times_in_one_process(trained, tmp_path):
     assert 0 <= results[0]['mIoU'] <= 1
     assert results[2] == results[0]
     assert results[1]['mIoU'] != results[0]['mIoU']
+
+
+def test_a_config_object_is_used_not_changed(trained, tmp_path):
+    root, _, run, _ = trained
+    cfg = Config.fromfile(CONFIG)
+    text = cfg.pretty_text
+    scores = test_model(cfg, run['checkpoint'], work_dir=str(tmp_path),
+                        mode='gauss', cfg_options=data_options(root))
+    assert 0 <= scores['mIoU'] <= 1
+    assert cfg.pretty_text == text
 
 
 class FrozenClock:
