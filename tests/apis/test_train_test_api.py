@@ -18,7 +18,7 @@ from conftest import REPO_ROOT, TESTS_DIR
 from mmseg_hsp.apis import test_model, train_model
 from mmseg_hsp.arguments import ArgumentError
 
-CONFIG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn_test.py')
+CONFIG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn_eval.py')
 
 
 def data_options(root, **options):

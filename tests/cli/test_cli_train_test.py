@@ -12,7 +12,7 @@ from fixtures.tiny_training import write_tiny_dataset
 from conftest import REPO_ROOT, TESTS_DIR
 from mmseg_hsp.apis import train_model
 
-CONFIG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn_test.py')
+CONFIG = osp.join(TESTS_DIR, 'configs', 'tiny_fcn_eval.py')
 
 
 def run_tool(*args):
