@@ -99,29 +99,11 @@ def test_model(config: Union[str, Config],
     """
     cfg = load_config(config, work_dir, cfg_options, launcher)
     set_test_cfg(cfg, mode, amp)
-    if osp.exists(checkpoint) or '://' not in checkpoint:
-        # Read once up front: a file that is no checkpoint (empty,
-        # zero-filled, text, truncated, a pickle asking for code) is one
-        # line here, not a traceback from inside the test loop.
-        load_checkpoint_file(checkpoint)
-    cfg.load_from = checkpoint
-    # mmengine loads load_from non-strictly; scores from a checkpoint that
-    # does not fit the model, or has NaN weights, are an error here.
-    cfg.custom_hooks = [
-        *cfg.get('custom_hooks', []),
-        dict(type='StrictCheckpointHook', checkpoint=checkpoint)
-    ]
+    load_strictly(cfg, checkpoint)
     if show or show_dir:
         paint_predictions(cfg, show, wait_time, show_dir)
     if tta:
-        if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
-            raise ArgumentError(
-                'tta', tta, 'the config has no tta_model and tta_pipeline '
-                "(mmseg's default_runtime.py and dataset configs define "
-                'them)')
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+        augment_test_time(cfg)
     if out is not None:
         cfg.test_evaluator['output_dir'] = out
         cfg.test_evaluator['keep_results'] = True
@@ -138,6 +120,42 @@ def test_model(config: Union[str, Config],
 
 # Not a test of pytest's, in whatever test module imports it.
 test_model.__test__ = False
+
+
+def load_strictly(cfg: Config, checkpoint: str) -> None:
+    """Test ``checkpoint``, refusing one that does not fit the model.
+
+    Raises:
+        FileNotFoundError: A missing checkpoint file.
+        UnreadableCheckpoint: A file that is no checkpoint.
+    """
+    if osp.exists(checkpoint) or '://' not in checkpoint:
+        # Read once up front: a file that is no checkpoint (empty,
+        # zero-filled, text, truncated, a pickle asking for code) is one
+        # line here, not a traceback from inside the test loop.
+        load_checkpoint_file(checkpoint)
+    cfg.load_from = checkpoint
+    # mmengine loads load_from non-strictly; scores from a checkpoint that
+    # does not fit the model, or has NaN weights, are an error here.
+    cfg.custom_hooks = [
+        *cfg.get('custom_hooks', []),
+        dict(type='StrictCheckpointHook', checkpoint=checkpoint)
+    ]
+
+
+def augment_test_time(cfg: Config) -> None:
+    """Test through the config's ``tta_model`` and ``tta_pipeline``.
+
+    Raises:
+        ArgumentError: The config has neither.
+    """
+    if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
+        raise ArgumentError(
+            'tta', True, "the config has no tta_model and tta_pipeline "
+            "(mmseg's default_runtime.py and dataset configs define them)")
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
 
 
 def set_test_cfg(cfg: Config, mode: Optional[str],
