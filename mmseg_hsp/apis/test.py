@@ -94,8 +94,8 @@ def test_model(config: Union[str, Config],
     Example:
         >>> scores = test_model('configs/hspnet_r18_synthetic_demo.py',
         ...                     'work_dirs/demo/iter_20.pth', mode='gauss')
-        >>> scores['mIoU']
-        0.6612
+        >>> sorted(scores)[:3]
+        ['AP', 'Dice', 'Dice.CIN1']
     """
     cfg = load_config(config, work_dir, cfg_options, launcher)
     set_test_cfg(cfg, mode, amp)
