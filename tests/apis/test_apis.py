@@ -76,7 +76,9 @@ def test_mmseg_hsp_apis_is_imported_on_first_use():
             'print(mmseg_hsp.apis.init_slide_segmenter.__module__)\n'
             "print('mmseg_hsp.slide_io' in sys.modules)\n")
     result = run_python(code)
-    assert result.stdout.split() == ['False', 'mmseg_hsp.apis', 'True']
+    assert result.stdout.split() == [
+        'False', 'mmseg_hsp.apis.slides', 'True'
+    ]
 
 
 def test_api_gives_the_labels_of_the_cli(tmp_path, checkpoint):

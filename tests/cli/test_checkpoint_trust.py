@@ -16,7 +16,7 @@ from fixtures.wsi_slides import (FCN_CONFIG, ColourModel, painted_slide,
 
 from mmseg_hsp.checkpoint_file import (UnreadableCheckpoint,
                                        load_checkpoint_file)
-from mmseg_hsp.cli.resume import resume_checkpoint
+from mmseg_hsp.engine.resume import resume_checkpoint
 from mmseg_hsp.datasets import write_synthetic_mtchi
 from mmseg_hsp.tiling import Band, NonFiniteScores
 from mmseg_hsp.wsi.runner import run_slides

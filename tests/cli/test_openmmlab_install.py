@@ -36,11 +36,11 @@ print(cfg.train_dataloader.batch_size, cfg.model.backbone.depth,
 """
 
 
-def run(args, cwd=REPO_ROOT, check=True, **env):
-    """Run ``args`` without this checkout on PYTHONPATH: what an installed
-    package sees."""
+def run(args, cwd=REPO_ROOT, check=True, **variables):
+    """Run ``args`` without this checkout on PYTHONPATH (unless
+    ``variables`` set it): what an installed package sees."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(OMP_NUM_THREADS='1', **env)
+    env.update({'OMP_NUM_THREADS': '1', **variables})
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
     if check and proc.returncode != 0:

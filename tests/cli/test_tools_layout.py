@@ -15,12 +15,14 @@ import pytest
 from conftest import REPO_ROOT
 
 TOOLS = Path(REPO_ROOT) / 'tools'
-# mmseg-style scripts that keep their own code (and infer_wsi, which moves
-# with the slide API).
-NOT_SHIMS = {'train.py', 'test.py', 'infer_wsi.py'}
-SHIMS = sorted(p for p in TOOLS.rglob('*.py') if p.name not in NOT_SHIMS)
-AMP_CLIS = ('demo', 'reproduce_table5', 'benchmark_models', 'benchmark_wsi',
-            'gpu_check_wsi', 'amp_agreement')
+SHIMS = sorted(TOOLS.rglob('*.py'))
+AMP_CLIS = ('train', 'test', 'demo', 'reproduce_table5', 'benchmark_models',
+            'benchmark_wsi', 'gpu_check_wsi', 'amp_agreement')
+# What each parser needs before a bare --amp (which would take the next word).
+REQUIRED = dict(train=['c.py'],
+                test=['c.py', 'm.pth'],
+                amp_agreement=['c.py', 'm.pth'],
+                gpu_check_wsi=['--out', 'x'])
 AMP_USAGE = '--amp [{auto,bf16,fp16,fp32}]'
 
 
@@ -66,18 +68,16 @@ def test_every_amp_tool_offers_the_same_choices(name):
     cli = importlib.import_module(f'mmseg_hsp.cli.{name}')
     text = parser_help(cli.build_parser)
     assert AMP_USAGE in text
-    # Positionals first: a bare --amp would take the next word.
-    positionals = ['c.py', 'm.pth'] if name == 'amp_agreement' else []
-    required = ['--out', 'x'] if name == 'gpu_check_wsi' else []
-    args = cli.build_parser().parse_args(positionals + required + ['--amp'])
+    args = cli.build_parser().parse_args(REQUIRED.get(name, []) + ['--amp'])
     assert args.amp == 'auto'
 
 
-def test_train_offers_the_same_amp_choices(monkeypatch):
-    monkeypatch.setattr(sys, 'argv', ['train.py', '--help'])
+@pytest.mark.parametrize('tool', ['train.py', 'test.py'])
+def test_mmseg_tools_offer_the_same_amp_choices(monkeypatch, tool):
+    monkeypatch.setattr(sys, 'argv', [tool, '--help'])
     out = io.StringIO()
     with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as exit:
-        runpy.run_path(osp.join(TOOLS, 'train.py'), run_name='__main__')
+        runpy.run_path(osp.join(TOOLS, tool), run_name='__main__')
     assert exit.value.code == 0
     assert AMP_USAGE in ' '.join(out.getvalue().split())
 

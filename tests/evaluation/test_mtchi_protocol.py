@@ -16,7 +16,7 @@ from fixtures.tiny_training import dist_train, read_probe, write_tiny_dataset
 
 import mmseg_hsp  # noqa: F401
 from mmseg.registry import MODELS
-from mmseg_hsp.cli.batch import split_total_batch
+from mmseg_hsp.engine.batch import split_total_batch
 from mmseg_hsp.models.utils import count_params
 
 HSPNET = 'hspnet_r101_ce_mtchi'

@@ -27,13 +27,13 @@ from typing import Iterable, List, Optional, Union
 
 import torch
 
-from .tiling import choose_amp
-from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
-from .wsi.keywords import (keywords_checked, segmenter_settings,
-                           settings_keywords)
-from .wsi.report import write_run_report
-from .wsi.runner import collect_inputs, run_slides
-from .wsi.segmenter import build_segmentor
+from ..tiling import choose_amp
+from ..wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
+from ..wsi.keywords import (keywords_checked, segmenter_settings,
+                            settings_keywords)
+from ..wsi.report import write_run_report
+from ..wsi.runner import collect_inputs, run_slides
+from ..wsi.segmenter import build_segmentor
 
 __all__ = [
     'init_slide_segmenter', 'segment_slide', 'segment_slides',
