@@ -110,7 +110,7 @@ def test_table_pictures_and_predictions(smoke):
     assert '<!-- /table5-conclusions:main -->' in table
     # The curve's order at each point, and whether it settled: with two
     # points the last quarter holds one.
-    assert '| Iter | Rows by mean \'x\' mIoU |' in table
+    assert '| Iteration | Rows by mean \'x\' mIoU |' in table
     assert 'Settled: cannot tell, fewer than two curve points' in table
     with open(os.path.join(work_dir, 'unet', 'seed0.py')) as f:
         wrapper = 'AutocastOptimWrapper' if precision == 'bf16' \
@@ -163,9 +163,10 @@ def test_second_run_skips_what_is_done_and_tests_what_is_not(smoke):
     proc = run_tool(work_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = steps(proc.stdout)
-    assert [line.split(' (')[0].split(': ', 1)[1] for line in lines] == [
-        'trained already', 'tested already', 'trained already', 'tested 2 '
-        'curve points and both protocols in']
+    said = [line.split(': ', 1)[1].rsplit(' (', 1)[0] for line in lines]
+    assert said[:3] == [
+        'trained already', 'tested already', 'trained already (iter_2.pth)'
+    ] and said[3].startswith('tested 2 curve points and both protocols in')
 
 
 def test_curve_points_along_a_schedule():

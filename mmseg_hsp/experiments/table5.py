@@ -270,42 +270,6 @@ def row_config(row: Row, preset: Preset, data_root: str, seed: int,
     return cfg, precision
 
 
-class Step:
-    """Runs the tools in subprocesses, logs to files, one console line each.
-
-    Args:
-        total (int): Steps in all, for the ``[i/n]`` counter.
-    """
-
-    def __init__(self, total: int):
-        self.total = total
-        self.done = 0
-        self.start = time.time()
-
-    def say(self, text: str) -> None:
-        self.done += 1
-        elapsed = (time.time() - self.start) / 60
-        print(
-            f'[table5] {self.done}/{self.total} {text} '
-            f'({elapsed:.1f} min so far)',
-            flush=True)
-
-    def run(self, args: List[str], log: str) -> float:
-        """Run ``python args`` with its output appended to ``log``."""
-        start = time.time()
-        with open(log, 'a') as out:
-            code = subprocess.call([sys.executable, *args],
-                                   cwd=REPO_ROOT,
-                                   stdout=out,
-                                   stderr=subprocess.STDOUT)
-        if code:
-            with open(log) as f:
-                print(f.read()[-2000:], file=sys.stderr)
-            raise RuntimeError(f'{" ".join(args[:2])} failed (exit {code}); '
-                               f'its log: {log}')
-        return time.time() - start
-
-
 def schedule(cfg) -> Tuple[str, int]:
     """The unit of the config's training loop and its length, e.g.
     ``('iter', 200)`` or ``('epoch', 30)``."""
@@ -367,7 +331,9 @@ def evaluate_run(config: str, run_dir: str, points: List[int],
     Writes :func:`results_path` and returns it: ``curve`` (point -> 'x'
     mIoU), and per protocol (:data:`MODES`) the metric's scores and
     ``regions``, one confusion matrix per test region (from the masks
-    written into ``<run_dir>/pred_<protocol>``).
+    written into ``<run_dir>/pred_<protocol>``). Each curve point's score
+    goes to ``curve.json`` as soon as it is known: a test interrupted, or
+    done again once the curve's checkpoints are removed, keeps them.
 
     Args:
         config (str): The run's config file.
@@ -383,14 +349,21 @@ def evaluate_run(config: str, run_dir: str, points: List[int],
 
     from ..apis import test_model
     unit, _ = schedule(Config.fromfile(config))
+    curve_file = osp.join(run_dir, 'curve.json')
     curve = {}
+    if osp.isfile(curve_file):
+        with open(curve_file) as f:
+            curve = json.load(f)
     for point in points[:-1]:
+        if str(point) in curve:
+            continue
         scores = test_model(config,
                             checkpoint_path(run_dir, unit, point),
                             work_dir=osp.join(run_dir, 'test',
                                               f'{unit}_{point}_x'),
                             mode=MODES['x'])
         curve[str(point)] = float(scores['mIoU'])
+        write_text(curve_file, json.dumps(curve))
     results = dict(curve=curve)
     final = checkpoint_path(run_dir, unit, points[-1])
     for protocol, mode in MODES.items():
@@ -668,7 +641,8 @@ def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
     means = table5_analysis.row_means(summary)
     text, csv_text = table5_analysis.table_markdown(
         summary, means, CONCLUSION_NAMES[table],
-        f'Preset {preset_name}, {length} training {unit}s ({precision}), '
+        f'Preset {preset_name}, {length} training '
+        f'{table5_analysis.UNIT_NAMES[unit]}s ({precision}), '
         f'seeds {" ".join(map(str, seeds))}; mean ± sample std over seeds.',
         f'{table}_curves.png')
     write_text(osp.join(work_dir, f'{table}.md'), text)

@@ -37,6 +37,8 @@ FAMILY_LEVEL = f'{(1 - ALPHA) * 100:.0f} %'
 # rows changes its order.
 SETTLED_MOVE = 0.01
 SETTLED_SHARE = 0.25
+# A schedule's unit (mmengine's checkpoint names) -> how a line names it.
+UNIT_NAMES = {'iter': 'iteration', 'epoch': 'epoch'}
 # Markers around the generated conclusions: the README quotes the block.
 CONCLUSION_MARKERS = ('<!-- table5-conclusions:{name} -->',
                       '<!-- /table5-conclusions:{name} -->')
@@ -260,7 +262,7 @@ def order_at_points(summary: dict):
         lines.append([
             str(k), ', '.join(f'{title} {mean:.4f}' for mean, title in means)
         ])
-    return [summary.get('unit', 'iter').capitalize(),
+    return [UNIT_NAMES[summary['unit']].capitalize(),
             "Rows by mean 'x' mIoU"], lines
 
 
@@ -277,7 +279,7 @@ def settled(summary: dict) -> Tuple[bool, str]:
         and pairs have not settled (or why it cannot tell).
     """
     length = summary['max_iters']
-    unit = summary.get('unit', 'iter')
+    unit = UNIT_NAMES[summary['unit']]
     per_row = curves(summary)
     last = sorted({
         k
@@ -287,7 +289,7 @@ def settled(summary: dict) -> Tuple[bool, str]:
     if len(last) < 2:
         return False, (f'Settled: cannot tell, fewer than two curve points '
                        f'in the last quarter of {length} {unit}s; pass '
-                       '--curve-points 4 or more.')
+                       '--curve-points 4 or more (or a longer schedule).')
     means = {
         title: np.array([c[k].mean() for k in last])
         for title, c in per_row.items() if all(k in c for k in last)
@@ -330,7 +332,7 @@ def draw_curves(summary: dict, title: str, out_path: str) -> None:
                         [v.max() for v in values],
                         color=line.get_color(),
                         alpha=0.15)
-    ax.set_xlabel(f'training {summary.get("unit", "iter")}s')
+    ax.set_xlabel(f'training {UNIT_NAMES[summary["unit"]]}s')
     ax.set_ylabel("'x' mIoU (normal, CIN1-3)")
     seeds = max(len(row['runs']) for row in summary['rows'])
     ax.set_title(f'{title}: seed mean, band from lowest to highest of '

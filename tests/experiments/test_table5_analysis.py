@@ -99,7 +99,7 @@ def test_conclusions_name_pairs_and_the_papers_order():
 
 def test_order_at_each_curve_point():
     header, lines = analysis.order_at_points(summary())
-    assert header == ['Iter', "Rows by mean 'x' mIoU"]
+    assert header == ['Iteration', "Rows by mean 'x' mIoU"]
     assert [line[0] for line in lines] == ['25', '50', '75', '100']
     assert lines[0][1] == 'A 0.3000, C 0.2500, B 0.2000, D 0.1000'
 
@@ -108,7 +108,7 @@ def test_settled_names_rows_that_move_and_pairs_that_swap():
     ok, line = analysis.settled(summary())
     assert not ok
     assert line == (
-        'Not settled over the last quarter (iters 75-100 of 100): rows '
+        'Not settled over the last quarter (iterations 75-100 of 100): rows '
         "moving by more than 0.01 in mean 'x' mIoU: D (0.0330); pairs of "
         "the paper's rows that change order: B / C. A longer --max-iters "
         'may change the order.')
@@ -132,7 +132,7 @@ def test_table_markdown_carries_every_part(tmp_path):
                                              'table5_curves.png')
     for part in ('| Row | Network |', 'A note.', '- Post x: A',
                  '| Post | Higher | Lower |',
-                 '<!-- table5-conclusions:main -->', '| Iter | Rows by',
+                 '<!-- table5-conclusions:main -->', '| Iteration | Rows by',
                  'Not settled over the last quarter'):
         assert part in text
     assert csv_text.startswith('Row,Network,')
