@@ -252,3 +252,18 @@ def test_a_stale_synthetic_set_is_named(tmp_path):
                        '48; remove'):
         prepare_data(PRESETS['cpu'], str(root), own=True)
     prepare_data(PRESETS['cpu'], str(root), own=False)  # the user's data
+
+
+def test_a_run_dir_of_another_config_is_a_usage_error(tmp_path, capsys):
+    """Nothing is trained into a run dir made with other settings."""
+    from mmseg_hsp.cli.reproduce_table5 import main
+    (tmp_path / 'unet').mkdir()
+    (tmp_path / 'unet' / 'seed0.py').write_text('other = 1\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--preset', 'smoke', '--work-dir', str(tmp_path), '--rows',
+              'unet'])
+    assert exit_info.value.code == 2
+    assert (f'{tmp_path}/unet/seed0 holds a run of another config (other '
+            'preset, data, iterations or curve points)'
+            ) in capsys.readouterr().err
+    assert not (tmp_path / 'unet' / 'seed0' / 'train.log').exists()

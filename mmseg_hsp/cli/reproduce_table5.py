@@ -79,8 +79,10 @@ def main(argv=None) -> None:
                          args.max_iters,
                          choose_amp(args.amp, None, preset.amp), args.show,
                          args.curve_points)
-    except (OSError, RuntimeError, ValueError) as error:
-        raise SystemExit(f'reproduce_table5.py: error: {error}')
+    except (OSError, ValueError) as error:  # the data, the work dir: exit 2
+        parser.error(str(error))
+    except RuntimeError as error:  # a run failed (its log is named): exit 1
+        raise SystemExit(f'{parser.prog}: error: {error}')
 
 
 if __name__ == '__main__':
