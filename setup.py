@@ -12,6 +12,8 @@ CONFIGS_PTH = 'mmseg_hsp-configs.pth'
 CONFIGS_PTH_LINE = 'import _mmseg_hsp_configs; _mmseg_hsp_configs.install()\n'
 # Installed command (mmseg-hsp-<name>) -> its module in mmseg_hsp/cli.
 COMMANDS = {
+    'train': 'train',
+    'test': 'test',
     'infer-wsi': 'infer_wsi',
     'reproduce-table5': 'reproduce_table5',
     'table5': 'table5',

@@ -55,6 +55,7 @@ def test_demo_amp_on_a_config_it_cannot_switch_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert 'Traceback' not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == (
-        'demo.py: error: --amp is only supported when the optimizer wrapper '
-        'type is OptimWrapper, got OptimWrapperDict; or pass --amp fp32')
+        'demo.py: error: --amp auto: mixed precision is only supported when '
+        'the optimizer wrapper type is OptimWrapper, got OptimWrapperDict; or '
+        'pass --amp fp32')
     assert not (tmp_path / 'demo' / 'metrics.json').exists()

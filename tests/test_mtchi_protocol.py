@@ -18,7 +18,7 @@ from test_post_processing import (predict_in_test_loop, region_png,
 
 import mmseg_hsp  # noqa: F401
 from mmseg.registry import MODELS
-from mmseg_hsp.cli.batch import split_total_batch
+from mmseg_hsp.engine.batch import split_total_batch
 from mmseg_hsp.models.utils import count_params
 
 HSPNET = 'hspnet_r101_ce_mtchi'

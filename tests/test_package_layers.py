@@ -1,12 +1,22 @@
-"""Package layers: no module of mmseg_hsp imports across a forbidden edge.
+"""Package layers: no module of mmseg_hsp imports across a forbidden edge,
+nor starts a process across one.
 
 Every module is parsed (not imported), and every import in it, at module or
 function level, absolute or relative, is resolved to the ``mmseg_hsp``
 subpackage it reaches. ``import mmseg_hsp`` itself (which fills mmseg's
 registries) belongs to no layer and is allowed everywhere.
+
+A process is started by module name (``python -m mmseg_hsp.cli.train``):
+every string in the code (docstrings left out) that is a dotted
+``mmseg_hsp.<layer>`` name is an edge to that layer. A tool's logic
+(experiments, benchmarks) may start a tool (cli) it must not import; the
+library may start none. A path into ``tools/`` used as a command (a string
+``tools/<script>``, or ``'tools'`` joined into a path) is never allowed: the
+package runs without a checkout's scripts.
 """
 import ast
 import os.path as osp
+import re
 from pathlib import Path
 
 import pytest
@@ -26,11 +36,23 @@ FORBIDDEN = {
 # The tools' layers: a tool's flags (cli) over its logic (experiments,
 # benchmarks) over the library; nothing imports a layer above it.
 TOOL_LAYERS = ('cli', 'experiments', 'benchmarks')
+# The API (apis) is the library's top: the tools call it, never the reverse.
 for _layer in ('models', 'datasets', 'wsi', 'tiling', 'evaluation', 'engine',
                'stain', 'compat'):
-    FORBIDDEN[_layer] = FORBIDDEN.get(_layer, ()) + TOOL_LAYERS
+    FORBIDDEN[_layer] = FORBIDDEN.get(_layer, ()) + TOOL_LAYERS + ('apis', )
+FORBIDDEN['apis'] = TOOL_LAYERS
 FORBIDDEN['experiments'] = ('cli', )
 FORBIDDEN['benchmarks'] = ('cli', )
+# Processes a layer must not start: what it must not import, less the tools
+# (cli) that the tools' logic runs in processes of their own.
+FORBIDDEN_STARTS = dict(FORBIDDEN, experiments=(), benchmarks=())
+# A dotted name of the package (an f-string's start, too).
+MODULE_NAME = re.compile(r'^mmseg_hsp(\.\w+)+\.?$')
+# A script of a checkout's tools/ folder, named as a command would.
+TOOLS_PATH = re.compile(r'^(\./)?tools/[\w./-]+$')
+# The one known exception, until the Table 5 runner calls the API: its
+# subprocesses still run tools/train.py and tools/test.py.
+TOOLS_PATH_EXCEPTIONS = {'experiments/table5.py'}
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -77,8 +99,90 @@ def forbidden_imports(root: Path, forbidden: dict):
     return sorted(set(found))
 
 
+def code_strings(tree: ast.AST):
+    """``(line, text)`` of every string constant but the docstrings (any
+    bare string statement), f-strings' literal parts included."""
+    docs = {
+        id(node.value)
+        for node in ast.walk(tree) if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and id(node) not in docs:
+            yield node.lineno, node.value
+
+
+def joins_tools(node: ast.AST) -> bool:
+    """Whether ``node`` is a call of some ``join`` with a ``'tools'``
+    argument (``osp.join(REPO_ROOT, 'tools', 'train.py')``)."""
+    return isinstance(node, ast.Call) and isinstance(
+        node.func, (ast.Attribute, ast.Name)) and getattr(
+            node.func, 'attr', getattr(node.func, 'id', None)) == 'join' \
+        and any(isinstance(a, ast.Constant) and a.value == 'tools'
+                for a in node.args)
+
+
+def forbidden_starts(root: Path, forbidden: dict, exceptions=()):
+    """``'file:line: ...'`` for each process a module starts across a
+    forbidden edge (``a -> b``), and each path into tools/ it builds
+    (``a -> tools/``)."""
+    found = []
+    for path in sorted(root.rglob('*.py')):
+        layer = module_name(path, root).split('.')[1:2]
+        if not layer:
+            continue
+        tree = ast.parse(path.read_text(), str(path))
+        where = f'{path.relative_to(root.parent)}'
+        banned = forbidden.get(layer[0], ())
+        for line, text in code_strings(tree):
+            parts = text.rstrip('.').split('.')
+            if MODULE_NAME.match(text) and parts[1] in banned:
+                found.append(f'{where}:{line}: {layer[0]} -> {parts[1]}')
+        if str(path.relative_to(root).as_posix()) in exceptions:
+            continue
+        lines = [line for line, text in code_strings(tree)
+                 if TOOLS_PATH.match(text)]
+        lines += [node.lineno for node in ast.walk(tree) if joins_tools(node)]
+        found += [f'{where}:{line}: {layer[0]} -> tools/' for line in lines]
+    return sorted(set(found))
+
+
 def test_no_forbidden_import_edge():
     assert forbidden_imports(PACKAGE, FORBIDDEN) == []
+
+
+def test_no_forbidden_process_edge_nor_path_into_tools():
+    assert forbidden_starts(PACKAGE, FORBIDDEN_STARTS,
+                            TOOLS_PATH_EXCEPTIONS) == []
+
+
+def test_the_tools_logic_starts_tools_by_module():
+    """The walk sees the real process edges, in the allowed way."""
+    tree = ast.parse((PACKAGE / 'benchmarks' / 'stain.py').read_text())
+    assert 'mmseg_hsp.cli.train' in {text for _, text in code_strings(tree)}
+
+
+@pytest.mark.parametrize('layer, source, found', [
+    ('wsi', "ARGV = [sys.executable, '-m', 'mmseg_hsp.cli.infer_wsi']\n",
+     'wsi -> cli'),
+    ('tiling', "run(f'mmseg_hsp.wsi.{name}')\n", 'tiling -> wsi'),
+    ('experiments', "ARGV = ['tools/train.py', config]\n",
+     'experiments -> tools/'),
+    ('benchmarks', "TOOL = osp.join(REPO_ROOT, 'tools', 'test.py')\n",
+     'benchmarks -> tools/'),
+    ('experiments', "ARGV = ['-m', 'mmseg_hsp.cli.train']\n", None),
+    ('wsi', '"""Run as tools/infer_wsi.py or mmseg_hsp.cli.infer_wsi."""\n'
+     "HINT = 'rerun tools/infer_wsi.py with --overwrite'\n", None),
+])
+def test_each_kind_of_start_is_caught(tmp_path, layer, source, found):
+    root = tmp_path / 'mmseg_hsp'
+    (root / layer).mkdir(parents=True)
+    (root / '__init__.py').write_text('')
+    (root / layer / 'run.py').write_text('import sys\n' + source)
+    expected = [osp.join('mmseg_hsp', layer, 'run.py') +
+                f':{source.count(chr(10)) + 1}: {found}'] if found else []
+    assert forbidden_starts(root, FORBIDDEN_STARTS) == expected
 
 
 def test_every_importing_layer_of_the_table_exists():

@@ -31,8 +31,8 @@ from test_stain_normalization import REFERENCE_VECTORS, concentrations, stained
 
 from conftest import REPO_ROOT
 from mmseg_hsp.checkpoint_file import UnreadableCheckpoint, load_checkpoint_file
-from mmseg_hsp.cli.resume import resume_checkpoint
 from mmseg_hsp.datasets import write_synthetic_mtchi
+from mmseg_hsp.engine.resume import resume_checkpoint
 from mmseg_hsp.slide_io import collect_slides
 from mmseg_hsp.stain import DEFAULT_REFERENCE, StainReferenceError
 from mmseg_hsp.tiling import Band, NonFiniteScores

@@ -1,49 +1,24 @@
-"""Train a segmentor (mmseg's ``tools/train.py``, with the plugin loaded)."""
-import argparse
-import logging
+"""Train a segmentor: mmseg's ``tools/train.py``, flag for flag, with the
+plugin loaded.
 
-from mmengine.logging import print_log
+Examples::
 
-import mmseg_hsp  # noqa: F401 (registers the plugin, allows resume)
-from mmseg_hsp.cli import (add_amp_argument, add_common_args, build_runner,
-                           close_distributed, enable_amp, exit_on_error,
-                           load_config, resume_checkpoint)
+    python tools/train.py configs/hspnet_r101_mtchi.py \\
+        --work-dir work_dirs/hspnet
+    # go on after a stop (past a checkpoint truncated by a killed run):
+    python tools/train.py configs/hspnet_r101_mtchi.py \\
+        --work-dir work_dirs/hspnet --resume
+    # mixed precision (bfloat16 on a CPU with native bfloat16), overrides:
+    python tools/train.py CONFIG --amp --cfg-options train_cfg.max_iters=20
+    # 4 processes (GPUs, or CPU cores without CUDA):
+    bash tools/dist_train.sh CONFIG 4
 
-
-def parse_args(parser):
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument(
-        '--resume',
-        action='store_true',
-        default=False,
-        help='resume from the latest checkpoint in the work_dir automatically '
-        '(the newest complete one if the latest is truncated)')
-    add_amp_argument(parser, default='fp32', from_config=False)
-    add_common_args(parser)
-    return parser.parse_args()
-
-
-def warn(message):
-    print_log(message, logger='current', level=logging.WARNING)
-
-
-def main():
-    parser = argparse.ArgumentParser(description='Train a segmentor')
-    args = parse_args(parser)
-    with exit_on_error(parser):
-        cfg = load_config(args)
-        # --amp alone is auto; absent or fp32, the config's own precision.
-        if args.amp not in (None, 'fp32'):
-            enable_amp(cfg, args.amp)
-        cfg.resume = args.resume
-        if args.resume and cfg.get('load_from') is None:
-            cfg.load_from = resume_checkpoint(cfg.work_dir, warn=warn)
-        runner = build_runner(cfg)
-        # The loop builds the rest of the config (loops, dataloaders,
-        # evaluator) and reads the data: errors there are the user's too.
-        runner.train()
-        close_distributed()
-
+Exit code 2 with one line for a user's mistake (``MMSEG_HSP_DEBUG=1``
+shows the traceback), 130 on Ctrl-C. The code is
+:mod:`mmseg_hsp.cli.train`; from Python, use
+:func:`mmseg_hsp.apis.train_model`.
+"""
+from mmseg_hsp.cli.train import main
 
 if __name__ == '__main__':
     main()

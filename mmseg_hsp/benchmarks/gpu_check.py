@@ -2,8 +2,9 @@
 
 1. Writes a synthetic H&E slide as a tiled pyramidal TIFF (20,000 x 20,000
    px at x10 by default), read through OpenSlide as a user's slide is.
-2. Runs ``tools/infer_wsi.py --amp <amp>`` on it (HSP-Net R101, random
-   weights: speed only; tissue mask on, all outputs),
+2. Runs ``tools/infer_wsi.py --amp <amp>`` on it, in a process of its
+   own as a user runs it (HSP-Net R101, random weights: speed only; tissue
+   mask on, all outputs),
    sampling the GPU's utilisation and memory with ``nvidia-smi`` every
    half second.
 3. Runs the model's bare forward on the same tile size, batch and
@@ -84,13 +85,14 @@ def random_checkpoint(setup: dict, path: str) -> None:
 
 
 def run_infer_wsi(setup: dict, slide: str, out_dir: str, amp: str) -> dict:
-    """``tools/infer_wsi.py --amp <amp>`` on the slide; its summary."""
+    """``tools/infer_wsi.py --amp <amp>`` on the slide (as a module, in a
+    process of its own: the GPU sampled is the tool's alone); its
+    summary."""
     checkpoint = osp.join(out_dir, 'random.pth')
     os.makedirs(out_dir, exist_ok=True)
     random_checkpoint(setup, checkpoint)
     command = [
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'infer_wsi.py'),
+        sys.executable, '-m', 'mmseg_hsp.cli.infer_wsi',
         osp.join(REPO_ROOT, setup['config']), checkpoint, slide, '--out-dir',
         out_dir,
         '--device', setup['device'], '--amp', amp, '--tile',

@@ -3,9 +3,10 @@
 1. Writes the synthetic MTCHI with its Test regions also rendered under
    each held-out stain (``HELD_OUT_STAINS``: other dyes, another scanner)
    and cuts the training patches, as the demo does.
-2. Trains the demo model twice with ``tools/train.py``, same data, seed
-   and schedule: (a) ``configs/hspnet_r18_synthetic_demo.py`` as it is,
-   (b) ``configs/hspnet_r18_stain-aug_synthetic_demo.py`` (+
+2. Trains the demo model twice (``tools/train.py``'s code, each in a
+   process of its own), same data, seed and schedule: (a)
+   ``configs/hspnet_r18_synthetic_demo.py`` as it is, (b)
+   ``configs/hspnet_r18_stain-aug_synthetic_demo.py`` (+
    ``RandomHEDJitter``); both at once, one thread each.
 3. Estimates a Macenko reference stain on the training regions.
 4. Tests both models on the Test regions under the original stain and each
@@ -35,6 +36,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..apis.test import test_model
 from ..datasets import MTCHI_PALETTE, mtchi_mask_name
 from ..datasets.mtchi_patches import task2_regions
 from ..datasets.synthetic import HELD_OUT_STAINS, write_synthetic_mtchi
@@ -134,11 +136,11 @@ def config_iterations() -> int:
 
 
 def train_command(args, model: str, work_dir: str) -> list:
-    """``tools/train.py`` on the model's config and the benchmark's data."""
+    """The training tool (``tools/train.py``, as a module) on the model's
+    config and the benchmark's data."""
     command = [
-        sys.executable,
-        osp.join(REPO_ROOT, 'tools', 'train.py'), CONFIGS[model], '--work-dir',
-        work_dir, '--cfg-options'
+        sys.executable, '-m', 'mmseg_hsp.cli.train', CONFIGS[model],
+        '--work-dir', work_dir, '--cfg-options'
     ] + [
         f'{loader}.dataset.data_root={args.data_root}'
         for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -150,7 +152,7 @@ def train_command(args, model: str, work_dir: str) -> list:
 
 
 def train_both(args) -> dict:
-    """Train (a) and (b) at once with ``tools/train.py``; checkpoints.
+    """Train (a) and (b) at once, each in a process; their checkpoints.
 
     One thread each: two single-threaded runs use two cores fully, while
     two-threaded runs one after the other lose much of their time to
@@ -195,16 +197,14 @@ def reference_stain(args) -> dict:
 
 
 def test(args, model: str, checkpoint: str, stain: str, reference) -> dict:
-    """Scores of a checkpoint on one stain's Test regions (in-process
-    mmengine test run, as ``tools/test.py``); predictions kept."""
+    """Scores of a checkpoint on one stain's Test regions
+    (:func:`~mmseg_hsp.apis.test_model`, in this process); predictions
+    kept."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
     split = 'Test' if stain == ORIGINAL else f'Test-{stain}'
     name = f"{model}{'_norm' if reference else ''}_{stain}"
     cfg = Config.fromfile(CONFIGS[model])
-    cfg.work_dir = osp.join(args.work_dir, 'test', name)
     cfg.experiment_name = name
-    cfg.load_from = checkpoint
     dataset = cfg.test_dataloader.dataset
     dataset.data_root = args.data_root
     dataset.data_prefix = dict(img_path=f'{split}/Img',
@@ -212,14 +212,15 @@ def test(args, model: str, checkpoint: str, stain: str, reference) -> dict:
     if reference:
         dataset.pipeline.insert(
             1, dict(type='StainNormalize', reference=reference))
-    cfg.test_evaluator.output_dir = osp.join(cfg.work_dir, 'predictions')
     cfg.train_dataloader = cfg.train_cfg = cfg.optim_wrapper = None
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.param_scheduler = None
-    scores = Runner.from_cfg(cfg).test()
+    work_dir = osp.join(args.work_dir, 'test', name)
+    predictions = osp.join(work_dir, 'predictions')
+    scores = test_model(cfg, checkpoint, work_dir=work_dir, out=predictions)
     return dict(mIoU=scores['mIoU'],
                 Dice=scores['Dice'],
-                predictions=cfg.test_evaluator.output_dir)
+                predictions=predictions)
 
 
 def table_rows(results: dict, stains) -> list:

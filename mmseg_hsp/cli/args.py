@@ -6,12 +6,10 @@ config is read, so a user needs no ``PYTHONPATH`` or import step.
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from .batch import split_total_batch
-from .launch import setup_cpu_distributed
+from ..engine import runner
 
 
 class CfgOptionsAction(DictAction):
@@ -68,11 +66,17 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     add_cfg_options(parser)
     parser.add_argument('--launcher',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        choices=runner.LAUNCHERS,
                         default='none',
                         help='job launcher')
     # torch.distributed.launch passes --local-rank, torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def set_local_rank(args: argparse.Namespace) -> None:
+    """Put ``--local-rank`` (``torch.distributed.launch``'s) into
+    ``LOCAL_RANK``, where mmengine reads it, unless torchrun has set it."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
 
 
 def load_config(args: argparse.Namespace) -> Config:
@@ -83,24 +87,8 @@ def load_config(args: argparse.Namespace) -> Config:
             plus ``config``.
 
     Returns:
-        Config: The config with launcher, overrides and work_dir set, the
-        per-process batch split from ``total_batch_size``, made ready for
-        CPU-only distributed runs where there is no CUDA.
+        Config: As :func:`mmseg_hsp.engine.runner.load_config` makes it.
     """
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if 'train_dataloader.batch_size' not in (args.cfg_options or {}):
-        # An explicit per-process batch wins, as in mmseg.
-        split_total_batch(cfg, args.launcher)
-    # work_dir priority: CLI > config file > config file name.
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-    setup_cpu_distributed(cfg, args.launcher)
-    return cfg
+    set_local_rank(args)
+    return runner.load_config(args.config, args.work_dir, args.cfg_options,
+                              args.launcher)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 import mmengine
 
+from mmseg_hsp.arguments import ArgumentError
 from mmseg_hsp.optional import MissingExtraError
 
 # Where the config is parsed and its ``type`` names are looked up.
@@ -116,7 +117,9 @@ def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
     An error raised in a dataloader worker carries the worker's traceback in
     its message: its last line is the original error. A ``KeyError`` or
     ``TypeError`` that :func:`is_config_error` does not recognise keeps its
-    traceback. Ctrl-C is one ``<tool>: interrupted`` line and exit code 130.
+    traceback. An :class:`~mmseg_hsp.arguments.ArgumentError` of the API
+    names the tool's flag for the keyword (``--amp fp16: ...``). Ctrl-C is
+    one ``<tool>: interrupted`` line and exit code 130.
     Set ``MMSEG_HSP_DEBUG=1`` to see the traceback anyway.
 
     Args:
@@ -138,6 +141,22 @@ def exit_on_error(parser: argparse.ArgumentParser, errors=CONFIG_ERRORS):
         lines = [line for line in str(e).splitlines() if line.strip()]
         if 'Original Traceback' in str(e):
             message = lines[-1].strip()
+        elif isinstance(e, ArgumentError) and flag_of(parser, e.keyword):
+            message = e.as_flag(flag_of(parser, e.keyword))
         else:
             message = f"{type(e).__name__}: {' '.join(' '.join(lines).split())}"
         parser.error(message)
+
+
+def flag_of(parser: argparse.ArgumentParser, keyword: str):
+    """The flag (``--work-dir``) or positional (``checkpoint``) of ``parser``
+    that sets ``keyword``; None when none does.
+
+    The API's keywords are the tools' ``dest`` names, so an
+    :class:`~mmseg_hsp.arguments.ArgumentError` raised in the API names
+    the flag the user typed.
+    """
+    for action in parser._actions:
+        if action.dest == keyword:
+            return max(action.option_strings, key=len, default=keyword)
+    return None

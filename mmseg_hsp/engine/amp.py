@@ -1,12 +1,39 @@
-"""Mixed-precision training: a config's optimizer wrapper switched to the
-precision ``--amp`` chose, on the machine at hand."""
+"""Mixed precision of a run: the argument checked on the machine at hand,
+and a config's optimizer wrapper switched to it for training."""
 import logging
 
 import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..tiling.precision import Precision
+from ..arguments import ArgumentError
+from ..tiling.precision import AMP_CHOICES, Precision
+
+
+def resolve_amp(amp: str, requested: bool = True) -> Precision:
+    """The precision ``amp`` runs with on the device mmengine's runner uses
+    (CUDA when there is one, else the CPU).
+
+    Args:
+        amp (str): ``'auto'``, ``'bf16'``, ``'fp16'`` or ``'fp32'``.
+        requested (bool): Whether the user asked for ``amp`` (see
+            :meth:`Precision.resolve`). Defaults to True.
+
+    Returns:
+        Precision: What runs.
+
+    Raises:
+        ArgumentError: ``amp`` is unknown, or cannot run here (float16 on a
+            CPU).
+    """
+    if amp not in AMP_CHOICES:
+        raise ArgumentError('amp', amp,
+                            f'unknown; use one of {", ".join(AMP_CHOICES)}')
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    try:
+        return Precision.resolve(device, amp, requested=requested)
+    except ValueError as error:
+        raise ArgumentError('amp', amp, str(error)) from error
 
 
 def enable_amp(cfg: Config,
@@ -33,7 +60,7 @@ def enable_amp(cfg: Config,
         str: ``'fp16'``, ``'bf16'`` or ``'fp32'``: what training will run.
 
     Raises:
-        ValueError: The config's wrapper is neither ``OptimWrapper`` nor
+        ArgumentError: The config's wrapper is neither ``OptimWrapper`` nor
             ``AmpOptimWrapper``, ``amp`` is unknown, or ``'fp16'`` is asked
             of a CPU.
     """
@@ -43,15 +70,16 @@ def enable_amp(cfg: Config,
                   level=logging.WARNING)
         return 'fp16'
     if cfg.optim_wrapper.type != 'OptimWrapper':
-        raise ValueError('--amp is only supported when the optimizer wrapper '
-                         f'type is OptimWrapper, got {cfg.optim_wrapper.type}')
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+        raise ArgumentError(
+            'amp', amp, 'mixed precision is only supported when the '
+            'optimizer wrapper type is OptimWrapper, got '
+            f'{cfg.optim_wrapper.type}')
     # Checks amp, refuses float16 on CPU, says why 'auto' stays float32 on
     # a CPU without native bfloat16.
-    precision = Precision.resolve(device, amp, requested=requested)
+    precision = resolve_amp(amp, requested)
     if precision.dtype is None:
         return 'fp32'
-    if device == 'cuda':
+    if precision.device_type == 'cuda':
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.loss_scale = 'dynamic'
         if precision.dtype == torch.bfloat16:

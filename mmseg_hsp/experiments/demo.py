@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..arguments import ArgumentError
 from ..datasets import write_synthetic_mtchi
 from ..datasets.mtchi_patches import convert_regions, task2_regions
 from ..engine import ProgressBarHook
@@ -205,8 +206,8 @@ def run_demo(args) -> dict:
         precision = enable_amp(cfg, args.amp, args.amp_requested) \
             if args.amp != 'fp32' \
             else 'fp32'
-    except ValueError as error:  # a --config whose wrapper --amp can't switch
-        raise ValueError(f'{error}; or pass --amp fp32')
+    except ArgumentError as error:  # a --config whose wrapper it can't switch
+        raise ValueError(f'{error.as_flag("--amp")}; or pass --amp fp32')
     runner_log = osp.join(args.work_dir, 'runner.log')
     print(f'[demo] training {cfg.train_cfg.max_iters} iterations '
           f'({precision}), then '

@@ -149,8 +149,8 @@ class Precision:
             dtype = torch.float16 if amp == 'auto' else AMP_DTYPES[amp]
             return cls(device_type, dtype, channels_last)
         if amp == 'fp16':
-            raise ValueError('float16 autocast is for CUDA; on CPU use '
-                             '--amp (bfloat16)')
+            raise ValueError('float16 autocast is for CUDA; on CPU use bf16 '
+                             '(or auto: bfloat16 where it is native)')
         if amp == 'auto' and not cpu_bf16_flags():
             if requested:
                 _note_no_bf16()

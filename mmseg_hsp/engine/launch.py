@@ -3,6 +3,8 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config
 
+from ..arguments import ArgumentError
+
 
 def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     """Prepare ``cfg`` and the process group for CPU-only DDP.
@@ -16,13 +18,18 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
 
     Args:
         cfg (Config): The run's config, modified in place.
-        launcher (str): ``--launcher`` of the tool (``none`` does nothing).
+        launcher (str): ``'none'`` (does nothing), ``'pytorch'``,
+            ``'slurm'`` or ``'mpi'``.
+
+    Raises:
+        ArgumentError: A launcher other than ``'pytorch'`` without CUDA.
     """
     if launcher == 'none' or torch.cuda.is_available():
         return
     if launcher != 'pytorch':
-        raise ValueError(f'--launcher {launcher} needs CUDA; on CPU use '
-                         'tools/dist_train.sh (torchrun, --launcher pytorch)')
+        raise ArgumentError(
+            'launcher', launcher, 'needs CUDA; on CPU launch with torchrun '
+            '(tools/dist_train.sh) and the pytorch launcher')
     cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
     cfg.env_cfg.dist_cfg.backend = 'gloo'
     if not dist.is_initialized():

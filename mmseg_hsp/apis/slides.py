@@ -2,11 +2,13 @@
 
 Three functions, as mmseg's ``init_model``/``inference_model``: build a
 :class:`SlideSegmenter` once from a config and a checkpoint, then run it on
-one slide or many. Each slide gets a pyramidal label TIFF, a GeoJSON for
-QuPath (with measurements), an overlay PNG and a JSON summary (returned as
-a dict) in ``out_dir``; on request (``outputs``) a confidence TIFF and a
-DICOM Segmentation; ``segment_slides(..., report=True)`` adds the run's
-``slides.csv`` and ``report.html``.
+one slide or many. Each slide gets a pyramidal label TIFF, its confidence
+TIFF (``outputs=dict(confidence_tiff=False)`` leaves it out, as
+``--no-confidence`` does), a GeoJSON for QuPath (with measurements), an
+overlay PNG and a JSON summary (returned as a dict) in ``out_dir``; on
+request (``outputs=dict(dicom_seg=True)``) a DICOM Segmentation;
+``segment_slides(..., report=True)`` adds the run's ``slides.csv`` and
+``report.html``.
 
 Example::
 
@@ -24,11 +26,11 @@ from typing import Iterable, List, Optional, Union
 
 import torch
 
-from .tiling import choose_amp
-from .wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
-from .wsi.report import write_run_report
-from .wsi.runner import collect_inputs, run_slides
-from .wsi.segmenter import build_segmentor
+from ..tiling import choose_amp
+from ..wsi import OutputSpec, ResolutionSpec, SlideSegmenter, SlideStain
+from ..wsi.report import write_run_report
+from ..wsi.runner import collect_inputs, run_slides
+from ..wsi.segmenter import build_segmentor
 
 __all__ = [
     'init_slide_segmenter', 'segment_slide', 'segment_slides',
