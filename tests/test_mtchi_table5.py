@@ -192,3 +192,11 @@ def test_paper_x_miou_of_tables_4_and_5():
         'HSP-Net R101 AE', 'HSP-Net R101 CE', 'DeepLab v3+ AE',
         'HSP-Net R34 CE', 'DeepLab v3+ CE', 'FCN16s', 'U-Net', 'FCN32s'
     ]
+
+
+def test_report_tool_names_a_work_dir_without_runs(tmp_path, capsys):
+    from mmseg_hsp.cli.table5 import main
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path / 'none'), '--out-dir', str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert f'{tmp_path}/none: no such work dir' in capsys.readouterr().err

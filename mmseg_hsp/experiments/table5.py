@@ -153,8 +153,6 @@ CURVE_POINTS = 8
 # stretched): to be set from measured learning curves (settled(): the
 # order of the rows must not move over the last quarter).
 CPU_ITERATIONS = 200
-# A table's name -> its conclusions block (table5_analysis.conclusions).
-CONCLUSION_NAMES = {'table5': 'main', 'ablations': 'ablations'}
 
 
 @dataclass(frozen=True)
@@ -492,7 +490,8 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
         work_dir (str): Folder of the runs.
         cfgs (dict): Row key -> one of its seeds' configs (for the Network,
             Variant, Parameters and Loss columns).
-        meta (dict): ``preset``, ``max_iters``, ``unit``, ``precision``.
+        meta (dict): ``table``, ``preset``, ``max_iters``, ``unit``,
+            ``precision``.
 
     Raises:
         FileNotFoundError: A run without results.
@@ -632,19 +631,15 @@ def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
         warnings.simplefilter('ignore', UserWarning)
         summary = table_summary(
             rows, seeds, work_dir, cfgs,
-            dict(preset=preset_name,
+            dict(table=table,
+                 preset=preset_name,
                  max_iters=length,
                  unit=unit,
                  precision=precision))
     write_text(osp.join(work_dir, f'{table}_summary.json'),
                json.dumps(summary))
     means = table5_analysis.row_means(summary)
-    text, csv_text = table5_analysis.table_markdown(
-        summary, means, CONCLUSION_NAMES[table],
-        f'Preset {preset_name}, {length} training '
-        f'{table5_analysis.UNIT_NAMES[unit]}s ({precision}), '
-        f'seeds {" ".join(map(str, seeds))}; mean ± sample std over seeds.',
-        f'{table}_curves.png')
+    text, csv_text = table5_analysis.table_markdown(summary, means)
     write_text(osp.join(work_dir, f'{table}.md'), text)
     write_text(osp.join(work_dir, f'{table}.csv'), csv_text)
     title = 'Table 5' if table == 'table5' else 'Ablations'

@@ -39,6 +39,8 @@ SETTLED_MOVE = 0.01
 SETTLED_SHARE = 0.25
 # A schedule's unit (mmengine's checkpoint names) -> how a line names it.
 UNIT_NAMES = {'iter': 'iteration', 'epoch': 'epoch'}
+# A table's name -> its conclusions block.
+CONCLUSION_NAMES = {'table5': 'main', 'ablations': 'ablations'}
 # Markers around the generated conclusions: the README quotes the block.
 CONCLUSION_MARKERS = ('<!-- table5-conclusions:{name} -->',
                       '<!-- /table5-conclusions:{name} -->')
@@ -193,9 +195,10 @@ def conclusions(means: List[dict], name: str) -> str:
     readings = ordered(means)
     pairs = len(next(iter(readings.values())))
     pairs = pairs * (pairs - 1) // 2
+    pairs = f'{pairs} pair' + ('' if pairs == 1 else 's')
     lines = [
         "'x' and 'Post' are two readings of the same models, each one "
-        f'family of {pairs} pairs tested together (paired two-level '
+        f'family of {pairs} tested together (paired two-level '
         'bootstrap over seeds and test regions, t reference, Bonferroni: '
         f'{FAMILY_LEVEL} family-wise); a pair apart in both is not '
         'confirmed twice.', ''
@@ -372,18 +375,19 @@ def draw_bars(means: List[dict], title: str, out_path: str) -> None:
     plt.close(fig)
 
 
-def table_markdown(summary: dict, means: List[dict], name: str, note: str,
-                   figure: str) -> Tuple[str, str]:
+def table_markdown(summary: dict, means: List[dict]) -> Tuple[str, str]:
     """The table's Markdown (the table, the test, the conclusions, the
     curves' order and whether it settled) and its CSV.
 
     Args:
         summary (dict): The table's summary.
         means (list[dict]): :func:`row_means` of it.
-        name (str): The conclusions block's name.
-        note (str): A line under the table (preset, length, precision).
-        figure (str): The learning curves' picture (:func:`draw_curves`).
     """
+    table = summary['table']
+    note = (f'Preset {summary["preset"]}, {summary["max_iters"]} training '
+            f'{UNIT_NAMES[summary["unit"]]}s ({summary["precision"]}), seeds '
+            f'{" ".join(map(str, summary["seeds"]))}; mean ± sample std over '
+            'seeds.')
     header = [
         'Row', 'Network', 'Variant', 'Parameters', 'Loss', 'Post', 'Dice',
         'mIoU', 'mIoU 95 % CI (regions)', 'AP', 'Seeds'
@@ -412,8 +416,8 @@ def table_markdown(summary: dict, means: List[dict], name: str, note: str,
         'regions, t reference, Bonferroni over the pairs of that reading, '
         f'{FAMILY_LEVEL} family-wise):\n\n' + '\n'.join(ranking(means)) +
         f'\n\n{table5_report.markdown(*pair_table(means))}\n'
-        f'{conclusions(means, name)}\n'
+        f'{conclusions(means, CONCLUSION_NAMES[table])}\n'
         "Learning curves ('x' mIoU of every saved checkpoint; "
-        f'{figure}):\n\n'
+        f'{table}_curves.png):\n\n'
         f'{table5_report.markdown(*order_at_points(summary))}\n{verdict}\n')
     return text, table5_report.to_csv(header, lines)

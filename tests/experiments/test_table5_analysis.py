@@ -47,7 +47,7 @@ def summary():
     the paper puts D first, then A, B, C. Over the last quarter (75, 100)
     D moves by 0.033 and B and C swap."""
     return dict(
-        preset='test', max_iters=100, unit='iter', precision='fp32',
+        table='table5', preset='test', max_iters=100, unit='iter', precision='fp32',
         seeds=[0, 1, 2], regions=REGIONS, rows=[
             row('A', 0.6, [80, 81, 79], {25: 0.3, 50: 0.5, 75: 0.662,
                                          100: 0.667}),
@@ -128,9 +128,11 @@ def test_settled_names_rows_that_move_and_pairs_that_swap():
 def test_table_markdown_carries_every_part(tmp_path):
     s = summary()
     means = analysis.row_means(s)
-    text, csv_text = analysis.table_markdown(s, means, 'main', 'A note.',
-                                             'table5_curves.png')
-    for part in ('| Row | Network |', 'A note.', '- Post x: A',
+    text, csv_text = analysis.table_markdown(s, means)
+    for part in ('| Row | Network |', 'Preset test, 100 training iterations '
+                 '(fp32), seeds 0 1 2; mean ± sample std over seeds.',
+                 '- Post x: A', "mIoU of every saved checkpoint; "
+                 'table5_curves.png)',
                  '| Post | Higher | Lower |',
                  '<!-- table5-conclusions:main -->', '| Iteration | Rows by',
                  'Not settled over the last quarter'):
@@ -154,3 +156,19 @@ def test_readme_quotes_the_conclusions_of_the_committed_results():
     means = analysis.row_means(analysis.load_summary(COMMITTED))
     assert analysis.quoted_conclusions(readme, 'main') == \
         analysis.conclusions(means, 'main')
+
+
+def test_report_tool_writes_a_table_again_from_its_summary(tmp_path, capsys):
+    import json
+
+    from mmseg_hsp.cli.table5 import main
+    path = tmp_path / 'table5_summary.json'
+    path.write_text(json.dumps(summary()))
+    main(['--summary', str(path), '--out-dir', str(tmp_path / 'out')])
+    text = (tmp_path / 'out' / 'table5.md').read_text()
+    means = analysis.row_means(summary())
+    assert text == analysis.table_markdown(summary(), means)[0]
+    assert analysis.conclusions(means, 'main') in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--summary', str(path), str(tmp_path)])
+    assert exit_info.value.code == 2
