@@ -3,8 +3,8 @@ test, tabulate and draw Table 5 (:mod:`mmseg_hsp.experiments.table5`)."""
 import argparse
 import os.path as osp
 
-from ..experiments.table5 import (ALL_ROWS, PRESETS, reproduce_table5,
-                                  select_rows)
+from ..experiments.table5 import (ALL_ROWS, CURVE_POINTS, PRESETS,
+                                  reproduce_table5, select_rows)
 from ..tiling.precision import choose_amp
 from .amp import add_amp_argument
 
@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         help="iterations of the cpu/smoke presets' schedule (the paper's "
         'counts 30 epochs)')
+    parser.add_argument(
+        '--curve-points',
+        type=int,
+        default=CURVE_POINTS,
+        help='checkpoints saved and tested along each run (every max_iters '
+        "// N and the last): the learning curves and whether the order "
+        'settled (default: %(default)s)')
     add_amp_argument(
         parser,
         default="the preset's: auto for cpu and smoke, fp32 for paper",
@@ -55,6 +62,9 @@ def main(argv=None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
+    if args.curve_points < 1:
+        parser.error('--curve-points must be 1 or more (1: the final '
+                     'checkpoint only)')
     if args.max_iters and not preset.small:
         parser.error('--max-iters is for the cpu and smoke presets; the '
                      "paper's schedule counts epochs (train_cfg.max_epochs)")
@@ -67,9 +77,12 @@ def main(argv=None) -> None:
         reproduce_table5(args.preset, work_dir, data_root,
                          args.seeds or preset.seeds, table, rows,
                          args.max_iters,
-                         choose_amp(args.amp, None, preset.amp), args.show)
-    except (OSError, RuntimeError, ValueError) as error:
-        raise SystemExit(f'reproduce_table5.py: error: {error}')
+                         choose_amp(args.amp, None, preset.amp), args.show,
+                         args.curve_points)
+    except (OSError, ValueError) as error:  # the data, the work dir: exit 2
+        parser.error(str(error))
+    except RuntimeError as error:  # a run failed (its log is named): exit 1
+        raise SystemExit(f'{parser.prog}: error: {error}')
 
 
 if __name__ == '__main__':

@@ -1,5 +1,7 @@
 """``tools/analysis/table5.py``'s flags: Table 5 (and Table 2 for folds)
-from runs' work dirs (:mod:`mmseg_hsp.experiments.table5_report`)."""
+from runs' work dirs (:mod:`mmseg_hsp.experiments.table5_report`), or a
+produced table again from its summary
+(:mod:`mmseg_hsp.experiments.table5_analysis`)."""
 import argparse
 import os
 import os.path as osp
@@ -11,8 +13,14 @@ from ..fileio import write_text
 def build_parser() -> argparse.ArgumentParser:
     """The report's flags."""
     parser = argparse.ArgumentParser(
-        description="Table 5 (and Table 2 for folds) from runs' work dirs")
-    parser.add_argument('work_dirs', nargs='+', help='work dirs of runs')
+        description="Table 5 (and Table 2 for folds) from runs' work dirs, "
+        "or a reproduce_table5 table from its summary")
+    parser.add_argument('work_dirs', nargs='*', help='work dirs of runs')
+    parser.add_argument(
+        '--summary',
+        help="a reproduce_table5 <table>_summary.json (e.g. "
+        "docs/table5/cpu_main.json): write that table's Markdown again, "
+        'conclusions included, instead of reading work dirs')
     parser.add_argument(
         '--out-dir',
         default='work_dirs/table5',
@@ -22,20 +30,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def summary_tables(path: str) -> dict:
+    """``{table name: (markdown, csv)}`` of a reproduce_table5 summary."""
+    from ..experiments import table5_analysis
+    summary = table5_analysis.load_summary(path)
+    means = table5_analysis.row_means(summary)
+    return {summary['table']: table5_analysis.table_markdown(summary, means)}
+
+
 def main(argv=None) -> None:
     """Write the tables; a one-line error for unreadable runs."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if bool(args.work_dirs) == bool(args.summary):
+        parser.error('give work dirs of runs or --summary, one of the two')
     try:
-        tables = report_tables(args.work_dirs, not args.no_paper)
+        if args.summary:
+            tables = summary_tables(args.summary)
+        else:
+            tables = {
+                name: (markdown(*table), to_csv(*table))
+                for name, table in report_tables(args.work_dirs,
+                                                 not args.no_paper).items()
+            }
     except (OSError, ValueError, KeyError) as e:
-        raise SystemExit(f'error: {e}')
+        parser.error(str(e))
     os.makedirs(args.out_dir, exist_ok=True)
-    for name, (header, lines) in tables.items():
-        text = markdown(header, lines)
+    for name, (text, csv_text) in tables.items():
         print(text)
         write_text(osp.join(args.out_dir, f'{name}.md'), text)
-        write_text(
-            osp.join(args.out_dir, f'{name}.csv'), to_csv(header, lines))
+        write_text(osp.join(args.out_dir, f'{name}.csv'), csv_text)
     print(f'written to {args.out_dir}: ' + ', '.join(f'{n}.md, {n}.csv'
                                                      for n in tables))
 

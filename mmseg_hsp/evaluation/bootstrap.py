@@ -1,15 +1,29 @@
-"""How much a score owes to the choice of test regions: a bootstrap.
+"""How much a score owes to the choice of test regions and of seeds.
 
 MTCHI's scores come from one confusion matrix summed over the test regions
 (:class:`MTCHIMetric`). Drawing as many regions as the test set has, with
 replacement, and summing their matrices gives the score another test set
 of the same kind would have given; the spread of many such draws is the
-evaluation's own uncertainty, beside the seed spread of training. Two
-models are compared on the *same* draws (a paired bootstrap), so what the
-regions have in common cancels out of their difference.
+evaluation's own uncertainty, beside the seed spread of training.
+
+Whether two rows of a table stand apart is one test, :func:`compare_rows`,
+a paired two-level bootstrap: each draw resamples each row's seeds (its
+own draws) and the test regions (the *same* draws for both rows, as every
+row is tested on the same regions, so what the regions have in common
+cancels out of the difference). With three seeds a percentile interval of
+such draws is far too narrow (the draws of three values never leave their
+range), so the difference is referred to a t distribution instead: its
+standard error is the draws' spread (seed deviations inflated by
+sqrt(n / (n - 1)), as resampling n values shrinks their variance by
+(n - 1) / n), its degrees of freedom Welch-Satterthwaite's over the seeds.
+A family of pairs is corrected by Bonferroni (:func:`bonferroni`):
+``m`` pairs are each tested at 5 % / m, and their intervals are the
+matching (1 - 5 % / m) intervals, so a pair is apart exactly when its
+interval excludes 0 and the whole family errs in at most 5 % of tables.
 """
 import os.path as osp
-from typing import Sequence, Tuple
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -17,6 +31,7 @@ import numpy as np
 from ..datasets.mtchi import check_mtchi_mask, mtchi_mask_name
 from ..datasets.mtchi_patches import task2_regions
 from .mtchi_metric import LESION_LABELS, confusion_matrix
+from .student_t import t_ppf, t_sf
 
 # The metric's default: truth 0 (not annotated) and 255 (padding) left out.
 IGNORED_TRUTH = (0, 255)
@@ -99,9 +114,9 @@ def miou_of_confusions(confusion: np.ndarray) -> np.ndarray:
         return np.where(present, iou, 0).sum(-1) / counts
 
 
-def bootstrap_miou(confusions: np.ndarray,
-                   weights: np.ndarray) -> np.ndarray:
-    """A row's mIoU on each bootstrap sample, mean over its seeds.
+def seed_region_scores(confusions: np.ndarray,
+                       weights: np.ndarray) -> np.ndarray:
+    """Each seed's mIoU on each bootstrap sample of the test regions.
 
     Args:
         confusions (np.ndarray): ``(seeds, regions, 5, 5)`` per-region
@@ -110,8 +125,8 @@ def bootstrap_miou(confusions: np.ndarray,
             regions)``.
 
     Returns:
-        np.ndarray: ``(draws, )``: for each draw, the mean over seeds of the
-        mIoU of the drawn regions' summed confusion.
+        np.ndarray: ``(draws, seeds)``: the mIoU of the drawn regions'
+        summed confusion, per seed.
 
     Raises:
         ValueError: If the regions of ``confusions`` and ``weights`` differ
@@ -121,8 +136,23 @@ def bootstrap_miou(confusions: np.ndarray,
         raise ValueError(
             f'{confusions.shape[1]} test regions scored but the draws are '
             f'over {weights.shape[1]}; score every run on the same test set')
-    summed = np.einsum('dr,srij->dsij', weights, confusions)
-    return np.nanmean(miou_of_confusions(summed), axis=1)
+    return miou_of_confusions(
+        np.einsum('dr,srij->dsij', weights, confusions))
+
+
+def bootstrap_miou(confusions: np.ndarray,
+                   weights: np.ndarray) -> np.ndarray:
+    """A row's mIoU on each bootstrap sample, mean over its seeds.
+
+    Args:
+        confusions (np.ndarray): ``(seeds, regions, 5, 5)``.
+        weights (np.ndarray): :func:`resample_weights`.
+
+    Returns:
+        np.ndarray: ``(draws, )``: for each draw, the mean over seeds of the
+        mIoU of the drawn regions' summed confusion.
+    """
+    return np.nanmean(seed_region_scores(confusions, weights), axis=1)
 
 
 def interval(samples: np.ndarray,
@@ -141,19 +171,140 @@ def interval(samples: np.ndarray,
     return float(low), float(high)
 
 
-def paired_difference(a: np.ndarray, b: np.ndarray,
-                      level: float = 0.95) -> Tuple[float, float]:
-    """Interval of ``mIoU(a) - mIoU(b)`` over the same bootstrap draws.
+def resample_seeds(seeds: int, draws: int, seed: int) -> np.ndarray:
+    """Which seeds each bootstrap sample of a row draws.
 
     Args:
-        a (np.ndarray): :func:`bootstrap_miou` of one row.
-        b (np.ndarray): Of the other, from the same ``weights``.
-        level (float): Coverage.
+        seeds (int): The row's seeds.
+        draws (int): Bootstrap samples.
+        seed (int): Seed of the draws (give each row its own: rows are
+            trained apart).
 
     Returns:
-        tuple[float, float]: Lower and upper bound of the difference.
+        np.ndarray: int64 ``(draws, seeds)`` indices.
     """
-    return interval(np.asarray(a) - np.asarray(b), level)
+    return np.random.default_rng(seed).integers(0, seeds, (draws, seeds))
+
+
+def two_level_samples(scores: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """A row's seed mean on each draw of regions and seeds.
+
+    Args:
+        scores (np.ndarray): ``(..., draws, seeds)``: each seed's score on
+            each draw of the regions (:func:`seed_region_scores`).
+        picks (np.ndarray): ``(draws, seeds)`` from :func:`resample_seeds`.
+
+    Returns:
+        np.ndarray: ``(..., draws)``: the mean of the drawn seeds, whose
+        deviations from the draw's seed mean are inflated by
+        sqrt(n / (n - 1)) so that the draws' variance is s^2 / n, not
+        s^2 (n - 1) / n^2.
+    """
+    n = scores.shape[-1]
+    if n > 1:
+        mean = scores.mean(-1, keepdims=True)
+        scores = mean + np.sqrt(n / (n - 1)) * (scores - mean)
+    picks = np.broadcast_to(picks, scores.shape)
+    return np.take_along_axis(scores, picks, -1).mean(-1)
+
+
+@dataclass
+class Comparison:
+    """The test of one pair of rows (arrays: one value per batch element).
+
+    Attributes:
+        difference: Mean score of the first row minus the second's.
+        se: Its standard error (regions and seeds).
+        df: Welch-Satterthwaite degrees of freedom (NaN with one seed: no
+            test).
+        p: Two-sided p-value of "no difference" (NaN without a test).
+    """
+    difference: np.ndarray
+    se: np.ndarray
+    df: np.ndarray
+    p: np.ndarray
+
+
+def compare_rows(full_a: np.ndarray, full_b: np.ndarray,
+                 samples_a: np.ndarray,
+                 samples_b: np.ndarray) -> Comparison:
+    """Test whether two rows differ in mean score (see the module doc).
+
+    Args:
+        full_a (np.ndarray): ``(..., seeds_a)``: each seed's score on the
+            whole test set.
+        full_b (np.ndarray): ``(..., seeds_b)``.
+        samples_a (np.ndarray): ``(..., draws)``: :func:`two_level_samples`
+            of the first row.
+        samples_b (np.ndarray): Of the second, on the same region draws.
+
+    Returns:
+        Comparison: Difference, standard error, degrees of freedom, p.
+    """
+    n_a, n_b = full_a.shape[-1], full_b.shape[-1]
+    difference = full_a.mean(-1) - full_b.mean(-1)
+    se = np.std(samples_a - samples_b, axis=-1, ddof=1)
+    if min(n_a, n_b) < 2:  # no seed spread to refer the difference to
+        nan = np.full(np.shape(difference), np.nan)
+        return Comparison(difference, se, nan, nan)
+    seed_a = full_a.var(-1, ddof=1) / n_a
+    seed_b = full_b.var(-1, ddof=1) / n_b
+    with np.errstate(divide='ignore', invalid='ignore'):
+        df = se**4 / (seed_a**2 / (n_a - 1) + seed_b**2 / (n_b - 1))
+        t = np.abs(difference) / se
+    df = np.nan_to_num(df, nan=np.inf)
+    p = np.where(se > 0, np.minimum(1, 2 * t_sf(t, df)),
+                 np.where(difference == 0, 1.0, 0.0))
+    return Comparison(difference, se, df, p)
+
+
+@dataclass
+class Verdict:
+    """A pair's test corrected for its family (:func:`bonferroni`).
+
+    Attributes:
+        difference (float): First row's mean minus the second's.
+        low, high (float): The interval of the difference at 1 - alpha / m
+            (NaN without a test).
+        p (float): Bonferroni-adjusted p-value, min(1, m p) (NaN without a
+            test).
+        apart (bool): Whether the adjusted p is below alpha, i.e. the
+            interval excludes 0.
+    """
+    difference: float
+    low: float
+    high: float
+    p: float
+    apart: bool
+
+
+def bonferroni(comparisons: List[Comparison],
+               alpha: float = 0.05) -> List[Verdict]:
+    """Correct a family of scalar comparisons for their number.
+
+    Args:
+        comparisons (list[Comparison]): The family (every pair reported in
+            one reading of a table).
+        alpha (float): Family-wise error.
+
+    Returns:
+        list[Verdict]: In the same order.
+    """
+    m = max(1, len(comparisons))
+    verdicts = []
+    for c in comparisons:
+        p = float(c.p)
+        if np.isnan(p):
+            verdicts.append(
+                Verdict(float(c.difference), np.nan, np.nan, np.nan, False))
+            continue
+        half = float(c.se * t_ppf(1 - alpha / (2 * m), c.df))
+        adjusted = min(1.0, p * m)
+        verdicts.append(
+            Verdict(
+                float(c.difference), float(c.difference) - half,
+                float(c.difference) + half, adjusted, adjusted < alpha))
+    return verdicts
 
 
 def stack_runs(runs: Sequence[np.ndarray]) -> np.ndarray:

@@ -15,25 +15,36 @@ Two tables, each its own command:
 
 For each row and each seed, under ``--work-dir``:
 
-1. ``<row>/seed<k>.py``: the row's config with the preset applied;
-   trained in ``<row>/seed<k>/`` with ``tools/train.py`` (skipped when its
-   last checkpoint is there; resumed from ``last_checkpoint`` when it was
-   interrupted);
-2. tested with ``tools/test.py`` in the paper's two protocols (Section
-   4.5): ``x``, patches stitched without overlap (the configs' default), and
-   ``Post``, Gauss-like blending at a quarter-patch stride
-   (``model.test_cfg.mode=gauss``); each into ``test_<mode>/`` with the
-   predicted masks in ``pred_<mode>/`` (skipped when done);
-3. then ``<table>.md`` / ``<table>.csv`` (mean +- sample std over seeds,
-   via :mod:`mmseg_hsp.experiments.table5_report`, and a 95 % bootstrap
-   interval over test regions, :mod:`mmseg_hsp.evaluation.bootstrap`),
-   the mIoU order (:func:`ranking`), ``<table>_miou.png`` (bar chart) and
-   ``<table>_predictions.png`` (the same test regions predicted by every
-   row's first seed, 'x' protocol).
+1. ``<row>/seed<k>.py``: the row's config with the preset applied, saving
+   a checkpoint at each of :data:`CURVE_POINTS` points of its schedule
+   (``--curve-points``; :func:`curve_points`); trained in
+   ``<row>/seed<k>/`` by ``python -m mmseg_hsp.cli.train`` in a fresh
+   process (skipped when its final checkpoint is there; resumed from
+   ``last_checkpoint`` when it was interrupted);
+2. tested, all in one fresh process (``python -m
+   mmseg_hsp.cli.table5_eval``, :func:`evaluate_run`): each curve
+   checkpoint in 'x', the final one in the paper's two protocols (Section
+   4.5): ``x``, patches stitched without overlap (the configs' default),
+   and ``Post``, Gauss-like blending at a quarter-patch stride
+   (``model.test_cfg.mode=gauss``), with the predicted masks in
+   ``pred_<protocol>/``; the scores, the curve and one confusion matrix
+   per test region go to ``results.json`` (a run with it is skipped), and
+   the curve's checkpoints but the final one are removed;
+3. then ``<table>_summary.json`` (every run's results, the table's only
+   input: :mod:`mmseg_hsp.experiments.table5_analysis`), ``<table>.md`` /
+   ``<table>.csv`` (mean +- sample std over seeds, a 95 % bootstrap
+   interval over test regions, the mIoU order, every pair of rows tested
+   for being apart, the conclusions, the order at each curve point and
+   whether it settled), ``<table>_miou.png`` (bar chart),
+   ``<table>_curves.png`` (learning curves) and ``<table>_predictions.png``
+   (the same test regions predicted by every row's first seed, 'x').
+
+A table can be made in parts (``--rows``, the same ``--work-dir``): what
+is done is skipped.
 
 Every run's console output (mmengine's config dump, per-iteration lines)
-goes to its ``train.log`` / ``test_<mode>.log``; the console shows one line
-per finished step.
+goes to its ``train.log`` / ``test.log``; the console shows one line per
+finished step.
 
 Presets (:data:`PRESETS`; their numbers are meant to be changed there):
 
@@ -44,8 +55,9 @@ Presets (:data:`PRESETS`; their numbers are meant to be changed there):
   depths and output strides kept, the heads' atrous rates scaled with the
   patch, no pretrained weights) and trained with the demo's schedule
   (AdamW, total batch 8, warm-up and cosine; see
-  ``configs/hspnet_r18_synthetic_demo.py``) stretched to 200
-  iterations, bfloat16 autocast where the CPU has it (``--amp auto``),
+  ``configs/hspnet_r18_synthetic_demo.py``) stretched to
+  :data:`CPU_ITERATIONS` iterations, bfloat16 autocast where the CPU has
+  it (``--amp auto``),
   3 seeds.
 - ``paper``: the configs as they are (the paper's models, batch 16, 30
   epochs of SGD, pretrained encoders, 400 px: no dilation to scale) on
@@ -56,6 +68,7 @@ Presets (:data:`PRESETS`; their numbers are meant to be changed there):
 
 Its flags: :mod:`mmseg_hsp.cli.reproduce_table5`.
 """
+import json
 import os
 import os.path as osp
 import subprocess
@@ -65,41 +78,48 @@ import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-import numpy as np
-
 from ..engine.amp import enable_amp
-from ..evaluation.bootstrap import (bootstrap_miou, interval,
-                                    paired_difference, region_confusions,
-                                    resample_weights, stack_runs)
+from ..evaluation.bootstrap import region_confusions
 from ..fileio import write_text
 from ..models.miniature import miniature
 from ..visualization import draw_prediction_grid
-from . import REPO_ROOT, table5_report
+from . import REPO_ROOT, table5_analysis, table5_report
+from .table5_report import PAPER_TABLE4, paper_x_miou
+from .table5_analysis import MODES
 from .demo import DEMO_CONFIG
 from .demo import prepare_data as write_demo_data
 
 
 @dataclass(frozen=True)
 class Row:
-    """One row of the table: a config and how it is named."""
+    """One row of the table: a config, how it is named, and the paper's
+    'x' mIoU of it (Table 5, or Table 4 for HSP-Net's CE rows; None where
+    the paper has no such row)."""
     key: str
     config: str
     title: str
+    paper_miou: Optional[float] = None
 
 
 # The paper's Table 5 rows (those a ResNet or U-Net can be: not HookNet,
 # the ensembles, TriUpSegNet).
 ROWS = [
-    Row('hspnet-r101-ae', 'hspnet_r101_mtchi', 'HSP-Net R101 AE'),
-    Row('hspnet-r101-ce', 'hspnet_r101_ce_mtchi', 'HSP-Net R101 CE'),
-    Row('hspnet-r34-ce', 'hspnet_r34_ce_mtchi', 'HSP-Net R34 CE'),
+    Row('hspnet-r101-ae', 'hspnet_r101_mtchi', 'HSP-Net R101 AE',
+        paper_x_miou('HSP-Net', 'AE-Loss')),
+    Row('hspnet-r101-ce', 'hspnet_r101_ce_mtchi', 'HSP-Net R101 CE',
+        paper_x_miou('HSP-Net (R-101)', 'CE-Loss', PAPER_TABLE4)),
+    Row('hspnet-r34-ce', 'hspnet_r34_ce_mtchi', 'HSP-Net R34 CE',
+        paper_x_miou('HSP-Net (R-34)', 'CE-Loss', PAPER_TABLE4)),
     Row('deeplabv3plus', 'deeplabv3plus_r101-os16_paper_mtchi',
-        'DeepLab v3+ CE'),
+        'DeepLab v3+ CE', paper_x_miou('DeepLab v3+', 'CE-Loss')),
     Row('deeplabv3plus-ae', 'deeplabv3plus_r101-os16_paper_ae_mtchi',
-        'DeepLab v3+ AE'),
-    Row('fcn32s', 'fcn32s_r101_mtchi', 'FCN32s'),
-    Row('fcn16s', 'fcn16s_r101_mtchi', 'FCN16s'),
-    Row('unet', 'unet_original_mtchi', 'U-Net'),
+        'DeepLab v3+ AE', paper_x_miou('DeepLab v3+', 'AE-Loss')),
+    Row('fcn32s', 'fcn32s_r101_mtchi', 'FCN32s',
+        paper_x_miou('FCN32s', 'CE-Loss')),
+    Row('fcn16s', 'fcn16s_r101_mtchi', 'FCN16s',
+        paper_x_miou('FCN16s', 'CE-Loss')),
+    Row('unet', 'unet_original_mtchi', 'U-Net',
+        paper_x_miou('U-Net', 'CE-Loss')),
 ]
 # mmseg's own models (--zoo): extra rows, never the paper's.
 ZOO = [
@@ -126,10 +146,13 @@ ABLATIONS = [
 # head; DeepLab v3+'s stride-16 encoder); their runs are the main table's.
 ABLATION_REFERENCES = ('hspnet-r101-ce', 'deeplabv3plus')
 ALL_ROWS = ROWS + ZOO + ABLATIONS
-# Protocol -> test_cfg.mode (Section 4.5).
-MODES = {'x': 'none', 'post': 'gauss'}
-# Bootstrap samples over test regions (the same draws for every row).
-BOOTSTRAP_DRAWS = 2000
+# Checkpoints saved and tested along a run's schedule (its learning
+# curve), the last the final one.
+CURVE_POINTS = 8
+# The cpu preset's training length (iterations of the demo's schedule,
+# stretched): to be set from measured learning curves (settled(): the
+# order of the rows must not move over the last quarter).
+CPU_ITERATIONS = 200
 
 
 @dataclass(frozen=True)
@@ -173,7 +196,7 @@ PRESETS = {
            128, (0, 1, 2),
            dict(num_train=96, num_test=48, size=256),
            small=True,
-           max_iters=200,
+           max_iters=CPU_ITERATIONS,
            amp='auto'),
     'paper':
     Preset('data/MTCHI/Task2', 400, (0, 1, 2)),
@@ -212,8 +235,6 @@ def demo_schedule(cfg, max_iters: Optional[int]) -> None:
         schedulers.append(scheduler)
     cfg.param_scheduler = schedulers
     cfg.train_cfg.max_iters = cfg.train_cfg.val_interval = max_iters
-    # A checkpoint every quarter: an interrupted run resumes from it.
-    cfg.default_hooks.checkpoint.interval = max(1, max_iters // 4)
     cfg.default_hooks.logger.interval = min(cfg.default_hooks.logger.interval,
                                             max_iters)
 
@@ -221,8 +242,9 @@ def demo_schedule(cfg, max_iters: Optional[int]) -> None:
 def row_config(row: Row, preset: Preset, data_root: str, seed: int,
                max_iters: Optional[int], amp: str):
     """The row's config with the preset, data, seed and precision applied
-    (``amp`` as ``tools/train.py --amp``, in the config: a run dir's config
-    records how it was trained), and the training precision's name."""
+    (``amp`` as the training tool's ``--amp``, in the config: a run dir's
+    config records how it was trained), and the training precision's
+    name."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', f'{row.config}.py'))
     patch = (preset.patch, preset.patch)
@@ -246,8 +268,123 @@ def row_config(row: Row, preset: Preset, data_root: str, seed: int,
     return cfg, precision
 
 
+def schedule(cfg) -> Tuple[str, int]:
+    """The unit of the config's training loop and its length, e.g.
+    ``('iter', 200)`` or ``('epoch', 30)``."""
+    loop = cfg.train_cfg
+    if 'max_iters' in loop:
+        return 'iter', loop.max_iters
+    return 'epoch', loop.max_epochs
+
+
+def curve_points(length: int, points: int) -> List[int]:
+    """Where a run's learning curve is read: every ``length // points``
+    (at least 1) and at the end.
+
+    Args:
+        length (int): Iterations (or epochs) of the schedule.
+        points (int): Points wanted (more where ``length`` is not a
+            multiple of them: the end is always one).
+
+    Returns:
+        list[int]: Increasing, the last ``length``.
+    """
+    step = max(1, length // points)
+    out = list(range(step, length + 1, step))
+    return out if out[-1] == length else out + [length]
+
+
+def save_curve_checkpoints(cfg, points: int) -> List[int]:
+    """Have ``cfg`` save (and keep) a checkpoint at each curve point; an
+    interrupted run resumes from the last one.
+
+    Returns:
+        list[int]: The curve points (:func:`curve_points`).
+    """
+    _, length = schedule(cfg)
+    at = curve_points(length, points)
+    hook = cfg.default_hooks.checkpoint
+    hook.interval = at[0]
+    hook.max_keep_ckpts = -1
+    hook.save_last = True
+    return at
+
+
+def checkpoint_path(run_dir: str, unit: str, point: int) -> str:
+    return osp.join(run_dir, f'{unit}_{point}.pth')
+
+
+def results_path(run_dir: str) -> str:
+    """A run's scores: its curve and both protocols' scores and per-region
+    confusions (:func:`evaluate_run`); written last, so its presence marks
+    the run done."""
+    return osp.join(run_dir, 'results.json')
+
+
+def evaluate_run(config: str, run_dir: str, points: List[int],
+                 test_dir: str) -> dict:
+    """Test every curve checkpoint of a run in 'x', and the final one in
+    both protocols, in this process (one start of torch and mmseg).
+
+    Writes :func:`results_path` and returns it: ``curve`` (point -> 'x'
+    mIoU), and per protocol (:data:`MODES`) the metric's scores and
+    ``regions``, one confusion matrix per test region (from the masks
+    written into ``<run_dir>/pred_<protocol>``). Each curve point's score
+    goes to ``curve.json`` as soon as it is known: a test interrupted, or
+    done again once the curve's checkpoints are removed, keeps them.
+
+    Args:
+        config (str): The run's config file.
+        run_dir (str): Its work dir, with the checkpoints.
+        points (list[int]): The curve points (the last is the final
+            checkpoint).
+        test_dir (str): The Task 2 test split (``Img``, ``Truth``).
+
+    Raises:
+        FileNotFoundError: A checkpoint or a predicted mask is missing.
+    """
+    from mmengine.config import Config
+
+    from ..apis import test_model
+    unit, _ = schedule(Config.fromfile(config))
+    curve_file = osp.join(run_dir, 'curve.json')
+    curve = {}
+    if osp.isfile(curve_file):
+        with open(curve_file) as f:
+            curve = json.load(f)
+    for point in points[:-1]:
+        if str(point) in curve:
+            continue
+        scores = test_model(config,
+                            checkpoint_path(run_dir, unit, point),
+                            work_dir=osp.join(run_dir, 'test',
+                                              f'{unit}_{point}_x'),
+                            mode=MODES['x'])
+        curve[str(point)] = float(scores['mIoU'])
+        write_text(curve_file, json.dumps(curve))
+    results = dict(curve=curve)
+    final = checkpoint_path(run_dir, unit, points[-1])
+    for protocol, mode in MODES.items():
+        pred_dir = osp.join(run_dir, f'pred_{protocol}')
+        scores = test_model(
+            config,
+            final,
+            work_dir=osp.join(run_dir, 'test', f'{unit}_{points[-1]}_'
+                              f'{protocol}'),
+            mode=mode,
+            out=pred_dir)
+        results[protocol] = dict(
+            {m: float(scores[m])
+             for m in table5_report.METRICS},
+            regions=region_confusions(test_dir, pred_dir).tolist())
+    curve[str(points[-1])] = results['x']['mIoU']
+    write_text(results_path(run_dir), json.dumps(results))
+    return results
+
+
 class Step:
-    """Runs the tools in subprocesses, logs to files, one console line each.
+    """Runs the steps in fresh processes, logs to files, one console line
+    each.
 
     Args:
         total (int): Steps in all, for the ``[i/n]`` counter.
@@ -267,40 +404,30 @@ class Step:
             flush=True)
 
     def run(self, args: List[str], log: str) -> float:
-        """Run ``python args`` with its output appended to ``log``."""
+        """Run ``python -m args`` with its output appended to ``log``."""
         start = time.time()
         with open(log, 'a') as out:
-            code = subprocess.call([sys.executable, *args],
+            code = subprocess.call([sys.executable, '-m', *args],
                                    cwd=REPO_ROOT,
                                    stdout=out,
                                    stderr=subprocess.STDOUT)
         if code:
             with open(log) as f:
                 print(f.read()[-2000:], file=sys.stderr)
-            raise RuntimeError(f'{" ".join(args[:2])} failed (exit {code}); '
-                               f'its log: {log}')
+            raise RuntimeError(f'{args[0]} failed (exit {code}); its log: '
+                               f'{log}')
         return time.time() - start
 
 
-def final_checkpoint(cfg, run_dir: str) -> str:
-    loop = cfg.train_cfg
-    if 'max_iters' in loop:
-        return osp.join(run_dir, f'iter_{loop.max_iters}.pth')
-    return osp.join(run_dir, f'epoch_{loop.max_epochs}.pth')
+def write_config(cfg, run_dir: str) -> str:
+    """The run's config, beside its run dir (mmengine dumps its own copy,
+    with the work dir and launcher added, into the run dir under the
+    config's file name).
 
-
-def has_test_result(test_dir: str) -> bool:
-    """Whether a tools/test.py run in ``test_dir`` wrote its scores."""
-    return osp.isdir(test_dir) and any(
-        (table5_report.run_results(osp.join(test_dir, name)) or {}
-         ).get('split') == 'test' for name in os.listdir(test_dir))
-
-
-def train_and_test(row: Row, seed: int, cfg, run_dir: str, step: Step) -> None:
-    """Train (or resume, or skip) one seed of a row, test both protocols."""
+    Raises:
+        ValueError: The run dir holds a run of another config.
+    """
     os.makedirs(run_dir, exist_ok=True)
-    # Beside the run dir: mmengine dumps its own copy, with the work dir and
-    # launcher added, into the run dir under the config's file name.
     config = f'{run_dir}.py'
     text = cfg.pretty_text
     if osp.isfile(config):
@@ -308,248 +435,93 @@ def train_and_test(row: Row, seed: int, cfg, run_dir: str, step: Step) -> None:
             if f.read() != text:
                 raise ValueError(
                     f'{run_dir} holds a run of another config (other '
-                    'preset, data or iterations); remove it or pass another '
-                    '--work-dir')
+                    'preset, data, iterations or curve points); remove it or '
+                    'pass another --work-dir')
     else:
         with open(config, 'w') as f:
             f.write(text)
+    return config
+
+
+def train_and_test(row: Row, seed: int, cfg, points: List[int],
+                   run_dir: str, test_dir: str, step: Step) -> None:
+    """Train (or resume, or skip) one seed of a row, then test its curve
+    and both protocols in one process (or skip: its results are there).
+
+    Once tested, the curve's checkpoints but the final one are removed (a
+    few tens of MB each; their scores are in the results)."""
+    config = write_config(cfg, run_dir)
     name = f'{row.title} seed {seed}'
-    checkpoint = final_checkpoint(cfg, run_dir)
-    if osp.isfile(checkpoint):
-        step.say(f'{name}: trained already ({osp.basename(checkpoint)})')
+    unit, length = schedule(cfg)
+    if osp.isfile(results_path(run_dir)):
+        step.say(f'{name}: trained already')
+        step.say(f'{name}: tested already')
+        return
+    final = checkpoint_path(run_dir, unit, length)
+    if osp.isfile(final):
+        step.say(f'{name}: trained already ({osp.basename(final)})')
     else:
         resume = osp.isfile(osp.join(run_dir, 'last_checkpoint'))
         seconds = step.run([
-            'tools/train.py', config, '--work-dir', run_dir,
+            'mmseg_hsp.cli.train', config, '--work-dir', run_dir,
             *(['--resume'] if resume else [])
         ], osp.join(run_dir, 'train.log'))
         step.say(f'{name}: {"resumed and " if resume else ""}trained in '
                  f'{seconds / 60:.1f} min')
-    for protocol, mode in MODES.items():
-        test_dir = osp.join(run_dir, f'test_{protocol}')
-        if has_test_result(test_dir):
-            step.say(f'{name}: tested {protocol} already')
-            continue
-        seconds = step.run([
-            'tools/test.py', config, checkpoint, '--work-dir', test_dir,
-            '--cfg-options', f'model.test_cfg.mode={mode}',
-            f'test_evaluator.output_dir={run_dir}/pred_{protocol}'
-        ], osp.join(run_dir, f'test_{protocol}.log'))
-        step.say(f'{name}: tested {protocol} in {seconds:.0f} s')
+    seconds = step.run([
+        'mmseg_hsp.cli.table5_eval', config, run_dir, '--points',
+        *map(str, points), '--test-dir', test_dir
+    ], osp.join(run_dir, 'test.log'))
+    for point in points[:-1]:
+        path = checkpoint_path(run_dir, unit, point)
+        if osp.isfile(path):
+            os.remove(path)
+    step.say(f'{name}: tested {len(points)} curve points and both '
+             f'protocols in {seconds:.0f} s')
 
 
-def table_rows(rows: List[Row], seeds, work_dir: str,
-               data_root: str) -> List[dict]:
-    """Mean +- std over seeds per row and protocol, in row order.
+def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
+                  meta: dict) -> dict:
+    """The table's summary (:mod:`.table5_analysis`) from its runs.
 
-    Each row also carries its mIoU on :data:`BOOTSTRAP_DRAWS` bootstrap
-    samples of the test regions (``boot``, the mean over seeds on each
-    sample; the same draws for every row, so rows compare paired) and their
-    95 % interval (``ci``).
+    Args:
+        rows (list[Row]): The rows.
+        seeds (tuple[int]): Seeds.
+        work_dir (str): Folder of the runs.
+        cfgs (dict): Row key -> one of its seeds' configs (for the Network,
+            Variant, Parameters and Loss columns).
+        meta (dict): ``table``, ``preset``, ``max_iters``, ``unit``,
+            ``precision``.
 
     Raises:
-        FileNotFoundError: A run without test scores or predicted masks.
+        FileNotFoundError: A run without results.
         ValueError: Runs scored on different numbers of test regions.
     """
-    weights = None
-    out = []
+    out_rows, regions = [], set()
     for row in rows:
-        for protocol in MODES:
-            runs, confusions = [], []
-            for seed in seeds:
-                run_dir = osp.join(work_dir, row.key, f'seed{seed}')
-                runs += table5_report.read_runs(
-                    osp.join(run_dir, f'test_{protocol}'))
-                confusions.append(
-                    region_confusions(
-                        osp.join(data_root, 'Test'),
-                        osp.join(run_dir, f'pred_{protocol}')))
-            confusions = stack_runs(confusions)
-            if weights is None:
-                weights = resample_weights(confusions.shape[1],
-                                           BOOTSTRAP_DRAWS)
-            boot = bootstrap_miou(confusions, weights)
-            (mean, ) = table5_report.fold_means(runs, over='seed')
-            out.append(
-                dict(mean,
-                     row=row.title,
-                     seeds=list(seeds),
-                     boot=boot,
-                     ci=interval(boot)))
-    return out
-
-
-def apart(above: dict,
-          below: dict) -> Tuple[bool, Optional[Tuple[float, float]]]:
-    """Whether a row stands apart from the next lower one in mIoU.
-
-    Both must allow it: the means differ by more than the two seed
-    standard deviations together (so a row cannot be moved past the other
-    by one std of noise on each side; with one seed nothing is apart), and,
-    where the rows carry bootstrap samples (``boot``, :func:`table_rows`),
-    the paired 95 % interval of the difference over test regions lies
-    above 0.
-
-    Args:
-        above (dict): The row with the higher mean mIoU.
-        below (dict): The other.
-
-    Returns:
-        tuple: Whether apart, and the difference's interval (``None``
-        without bootstrap samples).
-    """
-    (above_mean, above_std), (mean, std) = above['mIoU'], below['mIoU']
-    spread = np.nan_to_num(above_std + std, nan=np.inf)
-    by_seeds = bool(above_mean - mean > spread)
-    if 'boot' not in above or 'boot' not in below:
-        return by_seeds, None
-    low, high = paired_difference(above['boot'], below['boot'])
-    return by_seeds and low > 0, (low, high)
-
-
-def ordered(means: List[dict]) -> dict:
-    """Per Post mark, its rows by mean mIoU, highest first."""
-    return {
-        post: sorted((r for r in means if r['post'] == post),
-                     key=lambda r: -r['mIoU'][0])
-        for post in dict.fromkeys(r['post'] for r in means)
-    }
-
-
-def ranking(means: List[dict]) -> List[str]:
-    """Per protocol, the rows by mean mIoU, and which neighbours stand apart.
-
-    Args:
-        means (list[dict]): Rows of :func:`table_rows`.
-
-    Returns:
-        list[str]: One Markdown line per protocol, e.g. ``'x': A 0.70 > B
-        0.62 ~ C 0.61`` (``>`` apart, ``~`` not: see :func:`apart`).
-    """
-    lines = []
-    for post, rows in ordered(means).items():
-        text = ''
-        for i, row in enumerate(rows):
-            if i:
-                text += ' > ' if apart(rows[i - 1], row)[0] else ' ~ '
-            text += f'{row["row"]} {row["mIoU"][0]:.4f}'
-        lines.append(f'- Post {post}: {text}')
-    return lines
-
-
-def pairs_apart(means: List[dict]) -> List[str]:
-    """Per protocol, every pair of rows that stands apart (:func:`apart`),
-    neighbours or not: a chain of ``~`` can still hold rows far apart.
-
-    Args:
-        means (list[dict]): Rows of :func:`table_rows`.
-
-    Returns:
-        list[str]: One Markdown line per protocol, e.g. ``- Apart in Post
-        x: A > C; B > C``, higher rows first; ``none`` where no pair is.
-    """
-    lines = []
-    for post, rows in ordered(means).items():
-        pairs = [
-            f'{above["row"]} > {below["row"]}'
-            for i, above in enumerate(rows) for below in rows[i + 1:]
-            if apart(above, below)[0]
-        ]
-        lines.append(f'- Apart in Post {post}: {"; ".join(pairs) or "none"}')
-    return lines
-
-
-def seed_spread(above: dict, below: dict) -> str:
-    """The two rows' seed stds together; ``'n/a'`` with one seed."""
-    spread = above['mIoU'][1] + below['mIoU'][1]
-    return 'n/a' if np.isnan(spread) else f'{spread:.4f}'
-
-
-def neighbour_differences(means: List[dict]):
-    """Header and lines: each pair of neighbours in the mIoU order, the
-    difference, the seed spread, the bootstrap interval and the verdict."""
-    header = [
-        'Post', 'Higher', 'Lower', 'Δ mIoU', 'Seed stds (sum)',
-        'Δ 95 % interval (regions)', 'Apart'
-    ]
-    lines = []
-    for post, rows in ordered(means).items():
-        for above, below in zip(rows, rows[1:]):
-            verdict, (low, high) = apart(above, below)
-            lines.append([
-                post, above['row'], below['row'],
-                f'{above["mIoU"][0] - below["mIoU"][0]:+.4f}',
-                seed_spread(above, below),
-                f'[{low:+.4f}, {high:+.4f}]', 'yes' if verdict else 'no'
-            ])
-    return header, lines
-
-
-def write_table(means: List[dict], work_dir: str, name: str,
-                note: str) -> None:
-    """``<name>.md`` (with the mIoU order and its evidence) and
-    ``<name>.csv``."""
-    header = [
-        'Row', 'Network', 'Variant', 'Parameters', 'Loss', 'Post', 'Dice',
-        'mIoU', 'mIoU 95 % CI (regions)', 'AP', 'Seeds'
-    ]
-    lines = []
-    for r in means:
-        scores = {
-            m: f'{r[m][0]:.4f} ± {r[m][1]:.4f}'
-            if r['folds'] > 1 else f'{r[m][0]:.4f}'
-            for m in table5_report.METRICS
-        }
-        lines.append([
-            r['row'], r['network'], r['variant'], f'{r["params"]:.2f}M',
-            r['loss'], r['post'], scores['Dice'], scores['mIoU'],
-            '[{:.4f}, {:.4f}]'.format(*r['ci']), scores['AP'],
-            ' '.join(map(str, r['seeds']))
-        ])
-    order = '\n'.join(ranking(means))
-    regions = f'{len(means[0]["boot"])} bootstrap samples of the test regions'
-    write_text(
-        osp.join(work_dir, f'{name}.md'),
-        f'{table5_report.markdown(header, lines)}\n{note}\n\nmIoU 95 % CI: '
-        f'the seed-mean mIoU on {regions} (the evaluation\'s own '
-        'uncertainty, beside the seed spread).\n\nmIoU order (">": apart, '
-        'by more than the two seed stds together and with a paired 95 % '
-        'bootstrap interval of the difference above 0; "~": not both):\n\n'
-        f'{order}\n\n'
-        f'{table5_report.markdown(*neighbour_differences(means))}\n'
-        'Every pair apart, neighbours or not (the same two conditions):\n\n'
-        f'{chr(10).join(pairs_apart(means))}')
-    write_text(osp.join(work_dir, f'{name}.csv'),
-               table5_report.to_csv(header, lines))
-
-
-def draw_bars(means: List[dict], title: str, out_path: str) -> None:
-    """mIoU per row, 'x' and 'Post' side by side, seed std as error bars."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    titles = list(dict.fromkeys(r['row'] for r in means))
-    fig, ax = plt.subplots(figsize=(1.4 * len(titles) + 2, 4))
-    width = 0.38
-    for i, post in enumerate(dict.fromkeys(r['post'] for r in means)):
-        values = {r['row']: r['mIoU'] for r in means if r['post'] == post}
-        mean = [values[t][0] for t in titles]
-        std = [np.nan_to_num(values[t][1]) for t in titles]
-        ax.bar(np.arange(len(titles)) + (i - 0.5) * width,
-               mean,
-               width,
-               yerr=std,
-               capsize=3,
-               label=f'Post: {post}')
-    ax.set_xticks(np.arange(len(titles)), titles, rotation=20, ha='right')
-    ax.set_ylabel('mIoU (normal, CIN1-3)')
-    ax.set_ylim(0, 1)
-    seeds = len(means[0]['seeds'])
-    ax.set_title(f'{title}: mean ± std over {seeds} seed(s)')
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out_path, dpi=100)
-    plt.close(fig)
+        runs = []
+        for seed in seeds:
+            path = results_path(osp.join(work_dir, row.key, f'seed{seed}'))
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{path}: run not tested')
+            with open(path) as f:
+                runs.append(dict(json.load(f), seed=seed))
+            regions |= {len(runs[-1][p]['regions']) for p in MODES}
+        cfg = cfgs[row.key]
+        out_rows.append(
+            dict(
+                key=row.key,
+                title=row.title,
+                network=table5_report.network_name(cfg.model),
+                variant=table5_report.variant(cfg.model),
+                params=table5_report.count_parameters(cfg, cfg.model),
+                loss=table5_report.loss_name(cfg.model),
+                paper_miou=row.paper_miou,
+                runs=runs))
+    if len(regions) != 1:
+        raise ValueError(f'runs scored {sorted(regions)} test regions; score '
+                         'every run on the same test set')
+    return dict(meta, seeds=list(seeds), regions=regions.pop(), rows=out_rows)
 
 
 def prepare_data(preset: Preset, data_root: str, own: bool) -> None:
@@ -579,7 +551,7 @@ def prepare_data(preset: Preset, data_root: str, own: bool) -> None:
     if preset.synthetic is None:
         raise FileNotFoundError(
             f'{data_root}/TrainingPatches not found; convert MTCHI first '
-            '(tools/dataset_converters/mtchi.py) or pass --data-root')
+            '(mmseg-hsp-convert-mtchi) or pass --data-root')
     write_demo_data(data_root,
                     patch_size=preset.patch,
                     stride=preset.patch // 2,
@@ -612,7 +584,8 @@ def select_rows(keys: Optional[List[str]], ablations: bool, zoo: bool,
 
 def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
                      seeds: Tuple[int, ...], table: str, rows: List[Row],
-                     max_iters: Optional[int], amp: str, show: int) -> None:
+                     max_iters: Optional[int], amp: str, show: int,
+                     points: int = CURVE_POINTS) -> None:
     """Train, test, tabulate and draw (see the module doc).
 
     Args:
@@ -625,6 +598,7 @@ def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
         max_iters (int, optional): Iterations of a small preset's schedule.
         amp (str): Training precision, one of ``AMP_CHOICES``.
         show (int): Test regions in ``<table>_predictions.png``.
+        points (int): Learning-curve points a run (:func:`curve_points`).
 
     Raises:
         FileNotFoundError: No data, or a run without its test outputs.
@@ -639,31 +613,46 @@ def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
     print(f'[table5] preset {preset_name}, {table}: {len(rows)} rows x '
           f'{len(seeds)} seeds on {data_root}; runs and logs under '
           f'{work_dir}/')
-    step = Step(len(rows) * len(seeds) * (1 + len(MODES)))
+    step = Step(len(rows) * len(seeds) * 2)
+    cfgs = {}
     for row in rows:
         for seed in seeds:
             cfg, precision = row_config(row, preset, data_root, seed, max_iters
                                         or preset.max_iters, amp)
-            train_and_test(row, seed, cfg,
-                           osp.join(work_dir, row.key, f'seed{seed}'), step)
+            at = save_curve_checkpoints(cfg, points)
+            cfgs.setdefault(row.key, cfg)
+            train_and_test(row, seed, cfg, at,
+                           osp.join(work_dir, row.key, f'seed{seed}'),
+                           osp.join(data_root, 'Test'), step)
+    unit, length = schedule(cfg)
     with warnings.catch_warnings():
         # Counting each row's parameters builds its model, and mmseg's
         # builders warn of their own deprecations: not the user's concern.
         warnings.simplefilter('ignore', UserWarning)
-        means = table_rows(rows, seeds, work_dir, data_root)
-    write_table(
-        means, work_dir, table,
-        f'Preset {preset_name}, {cfg.train_cfg.max_iters} '
-        f'training iterations ({precision}), seeds '
-        f'{" ".join(map(str, seeds))}; mean ± sample std over seeds.')
+        summary = table_summary(
+            rows, seeds, work_dir, cfgs,
+            dict(table=table,
+                 preset=preset_name,
+                 max_iters=length,
+                 unit=unit,
+                 precision=precision))
+    write_text(osp.join(work_dir, f'{table}_summary.json'),
+               json.dumps(summary))
+    means = table5_analysis.row_means(summary)
+    text, csv_text = table5_analysis.table_markdown(summary, means)
+    write_text(osp.join(work_dir, f'{table}.md'), text)
+    write_text(osp.join(work_dir, f'{table}.csv'), csv_text)
     title = 'Table 5' if table == 'table5' else 'Ablations'
-    draw_bars(means, title, osp.join(work_dir, f'{table}_miou.png'))
+    table5_analysis.draw_bars(means, title,
+                              osp.join(work_dir, f'{table}_miou.png'))
+    table5_analysis.draw_curves(summary, title,
+                                osp.join(work_dir, f'{table}_curves.png'))
     draw_prediction_grid(
         data_root,
         [(r.title, osp.join(work_dir, r.key, f'seed{seeds[0]}', 'pred_x'))
          for r in rows], show, osp.join(work_dir, f'{table}_predictions.png'))
-    with open(osp.join(work_dir, f'{table}.md')) as f:
-        print(f.read(), end='')
+    print(text, end='')
     print(f'[table5] written: {work_dir}/{table}.md, {table}.csv, '
-          f'{table}_miou.png, {table}_predictions.png '
+          f'{table}_summary.json, {table}_miou.png, {table}_curves.png, '
+          f'{table}_predictions.png '
           f'({(time.time() - step.start) / 60:.1f} min)')

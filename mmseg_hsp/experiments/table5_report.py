@@ -2,9 +2,10 @@
 
 Every run that mmengine records in a work dir (``<work_dir>/<timestamp>/``)
 carries its own config (``vis_data/config.py``) and results: a test run
-(``tools/test.py``) writes ``<timestamp>.json``, a training run the
-validation scores in ``vis_data/scalars.json`` (the last, i.e. the final
-epoch's, is used, as the paper keeps the 30th epoch). Each row is read from
+(the test tool, ``mmseg_hsp.apis.test_model``) writes
+``<timestamp>.json``, a training run the validation scores in
+``vis_data/scalars.json`` (the last, i.e. the final epoch's, is used, as
+the paper keeps the 30th epoch). Each row is read from
 one run:
 
 - Network, Parameters: from the run's model config, the model built and
@@ -20,11 +21,11 @@ one run:
 
 Per work dir and Post mark the latest run is kept. Runs whose evaluated
 split file names a fold (``.../fold<k>_test.txt``, written by
-``tools/dataset_converters/mtchi.py --folds``) go to a cross-validation
+``mmseg-hsp-convert-mtchi --folds``) go to a cross-validation
 table instead, as mean +- sample standard deviation over folds (Table 2).
 The paper's numbers are added as reference rows, marked as such.
 
-Its flags: :mod:`mmseg_hsp.cli.table5` (``tools/analysis/table5.py``).
+Its flags: :mod:`mmseg_hsp.cli.table5` (``mmseg-hsp-table5``).
 """
 import csv
 import io
@@ -89,6 +90,12 @@ PAPER_TABLE5 = [
     ('Ensemble-C', 84.13, 'CE-Loss', '✓ (mean)', 0.7700, 0.6403, 0.7930),
     ('HSP-Net', 69.70, 'AE-Loss', '✓ (gauss)', 0.7822, 0.6549, 0.7976),
 ]
+# Paper, Table 4 (HSP-Net's encoder and loss), as Table 5's rows.
+PAPER_TABLE4 = [
+    ('HSP-Net (R-34)', None, 'CE-Loss', 'x', 0.6845, 0.5421, 0.7004),
+    ('HSP-Net (R-101)', None, 'CE-Loss', 'x', 0.7390, 0.5998, 0.7533),
+    ('HSP-Net (R-101)', None, 'AE-Loss', 'x', 0.7517, 0.6150, 0.7646),
+]
 # Paper, Table 2 (4-fold cross-validation): network, loss, post, then
 # (mean, std) of Dice, mIoU, AP.
 PAPER_TABLE2 = [
@@ -105,6 +112,18 @@ PAPER_TABLE2 = [
 ]
 TIMESTAMP = re.compile(r'^\d{8}_\d{6}$')
 FOLD = re.compile(r'fold(\d+)')
+
+
+def paper_x_miou(network: str, loss: str, table=PAPER_TABLE5) -> float:
+    """The paper's 'x' mIoU of a network and loss in one of its tables.
+
+    Raises:
+        KeyError: The table has no such row.
+    """
+    for name, _, row_loss, post, _, miou, _ in table:
+        if (name, row_loss, post) == (network, loss, 'x'):
+            return miou
+    raise KeyError(f'{network} {loss} x')
 
 
 def post_mark(test_cfg: dict) -> str:
@@ -187,7 +206,7 @@ def count_parameters(cfg, model: dict) -> float:
 def tested_segmentor(model: dict) -> Tuple[dict, bool]:
     """The segmentor of a run's model config, and whether it ran with TTA.
 
-    ``tools/test.py --tta`` records mmseg's ``SegTTAModel`` with the
+    The test tool's ``--tta`` records mmseg's ``SegTTAModel`` with the
     segmentor as its ``module``; its rows are the segmentor's, marked.
     """
     if 'module' in model:
@@ -249,9 +268,10 @@ def read_runs(work_dir: str) -> List[dict]:
     if not rows and unexplained:
         raise FileNotFoundError(
             f'{work_dir}: runs {", ".join(unexplained)} have scores but no '
-            'vis_data/config.py (mmseg\'s own tools/test.py --show-dir writes '
-            'it into the show dir: copy <show_dir>/vis_data/config.py there, '
-            'or test with this package\'s tools/test.py, which keeps it)')
+            'vis_data/config.py (mmseg\'s own test tool with --show-dir '
+            'writes it into the show dir: copy <show_dir>/vis_data/config.py '
+            'there, '
+            'or test with this package\'s test tool, which keeps it)')
     if not rows:
         raise FileNotFoundError(
             f'{work_dir}: no run with MTCHIMetric results (a <timestamp>/ '

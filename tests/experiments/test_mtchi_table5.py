@@ -178,3 +178,25 @@ def test_scores_without_config_say_what_is_needed(tmp_path):
                        r'vis_data/config.py .*copy '
                        r'<show_dir>/vis_data/config.py there'):
         table5.read_runs(str(tmp_path))
+
+
+def test_paper_x_miou_of_tables_4_and_5():
+    from mmseg_hsp.experiments.table5 import ROWS
+    assert table5.paper_x_miou('DeepLab v3+', 'AE-Loss') == 0.5569
+    assert table5.paper_x_miou('HSP-Net (R-34)', 'CE-Loss',
+                               table5.PAPER_TABLE4) == 0.5421
+    with pytest.raises(KeyError, match='FCN32s AE-Loss x'):
+        table5.paper_x_miou('FCN32s', 'AE-Loss')
+    # The paper's 'x' order of the rows the runner trains.
+    assert [r.title for r in sorted(ROWS, key=lambda r: -r.paper_miou)] == [
+        'HSP-Net R101 AE', 'HSP-Net R101 CE', 'DeepLab v3+ AE',
+        'HSP-Net R34 CE', 'DeepLab v3+ CE', 'FCN16s', 'U-Net', 'FCN32s'
+    ]
+
+
+def test_report_tool_names_a_work_dir_without_runs(tmp_path, capsys):
+    from mmseg_hsp.cli.table5 import main
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path / 'none'), '--out-dir', str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert f'{tmp_path}/none: no such work dir' in capsys.readouterr().err

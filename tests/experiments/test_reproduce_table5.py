@@ -1,5 +1,6 @@
-"""tools/reproduce_table5.py end to end on its smoke preset, and the GPU
-check's dry run on CPU."""
+"""tools/reproduce_table5.py end to end on its smoke preset (training in a
+fresh process, every test of a run in one more, learning curves, resuming
+a partly done work dir), and the GPU check's dry run on CPU."""
 import csv
 import json
 import os
@@ -28,7 +29,7 @@ def run_tool(work_dir):
 
 def steps(stdout):
     return [line for line in stdout.splitlines() if line.startswith(
-        '[table5] ') and '/6 ' in line]
+        '[table5] ') and '/4 ' in line]
 
 
 @pytest.fixture(scope='module')
@@ -42,13 +43,41 @@ def smoke(tmp_path_factory):
 def test_one_console_line_per_step_and_logs_in_files(smoke):
     work_dir, stdout = smoke
     lines = steps(stdout)
-    # 2 rows x 1 seed x (train, test x, test Post).
+    # 2 rows x 1 seed x (train, all tests in one process).
     assert [line.split()[1] for line in lines] == [
-        f'{i}/6' for i in range(1, 7)]
+        f'{i}/4' for i in range(1, 5)]
+    assert ' U-Net seed 0: tested 2 curve points and both protocols in ' \
+        in lines[3]
     assert 'Config:' not in stdout and 'Iter(train)' not in stdout
-    with open(os.path.join(work_dir, 'unet', 'seed0', 'train.log')) as f:
+    run_dir = os.path.join(work_dir, 'unet', 'seed0')
+    with open(os.path.join(run_dir, 'train.log')) as f:
         log = f.read()
     assert 'Iter(train) [2/2]' in log
+
+
+def test_learning_curve_tested_from_checkpoints_in_one_process(smoke):
+    """2 iterations, 8 curve points asked: a checkpoint at 1 and 2; the
+    one at 1 is removed once tested; each test in its own folder."""
+    work_dir, _ = smoke
+    run_dir = os.path.join(work_dir, 'unet', 'seed0')
+    with open(os.path.join(run_dir, 'results.json')) as f:
+        results = json.load(f)
+    assert sorted(results['curve']) == ['1', '2']
+    assert results['curve']['2'] == results['x']['mIoU']
+    assert len(results['x']['regions']) == len(
+        results['post']['regions']) == 2
+    assert not os.path.exists(os.path.join(run_dir, 'iter_1.pth'))
+    assert os.path.isfile(os.path.join(run_dir, 'iter_2.pth'))
+    assert sorted(os.listdir(os.path.join(run_dir, 'test'))) == [
+        'iter_1_x', 'iter_2_post', 'iter_2_x']
+    with open(os.path.join(work_dir, 'table5_summary.json')) as f:
+        summary = json.load(f)
+    assert [r['key'] for r in summary['rows']] == list(ROWS)
+    assert summary['rows'][1]['runs'][0]['curve'] == results['curve']
+    assert (summary['max_iters'], summary['regions']) == (2, 2)
+    assert summary['rows'][1]['paper_miou'] == 0.2820
+    curves = cv2.imread(os.path.join(work_dir, 'table5_curves.png'))
+    assert curves is not None and curves.shape[1] > 200
 
 
 def test_table_pictures_and_predictions(smoke):
@@ -73,11 +102,16 @@ def test_table_pictures_and_predictions(smoke):
     precision = 'bf16' if cpu_bf16_flags() else 'fp32'
     assert (f'Preset smoke, 2 training iterations ({precision}), seeds 0; '
             'mean ± sample std over seeds.\n') in table
-    # One seed: no std, so no two rows are apart.
+    # One seed: no spread to test against, so no two rows are apart.
     order = [line for line in table.splitlines() if line.startswith('- Post')]
     assert len(order) == 2 and all(' > ' not in line for line in order)
-    assert ('- Apart in Post x: none\n- Apart in Post ✓ (gauss): none'
-            in table)
+    assert table.count('| n/a (one seed) | n/a | no |') == 2
+    assert "- 'x': apart: no pair. Within noise: " in table
+    assert '<!-- /table5-conclusions:main -->' in table
+    # The curve's order at each point, and whether it settled: with two
+    # points the last quarter holds one.
+    assert '| Iteration | Rows by mean \'x\' mIoU |' in table
+    assert 'Settled: cannot tell, fewer than two curve points' in table
     with open(os.path.join(work_dir, 'unet', 'seed0.py')) as f:
         wrapper = 'AutocastOptimWrapper' if precision == 'bf16' \
             else 'OptimWrapper'
@@ -117,53 +151,38 @@ def test_table_reports_a_bootstrap_interval_over_test_regions(smoke):
         table = f.read()
     assert ('mIoU 95 % CI: the seed-mean mIoU on 2000 bootstrap samples of '
             'the test regions') in table
-    assert '| Post | Higher | Lower | Δ mIoU | Seed stds (sum) |' in table
+    assert '| Post | Higher | Lower | Δ mIoU | Δ interval (family-wise' \
+        in table
 
 
-def seed_row(name, post, mean, std):
-    """A row of ``table_rows`` with its mIoU mean and seed std only."""
-    return dict(row=name, post=post, mIoU=(mean, std))
-
-
-def test_ranking_marks_rows_apart_beyond_their_seed_spread():
-    from mmseg_hsp.experiments import table5 as tool
-    row = seed_row
-
-    means = [
-        row('A', 'x', 0.70, 0.01), row('A', 'gauss', 0.80, 0.05),
-        row('B', 'x', 0.62, 0.02), row('B', 'gauss', 0.70, 0.04),
-        row('C', 'x', 0.61, 0.01), row('C', 'gauss', 0.81, 0.01),
-    ]
-    # 0.70 - 0.62 > 0.03: apart; 0.62 - 0.61 < 0.03: within; in 'gauss'
-    # C leads A by 0.01 < 0.06, and A leads B by exactly 0.10 > 0.09.
-    assert tool.ranking(means) == [
-        '- Post x: A 0.7000 > B 0.6200 ~ C 0.6100',
-        '- Post gauss: C 0.8100 ~ A 0.8000 > B 0.7000',
-    ]
-
-
-def test_pairs_apart_lists_rows_apart_beyond_neighbours():
-    """A ~ B ~ C as neighbours, yet A and C are apart; in 'gauss' no pair
-    is."""
-    from mmseg_hsp.experiments import table5 as tool
-    row = seed_row
-
-    means = [
-        row('A', 'x', 0.70, 0.02), row('A', 'gauss', 0.80, 0.05),
-        row('B', 'x', 0.66, 0.03), row('B', 'gauss', 0.78, 0.05),
-        row('C', 'x', 0.62, 0.02), row('C', 'gauss', 0.79, 0.05),
-    ]
-    assert tool.ranking(means)[0] == '- Post x: A 0.7000 ~ B 0.6600 ~ C 0.6200'
-    assert tool.pairs_apart(means) == [
-        '- Apart in Post x: A > C', '- Apart in Post gauss: none']
-
-
-def test_second_run_skips_what_is_done(smoke):
+def test_second_run_skips_what_is_done_and_tests_what_is_not(smoke):
+    """A run with results is skipped; one trained but not tested (its
+    results removed) is tested again without training."""
     work_dir, _ = smoke
+    os.remove(os.path.join(work_dir, 'unet', 'seed0', 'results.json'))
     proc = run_tool(work_dir)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = steps(proc.stdout)
-    assert len(lines) == 6 and all('already' in line for line in lines)
+    said = [line.split(': ', 1)[1].rsplit(' (', 1)[0] for line in lines]
+    assert said[:3] == [
+        'trained already', 'tested already', 'trained already (iter_2.pth)'
+    ] and said[3].startswith('tested 2 curve points and both protocols in')
+
+
+def test_curve_points_along_a_schedule():
+    from mmseg_hsp.experiments.table5 import curve_points
+    assert curve_points(200, 8) == [25, 50, 75, 100, 125, 150, 175, 200]
+    assert curve_points(2, 8) == [1, 2]
+    assert curve_points(10, 3) == [3, 6, 9, 10]
+    assert curve_points(30, 1) == [30]
+
+
+def test_curve_points_below_one_is_a_usage_error(capsys):
+    from mmseg_hsp.cli.reproduce_table5 import main
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--curve-points', '0'])
+    assert exit_info.value.code == 2
+    assert '--curve-points must be 1 or more' in capsys.readouterr().err
 
 
 def test_gpu_check_dry_run(tmp_path):
@@ -223,35 +242,6 @@ def test_select_rows_tables_zoo_as_extra_rows_and_ablations():
     ]
 
 
-def test_rows_are_apart_only_where_seeds_and_regions_both_allow():
-    """A and B differ by far more than their seed stds, but the paired
-    interval over test regions spans 0: not apart. B and C differ by more
-    than their stds and C is behind on every draw: apart."""
-    import numpy as np
-    from mmseg_hsp.experiments import table5 as tool
-
-    rng = np.random.default_rng(0)
-    b_boot = 0.66 + rng.normal(0, 0.05, 500)
-
-    def row(name, mean, std, boot):
-        return dict(row=name, post='x', mIoU=(mean, std), boot=boot)
-
-    means = [
-        row('A', 0.70, 0.005, 0.70 + rng.normal(0, 0.05, 500)),
-        row('B', 0.66, 0.005, b_boot),
-        row('C', 0.60, 0.005, b_boot - 0.06),
-    ]
-    assert tool.ranking(means) == ['- Post x: A 0.7000 ~ B 0.6600 > C 0.6000']
-    header, lines = tool.neighbour_differences(means)
-    assert header[-1] == 'Apart'
-    assert [(line[1], line[2], line[3], line[-1]) for line in lines] == [
-        ('A', 'B', '+0.0400', 'no'), ('B', 'C', '+0.0600', 'yes')]
-    # The B - C interval is the constant 0.06.
-    assert lines[1][5] == '[+0.0600, +0.0600]'
-    low, high = tool.apart(means[0], means[1])[1]
-    assert low < 0 < high
-
-
 def test_a_stale_synthetic_set_is_named(tmp_path):
     from mmseg_hsp.experiments.table5 import PRESETS, prepare_data
     root = tmp_path / 'Task2'
@@ -262,3 +252,18 @@ def test_a_stale_synthetic_set_is_named(tmp_path):
                        '48; remove'):
         prepare_data(PRESETS['cpu'], str(root), own=True)
     prepare_data(PRESETS['cpu'], str(root), own=False)  # the user's data
+
+
+def test_a_run_dir_of_another_config_is_a_usage_error(tmp_path, capsys):
+    """Nothing is trained into a run dir made with other settings."""
+    from mmseg_hsp.cli.reproduce_table5 import main
+    (tmp_path / 'unet').mkdir()
+    (tmp_path / 'unet' / 'seed0.py').write_text('other = 1\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--preset', 'smoke', '--work-dir', str(tmp_path), '--rows',
+              'unet'])
+    assert exit_info.value.code == 2
+    assert (f'{tmp_path}/unet/seed0 holds a run of another config (other '
+            'preset, data, iterations or curve points)'
+            ) in capsys.readouterr().err
+    assert not (tmp_path / 'unet' / 'seed0' / 'train.log').exists()

@@ -58,9 +58,6 @@ FORBIDDEN_STARTS = dict(FORBIDDEN, experiments=(), benchmarks=())
 MODULE_NAME = re.compile(r'^mmseg_hsp(\.\w+)+\.?$')
 # A script of a checkout's tools/ folder, named as a command would.
 TOOLS_PATH = re.compile(r'^(\./)?tools/[\w./-]+$')
-# The one known exception, until the Table 5 runner calls the API: its
-# subprocesses still run tools/train.py and tools/test.py.
-TOOLS_PATH_EXCEPTIONS = {'experiments/table5.py'}
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -131,7 +128,7 @@ def joins_tools(node: ast.AST) -> bool:
                 for a in node.args)
 
 
-def forbidden_starts(root: Path, forbidden: dict, exceptions=()):
+def forbidden_starts(root: Path, forbidden: dict):
     """``'file:line: ...'`` for each process a module starts across a
     forbidden edge (``a -> b``), and each path into tools/ it builds
     (``a -> tools/``)."""
@@ -147,8 +144,6 @@ def forbidden_starts(root: Path, forbidden: dict, exceptions=()):
             parts = text.rstrip('.').split('.')
             if MODULE_NAME.match(text) and parts[1] in banned:
                 found.append(f'{where}:{line}: {layer[0]} -> {parts[1]}')
-        if str(path.relative_to(root).as_posix()) in exceptions:
-            continue
         lines = [line for line, text in code_strings(tree)
                  if TOOLS_PATH.match(text)]
         lines += [node.lineno for node in ast.walk(tree) if joins_tools(node)]
@@ -161,8 +156,7 @@ def test_no_forbidden_import_edge():
 
 
 def test_no_forbidden_process_edge_nor_path_into_tools():
-    assert forbidden_starts(PACKAGE, FORBIDDEN_STARTS,
-                            TOOLS_PATH_EXCEPTIONS) == []
+    assert forbidden_starts(PACKAGE, FORBIDDEN_STARTS) == []
 
 
 def test_the_tools_logic_starts_tools_by_module():

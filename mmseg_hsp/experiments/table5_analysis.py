@@ -1,0 +1,423 @@
+"""Table 5 read from its results: means, the test of rows apart, the
+conclusions, and the learning curves.
+
+Everything here works from a table's *summary* (``<table>_summary.json``,
+written by :mod:`mmseg_hsp.experiments.table5` beside the table): per row,
+per seed, its learning curve ('x' mIoU at each saved checkpoint) and, for
+the final checkpoint in both protocols, the metric's scores and one
+confusion matrix per test region. A committed summary (``docs/table5/``)
+thus regenerates the table's numbers and its conclusions without the runs.
+
+Rows apart: :func:`mmseg_hsp.evaluation.bootstrap.compare_rows` on every
+pair of rows, one family per reading ('x' and 'Post' are two readings of
+the same models, each corrected for its own pairs by Bonferroni; a pair
+apart in both is not confirmed twice).
+"""
+import json
+from itertools import combinations
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from ..evaluation.bootstrap import (bonferroni, bootstrap_miou, compare_rows,
+                                    interval, resample_seeds,
+                                    resample_weights, seed_region_scores,
+                                    two_level_samples)
+from . import table5_report
+
+# Protocol -> test_cfg.mode (Section 4.5).
+MODES = {'x': 'none', 'post': 'gauss'}
+# Bootstrap samples over test regions (the same draws for every row).
+BOOTSTRAP_DRAWS = 2000
+# Family-wise error of the test of rows apart, per reading.
+ALPHA = 0.05
+FAMILY_LEVEL = f'{(1 - ALPHA) * 100:.0f} %'
+# The order has settled when, over the last quarter of the schedule, no
+# row's mean 'x' mIoU moves by more than this, and no pair of the paper's
+# rows changes its order.
+SETTLED_MOVE = 0.01
+SETTLED_SHARE = 0.25
+# A schedule's unit (mmengine's checkpoint names) -> how a line names it.
+UNIT_NAMES = {'iter': 'iteration', 'epoch': 'epoch'}
+# A table's name -> its conclusions block.
+CONCLUSION_NAMES = {'table5': 'main', 'ablations': 'ablations'}
+# Markers around the generated conclusions: the README quotes the block.
+CONCLUSION_MARKERS = ('<!-- table5-conclusions:{name} -->',
+                      '<!-- /table5-conclusions:{name} -->')
+
+
+def load_summary(path: str) -> dict:
+    """A table's summary (see the module doc)."""
+    with open(path) as f:
+        return json.load(f)
+
+
+def reading(protocol: str) -> str:
+    """The Post column's mark of a protocol (``'x'``, ``'✓ (gauss)'``)."""
+    return table5_report.POST_MARKS[MODES[protocol]]
+
+
+def row_means(summary: dict) -> List[dict]:
+    """Per row and protocol, in row order: mean +- sample std over seeds,
+    the region interval of the mean, and what the test of rows apart needs.
+
+    Returns:
+        list[dict]: ``row``, ``network``, ``variant``, ``params``,
+        ``loss``, ``post``, ``folds`` (seeds), ``seeds``, ``Dice`` /
+        ``mIoU`` / ``AP`` as ``(mean, std)``, ``ci`` (95 % over test
+        regions, seed mean), ``paper`` (the paper's 'x' mIoU or None),
+        ``full`` (per-seed mIoU) and ``samples`` (the row's two-level
+        bootstrap draws, :func:`two_level_samples`).
+
+    Raises:
+        ValueError: Runs scored on different numbers of test regions.
+    """
+    weights = resample_weights(summary['regions'], BOOTSTRAP_DRAWS)
+    out = []
+    for index, row in enumerate(summary['rows']):
+        runs = row['runs']
+        picks = resample_seeds(len(runs), BOOTSTRAP_DRAWS, seed=index + 1)
+        for protocol in MODES:
+            confusions = np.array([run[protocol]['regions'] for run in runs],
+                                  dtype=np.int64)
+            scores = {
+                m: np.array([run[protocol][m] for run in runs])
+                for m in table5_report.METRICS
+            }
+            stats = {
+                m: (v.mean(), v.std(ddof=1) if len(v) > 1 else float('nan'))
+                for m, v in scores.items()
+            }
+            out.append(
+                dict(
+                    stats,
+                    row=row['title'],
+                    network=row['network'],
+                    variant=row['variant'],
+                    params=row['params'],
+                    loss=row['loss'],
+                    post=reading(protocol),
+                    folds=len(runs),
+                    seeds=[run['seed'] for run in runs],
+                    paper=row.get('paper_miou'),
+                    ci=interval(bootstrap_miou(confusions, weights)),
+                    full=scores['mIoU'],
+                    samples=two_level_samples(
+                        seed_region_scores(confusions, weights), picks)))
+    return out
+
+
+def ordered(means: List[dict]) -> Dict[str, List[dict]]:
+    """Per reading (Post mark), its rows by mean mIoU, highest first."""
+    return {
+        post: sorted((r for r in means if r['post'] == post),
+                     key=lambda r: -r['mIoU'][0])
+        for post in dict.fromkeys(r['post'] for r in means)
+    }
+
+
+def pair_verdicts(rows: List[dict]) -> Dict[Tuple[str, str], object]:
+    """The test of every pair of one reading's rows, as one family.
+
+    Args:
+        rows (list[dict]): One reading's rows, highest mean first
+            (:func:`ordered`).
+
+    Returns:
+        dict: ``(higher, lower)`` titles -> its
+        :class:`~mmseg_hsp.evaluation.bootstrap.Verdict`, in order.
+    """
+    pairs = list(combinations(rows, 2))
+    verdicts = bonferroni([
+        compare_rows(a['full'], b['full'], a['samples'], b['samples'])
+        for a, b in pairs
+    ], ALPHA)
+    return {(a['row'], b['row']): v for (a, b), v in zip(pairs, verdicts)}
+
+
+def ranking(means: List[dict]) -> List[str]:
+    """Per reading, the rows by mean mIoU, ``>`` between neighbours apart
+    (:func:`pair_verdicts`), ``~`` between neighbours that are not."""
+    lines = []
+    for post, rows in ordered(means).items():
+        verdicts = pair_verdicts(rows)
+        text = ''
+        for i, row in enumerate(rows):
+            if i:
+                apart = verdicts[(rows[i - 1]['row'], row['row'])].apart
+                text += ' > ' if apart else ' ~ '
+            text += f'{row["row"]} {row["mIoU"][0]:.4f}'
+        lines.append(f'- Post {post}: {text}')
+    return lines
+
+
+def pair_table(means: List[dict]):
+    """Header and lines: every pair of each reading, its difference, the
+    corrected interval and p-value, and the verdict."""
+    header = [
+        'Post', 'Higher', 'Lower', 'Δ mIoU', 'Δ interval (family-wise 95 %)',
+        'p (Bonferroni)', 'Apart'
+    ]
+    lines = []
+    for post, rows in ordered(means).items():
+        for (above, below), v in pair_verdicts(rows).items():
+            if np.isnan(v.p):
+                shown = ['n/a (one seed)', 'n/a']
+            else:
+                shown = [f'[{v.low:+.4f}, {v.high:+.4f}]', f'{v.p:.3f}']
+            lines.append([
+                post, above, below, f'{v.difference:+.4f}', *shown,
+                'yes' if v.apart else 'no'
+            ])
+    return header, lines
+
+
+def paper_order(rows: List[dict]) -> List[Tuple[str, str]]:
+    """Pairs of rows the paper orders: ``(higher, lower)`` by its 'x'
+    mIoU (Tables 4 and 5), higher-ranked pairs first."""
+    ranked = sorted((r for r in rows if r['paper'] is not None),
+                    key=lambda r: -r['paper'])
+    return [(a['row'], b['row']) for a, b in combinations(ranked, 2)
+            if a['paper'] != b['paper']]
+
+
+def conclusions(means: List[dict], name: str) -> str:
+    """The conclusions, as sentences generated from the test, between the
+    README's markers (:data:`CONCLUSION_MARKERS`).
+
+    Args:
+        means (list[dict]): :func:`row_means`.
+        name (str): The block's name (``main``, ``ablations``).
+
+    Returns:
+        str: The marked Markdown block.
+    """
+    readings = ordered(means)
+    pairs = len(next(iter(readings.values())))
+    pairs = pairs * (pairs - 1) // 2
+    pairs = f'{pairs} pair' + ('' if pairs == 1 else 's')
+    lines = [
+        "'x' and 'Post' are two readings of the same models, each one "
+        f'family of {pairs} tested together (paired two-level '
+        'bootstrap over seeds and test regions, t reference, Bonferroni: '
+        f'{FAMILY_LEVEL} family-wise); a pair apart in both is not '
+        'confirmed twice.', ''
+    ]
+    for post, rows in readings.items():
+        name_of = "'x'" if post == 'x' else f"'Post' ({post})"
+        verdicts = pair_verdicts(rows)
+        apart = [f'{a} > {b} ({v.difference:+.4f}, [{v.low:+.4f}, '
+                 f'{v.high:+.4f}])' for (a, b), v in verdicts.items()
+                 if v.apart]
+        within = [f'{a} ~ {b}' for (a, b), v in verdicts.items()
+                  if not v.apart]
+        lines.append(f"- {name_of}: apart: {'; '.join(apart) or 'no pair'}. "
+                     f"Within noise: {'; '.join(within) or 'no pair'}.")
+        order = {'reproduced': [], 'reversed': [], 'not resolved': []}
+        for high, low in paper_order(rows):
+            if (high, low) in verdicts and verdicts[(high, low)].apart:
+                order['reproduced'].append(f'{high} > {low}')
+            elif (low, high) in verdicts and verdicts[(low, high)].apart:
+                order['reversed'].append(f'{high} > {low}')
+            else:
+                order['not resolved'].append(f'{high} > {low}')
+        if any(order.values()):
+            lines.append(
+                f"- The paper's order ('x' mIoU, Tables 4-5) in {name_of}: " +
+                '; '.join(f'{verdict}: {", ".join(items)}'
+                          for verdict, items in order.items() if items) +
+                '.')
+    start, end = (m.format(name=name) for m in CONCLUSION_MARKERS)
+    return '\n'.join([start, *lines, end]) + '\n'
+
+
+def quoted_conclusions(text: str, name: str) -> Optional[str]:
+    """The block between the markers in ``text`` (markers included), or
+    None where they are absent."""
+    start, end = (m.format(name=name) for m in CONCLUSION_MARKERS)
+    if start not in text or end not in text:
+        return None
+    return text[text.index(start):text.index(end) + len(end)] + '\n'
+
+
+def curves(summary: dict) -> Dict[str, Dict[int, np.ndarray]]:
+    """Per row title: checkpoint -> the seeds' 'x' mIoU there."""
+    out = {}
+    for row in summary['rows']:
+        points = sorted({int(k) for run in row['runs'] for k in run['curve']})
+        out[row['title']] = {
+            k: np.array([run['curve'][str(k)] for run in row['runs']
+                         if str(k) in run['curve']])
+            for k in points
+        }
+    return out
+
+
+def order_at_points(summary: dict):
+    """Header and lines: at each checkpoint, the rows by mean 'x' mIoU."""
+    per_row = curves(summary)
+    points = sorted({k for c in per_row.values() for k in c})
+    lines = []
+    for k in points:
+        means = sorted(((c[k].mean(), title) for title, c in per_row.items()
+                        if k in c),
+                       reverse=True)
+        lines.append([
+            str(k), ', '.join(f'{title} {mean:.4f}' for mean, title in means)
+        ])
+    return [UNIT_NAMES[summary['unit']].capitalize(),
+            "Rows by mean 'x' mIoU"], lines
+
+
+def settled(summary: dict) -> Tuple[bool, str]:
+    """Whether the order has settled by the end of the schedule.
+
+    Over the last quarter of the schedule (checkpoints at or after 3/4 of
+    its length): no row's mean 'x' mIoU may move by more than
+    :data:`SETTLED_MOVE` (highest minus lowest), and no pair of the
+    paper's rows may change its order.
+
+    Returns:
+        tuple[bool, str]: The verdict, and one line that says which rows
+        and pairs have not settled (or why it cannot tell).
+    """
+    length = summary['max_iters']
+    unit = UNIT_NAMES[summary['unit']]
+    per_row = curves(summary)
+    last = sorted({
+        k
+        for c in per_row.values() for k in c
+        if k >= (1 - SETTLED_SHARE) * length
+    })
+    if len(last) < 2:
+        return False, (f'Settled: cannot tell, fewer than two curve points '
+                       f'in the last quarter of {length} {unit}s; pass '
+                       '--curve-points 4 or more (or a longer schedule).')
+    means = {
+        title: np.array([c[k].mean() for k in last])
+        for title, c in per_row.items() if all(k in c for k in last)
+    }
+    moving = [f'{t} ({m.max() - m.min():.4f})' for t, m in means.items()
+              if m.max() - m.min() > SETTLED_MOVE]
+    paper = {row['title']: row.get('paper_miou') for row in summary['rows']}
+    ranked = sorted((t for t in means if paper.get(t) is not None),
+                    key=lambda t: -paper[t])
+    swapped = [
+        f'{a} / {b}' for a, b in combinations(ranked, 2)
+        if len(set(np.sign(means[a] - means[b])) - {0}) > 1
+    ]
+    span = f'{unit}s {last[0]}-{last[-1]} of {length}'
+    if not moving and not swapped:
+        return True, (f'Settled over the last quarter ({span}): no row '
+                      f"moves by more than {SETTLED_MOVE} in mean 'x' "
+                      "mIoU and no pair of the paper's rows changes order.")
+    return False, (
+        f'Not settled over the last quarter ({span}): rows moving by more '
+        f"than {SETTLED_MOVE} in mean 'x' mIoU: "
+        f'{", ".join(moving) or "none"}; pairs of the paper\'s rows that '
+        f'change order: {", ".join(swapped) or "none"}. A longer '
+        '--max-iters may change the order.')
+
+
+def draw_curves(summary: dict, title: str, out_path: str) -> None:
+    """'x' mIoU against training length per row: seed mean and the band
+    between the lowest and the highest seed."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, curve in curves(summary).items():
+        points = sorted(curve)
+        values = [curve[k] for k in points]
+        line, = ax.plot(points, [v.mean() for v in values], marker='.',
+                        label=name)
+        ax.fill_between(points, [v.min() for v in values],
+                        [v.max() for v in values],
+                        color=line.get_color(),
+                        alpha=0.15)
+    ax.set_xlabel(f'training {UNIT_NAMES[summary["unit"]]}s')
+    ax.set_ylabel("'x' mIoU (normal, CIN1-3)")
+    seeds = max(len(row['runs']) for row in summary['rows'])
+    ax.set_title(f'{title}: seed mean, band from lowest to highest of '
+                 f'{seeds} seed(s)')
+    ax.legend(fontsize=7, loc='lower right')
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=100)
+    plt.close(fig)
+
+
+def draw_bars(means: List[dict], title: str, out_path: str) -> None:
+    """mIoU per row, 'x' and 'Post' side by side, seed std as error bars."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    titles = list(dict.fromkeys(r['row'] for r in means))
+    fig, ax = plt.subplots(figsize=(1.4 * len(titles) + 2, 4))
+    width = 0.38
+    for i, post in enumerate(dict.fromkeys(r['post'] for r in means)):
+        values = {r['row']: r['mIoU'] for r in means if r['post'] == post}
+        mean = [values[t][0] for t in titles]
+        std = [np.nan_to_num(values[t][1]) for t in titles]
+        ax.bar(np.arange(len(titles)) + (i - 0.5) * width,
+               mean,
+               width,
+               yerr=std,
+               capsize=3,
+               label=f'Post: {post}')
+    ax.set_xticks(np.arange(len(titles)), titles, rotation=20, ha='right')
+    ax.set_ylabel('mIoU (normal, CIN1-3)')
+    ax.set_ylim(0, 1)
+    seeds = len(means[0]['seeds'])
+    ax.set_title(f'{title}: mean ± std over {seeds} seed(s)')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_path, dpi=100)
+    plt.close(fig)
+
+
+def table_markdown(summary: dict, means: List[dict]) -> Tuple[str, str]:
+    """The table's Markdown (the table, the test, the conclusions, the
+    curves' order and whether it settled) and its CSV.
+
+    Args:
+        summary (dict): The table's summary.
+        means (list[dict]): :func:`row_means` of it.
+    """
+    table = summary['table']
+    note = (f'Preset {summary["preset"]}, {summary["max_iters"]} training '
+            f'{UNIT_NAMES[summary["unit"]]}s ({summary["precision"]}), seeds '
+            f'{" ".join(map(str, summary["seeds"]))}; mean ± sample std over '
+            'seeds.')
+    header = [
+        'Row', 'Network', 'Variant', 'Parameters', 'Loss', 'Post', 'Dice',
+        'mIoU', 'mIoU 95 % CI (regions)', 'AP', 'Seeds'
+    ]
+    lines = []
+    for r in means:
+        scores = {
+            m: f'{r[m][0]:.4f} ± {r[m][1]:.4f}'
+            if r['folds'] > 1 else f'{r[m][0]:.4f}'
+            for m in table5_report.METRICS
+        }
+        lines.append([
+            r['row'], r['network'], r['variant'], f'{r["params"]:.2f}M',
+            r['loss'], r['post'], scores['Dice'], scores['mIoU'],
+            '[{:.4f}, {:.4f}]'.format(*r['ci']), scores['AP'],
+            ' '.join(map(str, r['seeds']))
+        ])
+    _, verdict = settled(summary)
+    text = (
+        f'{table5_report.markdown(header, lines)}\n{note}\n\n'
+        'mIoU 95 % CI: the seed-mean mIoU on '
+        f'{BOOTSTRAP_DRAWS} bootstrap samples of the test regions (the '
+        "evaluation's own uncertainty, beside the seed spread).\n\n"
+        'mIoU order (">": neighbours apart, "~": not; the test: every '
+        'pair of a reading, paired two-level bootstrap over seeds and test '
+        'regions, t reference, Bonferroni over the pairs of that reading, '
+        f'{FAMILY_LEVEL} family-wise):\n\n' + '\n'.join(ranking(means)) +
+        f'\n\n{table5_report.markdown(*pair_table(means))}\n'
+        f'{conclusions(means, CONCLUSION_NAMES[table])}\n'
+        "Learning curves ('x' mIoU of every saved checkpoint; "
+        f'{table}_curves.png):\n\n'
+        f'{table5_report.markdown(*order_at_points(summary))}\n{verdict}\n')
+    return text, table5_report.to_csv(header, lines)
