@@ -22,6 +22,8 @@ from torch import nn
 
 from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                         resolve_scale)
+from ..slide_io.dicom import canonical_slide
+from ..slide_io.fingerprint import slide_fingerprint
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
                       TilePreprocessor, blend_tiles, grid_windows)
 from ..progress import progress_display
@@ -30,8 +32,9 @@ from .classes import SlideClasses
 from .areas import area_pixel_size
 from .confidence import CONFIDENCE_VALUES, band_confidence
 from .dicom_seg import DicomSource, write_dicom_seg
-from .identity import config_digest, identity_differences, weights_digest
-from .lock import lock_path, slide_lock
+from .identity import (config_digest, identity_differences, slide_change,
+                       weights_digest)
+from .lock import describe_holder, lock_path, slide_lock
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import NormalizedRegion, SlideStain
@@ -51,6 +54,11 @@ OUTPUT_SUFFIXES = dict(labels='.labels.tif',
 OPTIONAL_OUTPUTS = dict(confidence='confidence_tiff', dicom_seg='dicom_seg')
 
 
+def output_stem(slide_path: str) -> str:
+    """The name a slide's outputs share (see :func:`output_paths`)."""
+    return osp.splitext(osp.basename(canonical_slide(slide_path)))[0]
+
+
 def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
     """The output files of a slide.
 
@@ -61,10 +69,12 @@ def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
     Returns:
         dict[str, str]: ``labels``, ``geojson``, ``overlay``,
         ``confidence``, ``dicom_seg`` and ``summary`` paths, named after the
-        slide's file name without extension (``confidence`` and
-        ``dicom_seg`` are written only on request).
+        slide's file name without extension, a DICOM series after its one
+        name (:func:`~mmseg_hsp.slide_io.dicom.canonical_slide`: its folder
+        or first file, however it was given); ``confidence`` and
+        ``dicom_seg`` are written only on request.
     """
-    stem = osp.splitext(osp.basename(slide_path))[0]
+    stem = output_stem(slide_path)
     return {
         key: osp.join(out_dir, stem + suffix)
         for key, suffix in OUTPUT_SUFFIXES.items()
@@ -115,6 +125,11 @@ def build_segmentor(config,
 class OutputsOfOtherSettings(ValueError):
     """A slide's finished outputs were made with another model or other
     settings (one-line message)."""
+
+
+class OutputsOfAnotherSlide(OutputsOfOtherSettings):
+    """The finished outputs a slide's name points to are of another slide
+    of the same name (one-line message naming both)."""
 
 
 def qupath_name(name: str) -> str:
@@ -325,14 +340,36 @@ class SlideSegmenter:
             slide is not finished.
 
         Raises:
+            OutputsOfAnotherSlide: If the outputs of its name are another
+                slide's (another path, other bytes): one line naming both.
             OutputsOfOtherSettings: If it is finished, but the summary's
                 ``identity`` differs from this segmenter's (another
                 checkpoint, config or setting): one line naming what
                 differs.
         """
+        return self._check_finished(slide_path, out_dir)[0]
+
+    def _check_finished(self, slide_path: str, out_dir: str):
+        """:meth:`finished_summary`, and why a finished slide is redone
+        (its file changed since: a rescan), or None."""
         summary = self._finished(slide_path, out_dir)
         if summary is None:
-            return None
+            return None, None
+        try:
+            current = slide_fingerprint(slide_path)
+        except OSError:  # gone since: its run says so
+            return None, None
+        kind, detail = slide_change(summary.get('slide_identity'),
+                                    current) or (None, None)
+        if kind == 'other':
+            made_from = 'a slide they do not record (an earlier version ' \
+                'made them)' if detail is None else \
+                f'another slide of the same name, {detail}'
+            raise OutputsOfAnotherSlide(
+                f'{slide_path}: its outputs in {out_dir} '
+                f'({output_stem(slide_path)}.*) are of '
+                f'{made_from}; run it into another --out-dir (or pass '
+                "--overwrite to replace those results)")
         differences = identity_differences(summary.get('identity'),
                                            self.identity)
         if differences:
@@ -342,7 +379,11 @@ class SlideSegmenter:
                 f'{slide_path}: its outputs in {out_dir} were made with '
                 f'other settings ({differences[0]}{more}); pass --overwrite '
                 'to redo them, or choose another --out-dir')
-        return summary
+        if kind == 'changed':
+            return None, (f'{slide_path}: changed since its outputs in '
+                          f'{out_dir} were made ({detail}): a rescan; '
+                          'redoing it')
+        return summary, None
 
     def _finished(self, slide_path: str, out_dir: str) -> Optional[dict]:
         """The summary if it exists and every other output has the size it
@@ -386,10 +427,14 @@ class SlideSegmenter:
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
-            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``
-            and ``status`` ``'busy'`` when another process runs the slide
-            into ``out_dir`` (it holds the slide's lock, :mod:`.lock`: runs
-            on the same slides split the work). ``seconds`` has
+            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``,
+            ``status`` ``'busy'`` and ``holder`` (the lock file's record:
+            ``host``, ``pid``, ``since``...) when another live process runs
+            the slide into ``out_dir`` (it holds the slide's lock,
+            :mod:`.lock`: runs on the same slides split the work). A
+            ``notes`` list, when present, holds lines to show: a dead
+            holder's lock taken over, a slide redone because its file
+            changed since its outputs were made (a rescan). ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay...) and ``total``;
             ``tiles_per_second`` counts the ``labels`` phase; ``stain`` is
@@ -403,6 +448,8 @@ class SlideSegmenter:
         Raises:
             OutputsOfOtherSettings: If the slide is finished with other
                 settings and ``overwrite`` is False.
+            OutputsOfAnotherSlide: If the outputs of its name in
+                ``out_dir`` are another slide's and ``overwrite`` is False.
             SlideError: If the slide cannot be opened, has no (or an
                 implausible) resolution, or fails to read, or if a DICOM
                 Segmentation is asked of a slide that is not DICOM; nothing
@@ -414,16 +461,21 @@ class SlideSegmenter:
         seg_source = DicomSource.of(slide_path) \
             if self.outputs.dicom_seg else None
         os.makedirs(out_dir, exist_ok=True)
-        with slide_lock(lock_path(paths['summary'])) as ours:
-            if not ours:
-                return dict(slide=slide_path, status='busy')
+        with slide_lock(lock_path(paths['summary'])) as lock:
+            if not lock:
+                return dict(slide=slide_path, status='busy',
+                            holder=lock.holder)
+            notes = [lock.taken_over] if lock.taken_over else []
             # Checked under the lock: another process may just have
             # finished it.
-            finished = None if overwrite else self.finished_summary(
-                slide_path, out_dir)
+            finished, redo = (None, None) if overwrite else \
+                self._check_finished(slide_path, out_dir)
             if finished is not None:
-                return dict(finished, status='skipped')
-            return self._run(slide_path, out_dir, paths, seg_source)
+                result = dict(finished, status='skipped')
+            else:
+                notes += [redo] if redo else []
+                result = self._run(slide_path, out_dir, paths, seg_source)
+            return dict(result, notes=notes) if notes else result
 
     def _run(self, slide_path: str, out_dir: str, paths: Dict[str, str],
              seg_source: Optional[DicomSource]) -> dict:
@@ -434,6 +486,8 @@ class SlideSegmenter:
             os.remove(paths['summary'])
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
+            # What the outputs are of, taken before it is read.
+            fingerprint = slide_fingerprint(slide_path)
             scale = resolve_scale(reader, **self.resolution.to_dict())
             frame = analysis_frame(reader)
             region = ScaledRegion(reader, scale.downsample, frame)
@@ -447,7 +501,7 @@ class SlideSegmenter:
                 labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               maps, paths, seg_source)
-                summary['stain'] = stain
+                summary.update(stain=stain, slide_identity=fingerprint)
             finally:
                 maps.close()
         end = time.perf_counter()
