@@ -207,6 +207,7 @@ class SlideSegmenter:
                                             channels_last=channels_last,
                                             amp_requested=amp_requested)
         self.preprocess = TilePreprocessor(model, channels_last)
+        _check_tile(blend, self.predictor.output_stride())
         # numpy on the host for a CPU model, else the model's device.
         self.blend_device = None if self.predictor.device.type == 'cpu' \
             else self.predictor.device
@@ -662,6 +663,19 @@ class SlideSegmenter:
                         key: paths[key]
                         for key in self.output_keys + ['summary']
                     })
+
+
+def _check_tile(blend: BlendSpec, output_stride: Optional[int]) -> None:
+    """Refuse a tile the model cannot predict: smaller than its output
+    stride (:meth:`SegmentorPredictor.output_stride`), which would give an
+    all-background map reported as done."""
+    if output_stride is not None and min(blend.tile) < output_stride:
+        raise ValueError(
+            f'tile {blend.tile[0]}x{blend.tile[1]} is smaller than the '
+            f"model's output stride, {output_stride} px (one feature cell "
+            f'per {output_stride}x{output_stride} input pixels): it cannot '
+            f'predict such a tile; use --tile {output_stride} or more (the '
+            "config's crop_size, or the paper's 400, predicts best)")
 
 
 def _as_spec(kind, value):
