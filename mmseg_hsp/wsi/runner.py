@@ -106,7 +106,8 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
         overwrite (bool): Redo finished slides. Defaults to False.
         say (Callable[[str], None], optional): Told, one line each, the
             results' ``notes`` (a dead holder's lock taken over, a changed
-            slide redone) and which slide is waited for.
+            slide redone), the ``warnings`` of slides done (no tissue
+            found, not H&E-like) and which slide is waited for.
 
     Returns:
         list[dict]: Per slide, the summary, ``{'slide', 'status': 'busy',
@@ -139,6 +140,9 @@ def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
             return dict(slide=slide, status='failed', error=reason)
         for note in result.get('notes', ()):
             say(note)
+        if result['status'] == 'done':
+            for warning in result.get('warnings', ()):
+                say(f'{slide}: warning: {warning}')
         return result
 
     results = [run(slide, overwrite) for slide in slides]

@@ -502,7 +502,8 @@ class SlideSegmenter:
                 labelled = time.perf_counter()
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               maps, paths, seg_source)
-                summary.update(stain=stain, slide_identity=fingerprint)
+                summary.update(stain=stain, slide_identity=fingerprint,
+                               **_findings(summary))
             finally:
                 maps.close()
         end = time.perf_counter()
@@ -663,6 +664,18 @@ class SlideSegmenter:
                         key: paths[key]
                         for key in self.output_keys + ['summary']
                     })
+
+
+def _findings(summary: dict) -> dict:
+    """``tissue_found`` and ``warnings`` of a summary: a slide in which no
+    tissue was found has no grade, which must not read as a clean one."""
+    found = summary['analysed_mm2'] > 0
+    warnings = [] if found else [
+        'no tissue found (the tissue mask found none, or every pixel is '
+        'glass or black): the slide is not graded; check the slide, or run '
+        'it with --no-tissue-mask'
+    ]
+    return dict(tissue_found=found, warnings=warnings)
 
 
 def _check_tile(blend: BlendSpec, output_stride: Optional[int]) -> None:
