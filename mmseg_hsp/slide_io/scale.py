@@ -61,7 +61,8 @@ def resolve_scale(reader: SlideReader,
         SlideError: If the slide records neither pixel size nor
             magnification and none was given, if the level-0 resolution is
             not a scanner's, or if the analysis would up-sample level 0
-            more than ``MAX_UPSAMPLE`` times.
+            more than ``MAX_UPSAMPLE`` times, or shrink it to less than
+            one pixel a side (``--magnification 1e-300``).
     """
     slide_mpp, slide_mag = _level0_resolution(reader, input_mpp,
                                               input_magnification)
@@ -91,6 +92,15 @@ def resolve_scale(reader: SlideReader,
             f'{MAX_UPSAMPLE:g}x allowed; if that resolution is wrong pass '
             '--input-mpp or --input-magnification, else ask for a coarser '
             '--mpp or --magnification')
+    width, height = reader.level_dimensions[0]
+    if min(width, height) < downsample:
+        target = f'{mpp:g} um/px' if mpp is not None else \
+            f'x{magnification:g}'
+        raise SlideError(
+            f'{reader.path}: analysing it at {target} would shrink its '
+            f'{width}x{height} level 0 to {width / downsample:.3g}x'
+            f'{height / downsample:.3g} pixels, less than one a side; ask '
+            'for a finer --magnification or --mpp (the paper\'s x10)')
     return SlideScale(
         downsample=downsample,
         mpp=slide_mpp * downsample if slide_mpp else None,

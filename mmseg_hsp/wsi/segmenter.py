@@ -25,7 +25,8 @@ from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
 from ..slide_io.dicom import canonical_slide
 from ..slide_io.fingerprint import slide_fingerprint
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
-                      TilePreprocessor, blend_tiles, grid_windows)
+                      TilePreprocessor, blend_tiles, check_device,
+                      grid_windows)
 from ..progress import progress_display
 from ..version import __version__
 from .classes import SlideClasses
@@ -100,12 +101,15 @@ def build_segmentor(config,
         :class:`~mmseg_hsp.wsi.SlideClasses`.
 
     Raises:
+        ValueError: If ``device`` is not one this machine has
+            (:func:`~mmseg_hsp.tiling.check_device`).
         UnreadableCheckpoint: If the file is not a checkpoint
             (:func:`~mmseg_hsp.checkpoint_file.load_checkpoint_file`).
         CheckpointMismatch: If the checkpoint's weights do not fit the
             model exactly (mmengine would load what fits and warn), or are
             not finite.
     """
+    check_device(device)  # before the model is built: one line
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
     from mmengine.runner.checkpoint import load_state_dict
     from mmseg.apis import init_model
