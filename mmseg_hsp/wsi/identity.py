@@ -6,8 +6,9 @@ the same model and settings only: a rerun with another checkpoint, config,
 blend mode, resolution, precision or stain would otherwise report
 "skipped" and keep the first run's results. Each summary therefore records
 the run's identity (:func:`run_identity`): digests of the weights and of
-the model config, and every setting that changes an output pixel or
-polygon. A rerun compares it (:func:`identity_differences`) before it
+the model config, the class names in their order (what each label value
+means: a checkpoint whose ``dataset_meta`` reorders them is another
+model), and every setting that changes an output pixel or polygon. A rerun compares it (:func:`identity_differences`) before it
 skips anything.
 """
 import hashlib

@@ -38,7 +38,8 @@ from .identity import (config_digest, identity_differences, slide_change,
 from .lock import describe_holder, lock_path, slide_lock
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
-from .stain import NormalizedRegion, SlideStain
+from .stain import (NormalizedRegion, SlideStain, h_and_e_check,
+                    not_h_and_e_warning)
 from .tissue import TissueMask
 from .writers import (GEOJSON_MAX_SIDE, OVERLAY_MAX_SIDE, SlideMaps,
                       class_areas, fit_size, render_overlay,
@@ -227,6 +228,8 @@ class SlideSegmenter:
         self.identity = dict(
             weights=weights_digest(model),
             config=config_digest(model),
+            # names and order: what each label value means
+            classes=self.class_names,
             blend=blend.to_dict(),
             # the magnification is not used when an mpp is given
             resolution=dict(resolution.to_dict(),
@@ -498,7 +501,11 @@ class SlideSegmenter:
             region = ScaledRegion(reader, scale.downsample, frame)
             tissue = TissueMask.from_region(
                 region) if self.outputs.tissue_mask else None
-            source, stain = self._stain_normalized(region, tissue,
+            # The thumbnail's tissue, also without the mask: the stain is
+            # checked (and estimated for normalisation) on it.
+            seen = tissue or TissueMask.from_region(region)
+            stain_check = h_and_e_check(seen)
+            source, stain = self._stain_normalized(region, tissue, seen,
                                                    slide_path)
             maps = SlideMaps(region.size, out_dir)
             try:
@@ -507,7 +514,8 @@ class SlideSegmenter:
                 summary = self._write_outputs(reader, region, scale, tissue,
                                               maps, paths, seg_source)
                 summary.update(stain=stain, slide_identity=fingerprint,
-                               **_findings(summary))
+                               stain_check=stain_check,
+                               **_findings(summary, stain_check))
             finally:
                 maps.close()
         end = time.perf_counter()
@@ -525,12 +533,12 @@ class SlideSegmenter:
         return summary
 
     def _stain_normalized(self, region: ScaledRegion,
-                          tissue: Optional[TissueMask], slide_path: str):
+                          tissue: Optional[TissueMask],
+                          fitted_on: TissueMask, slide_path: str):
         """The region tiles are cut from, and the summary's ``stain``: the
         region itself and None without stain normalisation."""
         if self.stain is None:
             return region, None
-        fitted_on = tissue or TissueMask.from_region(region)
         normalizer = self.stain.fit(fitted_on, slide_path,
                                     tissue_tiles_only=tissue is not None)
         summary = self.stain.summary(normalizer, fitted_on)
@@ -670,15 +678,20 @@ class SlideSegmenter:
                     })
 
 
-def _findings(summary: dict) -> dict:
+def _findings(summary: dict, stain_check: Optional[dict]) -> dict:
     """``tissue_found`` and ``warnings`` of a summary: a slide in which no
-    tissue was found has no grade, which must not read as a clean one."""
+    tissue was found has no grade, which must not read as a clean one; a
+    slide that does not look H&E-stained is graded by a model that never
+    saw its stain."""
     found = summary['analysed_mm2'] > 0
     warnings = [] if found else [
         'no tissue found (the tissue mask found none, or every pixel is '
         'glass or black): the slide is not graded; check the slide, or run '
         'it with --no-tissue-mask'
     ]
+    stain = not_h_and_e_warning(stain_check) if found else None
+    if stain is not None:
+        warnings.append(stain)
     return dict(tissue_found=found, warnings=warnings)
 
 
