@@ -504,9 +504,12 @@ class SlideSegmenter:
             # The thumbnail's tissue, also without the mask: the stain is
             # checked (and estimated for normalisation) on it.
             seen = tissue or TissueMask.from_region(region)
-            stain_check = h_and_e_check(seen)
             source, stain = self._stain_normalized(region, tissue, seen,
                                                    slide_path)
+            # Estimated once: normalisation's estimate when it made one.
+            fitted = stain and stain['params']
+            stain_check = h_and_e_check(seen,
+                                        fitted['source'] if fitted else None)
             maps = SlideMaps(region.size, out_dir)
             try:
                 tiles = self._segment(source, tissue, maps, slide_path)

@@ -164,7 +164,8 @@ class SlideStain:
                     params=None if normalizer is None else normalizer.params)
 
 
-def h_and_e_check(tissue: TissueMask) -> Optional[dict]:
+def h_and_e_check(tissue: TissueMask,
+                  estimate: Optional[dict] = None) -> Optional[dict]:
     """Whether a slide looks H&E-stained, from the stain of its thumbnail.
 
     Macenko's estimate on the thumbnail's tissue gives the slide's two
@@ -175,6 +176,8 @@ def h_and_e_check(tissue: TissueMask) -> Optional[dict]:
 
     Args:
         tissue (TissueMask): The slide's mask, with its thumbnail.
+        estimate (dict, optional): The stain already estimated on it (by
+            stain normalisation), else estimated here.
 
     Returns:
         dict | None: ``second_stain`` (RGB optical density), ``angle``
@@ -182,10 +185,13 @@ def h_and_e_check(tissue: TissueMask) -> Optional[dict]:
         (bool); None when the thumbnail has too little stained tissue to
         tell.
     """
-    try:
-        stain = MacenkoNormalizer().estimate(tissue.thumbnail, tissue.mask)
-    except StainEstimationError:
-        return None
+    stain = estimate
+    if stain is None:
+        try:
+            stain = MacenkoNormalizer().estimate(tissue.thumbnail,
+                                                 tissue.mask)
+        except StainEstimationError:
+            return None
     angle = second_stain_angle(stain)
     return dict(second_stain=[round(v, 4) for v in stain['eosin']],
                 angle=round(angle, 2), max_angle=H_AND_E_MAX_ANGLE,
