@@ -27,6 +27,8 @@ from typing import Iterator, Optional
 from .recovery import process_is_running
 
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
+# Seconds to let a process that has just taken a lock write its record.
+SETTLE_SECONDS = 0.2
 
 
 def lock_path(summary_path: str) -> str:
@@ -138,6 +140,22 @@ class SlideLock:
         return self.held
 
 
+def _settled_holder(path: str) -> Optional[dict]:
+    """The holder a locked file names, read again a moment later when it
+    names none or a dead one: a process that has just taken the lock
+    writes its record right after."""
+    holder = read_holder(path)
+    if holder is None or holder_is_dead(holder):
+        time.sleep(SETTLE_SECONDS)
+        holder = read_holder(path)
+    return holder
+
+
+def _taken_over(path: str, holder: dict) -> str:
+    return (f'took over the lock {path} of {describe_holder(holder)}, which '
+            'is no longer running')
+
+
 @contextlib.contextmanager
 def slide_lock(path: str) -> Iterator[SlideLock]:
     """Try to take a slide's lock without waiting.
@@ -149,28 +167,24 @@ def slide_lock(path: str) -> Iterator[SlideLock]:
         SlideLock: Held until the block ends (the file then names this
         process, :func:`holder_record`), also when the lock of a dead
         holder was taken over (``taken_over`` says so); else not held, with
-        the live holder.
+        the live holder (None if the file names none).
     """
     taken_over = None
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        holder = read_holder(path)
-        dead = holder is not None and holder_is_dead(holder)
-        if dead:
-            taken_over = (f'took over the lock {path} of '
-                          f'{describe_holder(holder)}, which is no longer '
-                          'running')
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             stale = os.fstat(fd).st_ino
             os.close(fd)
-            if not dead:
+            holder = _settled_holder(path)
+            if holder is None or not holder_is_dead(holder):
                 yield SlideLock(False, holder)
                 return
             # A dead holder's file still locked (by a child it forked): a
             # new file under the name is a new lock. Removed only if it is
             # still that file (another run may have replaced it already).
+            taken_over = _taken_over(path, holder)
             with contextlib.suppress(FileNotFoundError):
                 if os.stat(path).st_ino == stale:
                     os.remove(path)
@@ -184,6 +198,11 @@ def slide_lock(path: str) -> Iterator[SlideLock]:
         if current == os.fstat(fd).st_ino:
             break
         os.close(fd)
+    # What the file still says is of a holder that ended without removing
+    # it (killed): say so.
+    holder = read_holder(path)
+    if taken_over is None and holder is not None and holder_is_dead(holder):
+        taken_over = _taken_over(path, holder)
     try:
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps(holder_record()).encode())
