@@ -35,7 +35,7 @@ from .confidence import CONFIDENCE_VALUES, band_confidence
 from .dicom_seg import DicomSource, write_dicom_seg
 from .identity import (config_digest, identity_differences, slide_change,
                        weights_digest)
-from .lock import describe_holder, lock_path, slide_lock
+from .lock import lock_path, slide_lock
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
 from .stain import (NormalizedRegion, SlideStain, h_and_e_check,
