@@ -41,6 +41,17 @@ def _text_head(head: bytes) -> Optional[str]:
     return ' '.join(text.split())[:40]
 
 
+def _leading_zeros(f, counted: int) -> int:
+    """How many zero bytes an open file starts with, given that its first
+    ``counted`` are (read on from there, a megabyte at a time)."""
+    while True:
+        chunk = f.read(1 << 20)
+        data = chunk.lstrip(b'\0')
+        counted += len(chunk) - len(data)
+        if data or not chunk:
+            return counted
+
+
 def checkpoint_problem(path: str, verify: bool = False) -> Optional[str]:
     """What makes a file unfit to be a checkpoint, told from its bytes.
 
@@ -58,9 +69,14 @@ def checkpoint_problem(path: str, verify: bool = False) -> Optional[str]:
         return 'an empty file (0 bytes)'
     with open(path, 'rb') as f:
         head = f.read(HEAD_BYTES)
-    if not head.strip(b'\0'):
-        return ('all zero bytes (what a crash or power cut while saving '
-                'leaves)')
+        if not head.strip(b'\0'):
+            zeros = _leading_zeros(f, len(head))
+            if zeros == osp.getsize(path):
+                return ('all zero bytes (what a crash or power cut while '
+                        'saving leaves)')
+            return (f'damaged: its first {zeros} bytes are zeros, then '
+                    'data; it starts with neither a zip (torch.save) nor a '
+                    'pickle header (its start was overwritten)')
     if head.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:

@@ -179,8 +179,10 @@ def segment_slides(segmenter: SlideSegmenter,
 
     Returns:
         list[dict]: Per slide, in sorted order, its summary (see
-        :func:`segment_slide`) or ``{'slide', 'status': 'failed',
-        'error'}`` with a one-line reason.
+        :func:`segment_slide`; ``warnings`` says what to check: no tissue
+        found, a slide not H&E-like), ``{'slide', 'status': 'busy',
+        'holder'}`` for one a process of another host runs, or ``{'slide',
+        'status': 'failed', 'error'}`` with a one-line reason.
 
     Raises:
         ValueError: If the inputs name no slide, or two slides share a
@@ -189,8 +191,9 @@ def segment_slides(segmenter: SlideSegmenter,
         PermissionError: If ``out_dir`` cannot be written to (before any
             slide runs).
         OutputsOfOtherSettings: If a slide finished in ``out_dir`` was made
-            with another model or other settings and ``overwrite`` is False
-            (before any slide runs).
+            with another model or other settings, or the outputs of its
+            name are another slide's (``OutputsOfAnotherSlide``), and
+            ``overwrite`` is False (before any slide runs).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped
             (finished slides are kept, the stopped one's temporaries
             removed).

@@ -3,14 +3,16 @@
 :func:`main` reads the flags, collects this process's share of the slides,
 builds the segmenter with :func:`mmseg_hsp.apis.init_slide_segmenter` and
 runs the slides one after the other, then prints a table (and, with
-``--report``, writes ``slides.csv`` and ``report.html`` of the run). Exit
-code 1 if any slide failed (each failure is one line naming it), 2 if
-nothing could be run (bad flags or inputs, a model or stain reference that
-cannot be set up, a model that does not fit its checkpoint or has NaN
-weights, an ``--out-dir`` that cannot be written to or holds finished slides
-of another model or other settings), 130 on Ctrl-C and 143 on SIGTERM
-(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1``
-shows tracebacks.
+``--report``, writes ``slides.csv`` and ``report.html`` of the run) and,
+last, one line per slide not done. Exit code 0 when every slide is done (or
+was already), 1 when some are (each other one is a ``FAILED`` or ``BUSY``
+line naming it), 2 when none is or nothing could be run (bad flags or
+inputs, a model or stain reference that cannot be set up, a model that does
+not fit its checkpoint or has NaN weights, an ``--out-dir`` that cannot be
+written to or holds finished slides of another model, other settings or
+another slide of the same name), 130 on Ctrl-C and 143 on SIGTERM
+(temporaries removed; rerun the same command to go on). ``MMSEG_HSP_DEBUG=1`` shows
+tracebacks.
 """
 import argparse
 import os
@@ -27,6 +29,7 @@ from ..apis import OutputSpec, init_slide_segmenter
 from ..optional import import_extra
 from ..setting_names import spelled_as_flags
 from ..wsi import SlideSegmenter
+from ..wsi.lock import describe_holder
 from ..wsi.outputs import slide_outputs
 from ..wsi.report import write_run_report
 from ..wsi.specs import GEOJSON_ORIGINS
@@ -236,7 +239,9 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
         print('infer_wsi: Macenko stain normalisation to '
               f'{segmenter.stain.reference_from}', file=sys.stderr)
     try:
-        results = run_slides(segmenter, slides, args.out_dir, args.overwrite)
+        results = run_slides(
+            segmenter, slides, args.out_dir, args.overwrite,
+            say=lambda line: print(f'infer_wsi: {line}', file=sys.stderr))
     except (OSError, ValueError) as error:  # unwritable, other settings
         if os.environ.get('MMSEG_HSP_DEBUG'):
             raise
@@ -247,7 +252,18 @@ def segment(args: argparse.Namespace, device: str, slides: List[str],
         paths = write_run_report(every, args.out_dir, results)
         print(f"infer_wsi: report {paths['report.html']}, "
               f"{paths['slides.csv']}", file=sys.stderr)
-    return int(any(r['status'] == 'failed' for r in results))
+    print_not_done(results)
+    return exit_code(results)
+
+
+def exit_code(results: Sequence[dict]) -> int:
+    """0 when every slide is done (or was already), 1 when some are, 2
+    when none is (an unreadable single slide is nothing done, not "partly
+    done")."""
+    complete = sum(r['status'] in ('done', 'skipped') for r in results)
+    if complete == len(results):
+        return 0
+    return 1 if complete else 2
 
 
 def build_segmenter(args: argparse.Namespace, device: str) -> SlideSegmenter:
@@ -273,7 +289,7 @@ def api_keywords(args: argparse.Namespace) -> dict:
 
 def print_report(results: Sequence[dict], rank: int = 0,
                  world: int = 1) -> None:
-    """Print a table of the slides run and one line per failure.
+    """Print a table of the slides run.
 
     Args:
         results (Sequence[dict]): From :func:`run_slides`.
@@ -292,12 +308,27 @@ def print_report(results: Sequence[dict], rank: int = 0,
             f"{tiles['run']}/{tiles['total']}" if tiles else '-',
             str(result.get('seconds', {}).get('total', '-')),
             str(result.get('tiles_per_second', '-')))
-    console = Console(stderr=True)
-    console.print(table)
+    Console(stderr=True).print(table)
+
+
+def print_not_done(results: Sequence[dict]) -> None:
+    """Print one line per slide not done, the run's last lines:
+    ``FAILED <slide>: <reason>`` or ``BUSY <slide>: ...`` (held by a
+    process of another host).
+
+    Args:
+        results (Sequence[dict]): From :func:`run_slides`.
+    """
     for result in results:
         if result['status'] == 'failed':
-            console.print(f"FAILED {result['error']}", markup=False,
-                          highlight=False, soft_wrap=True)
+            line = f"FAILED {result['error']}"
+        elif result['status'] == 'busy':
+            line = (f"BUSY {result['slide']}: being segmented by "
+                    f"{describe_holder(result['holder'])}, not done by this "
+                    'run; rerun the same command when it has finished')
+        else:
+            continue
+        print(line, file=sys.stderr)
 
 
 if __name__ == '__main__':

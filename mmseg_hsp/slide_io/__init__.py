@@ -2,7 +2,8 @@
 patch converter (:mod:`mmseg_hsp.datasets`).
 
 * :mod:`.backends`: :func:`open_slide` and the readers behind it;
-* :mod:`.dicom`: a DICOM slide is a series of files;
+* :mod:`.dicom`: a DICOM slide is a series of files, with one name;
+* :mod:`.fingerprint`: what a slide is (resolved path, sampled bytes);
 * :mod:`.resolution`: which level-0 resolutions a scanner can have;
 * :mod:`.scale`: the analysis downsample (:func:`resolve_scale`) and frame;
 * :mod:`.region`: the frame read at that downsample, row band by band;

@@ -84,6 +84,28 @@ class SlideReader:
         self.close()
 
 
+def damaged(path: str, error: Exception, where: str) -> SlideError:
+    """A read that failed on the file's image data, as one line naming
+    the slide, where, what the decoder said and the fix.
+
+    Args:
+        path (str): The slide.
+        error (Exception): What the decoder raised (OpenSlide's ``Bogus
+            marker length`` for a corrupt JPEG tile, zlib's ``Error -5
+            while decompressing data`` for a truncated deflate one...).
+        where (str): The region read, in words.
+
+    Returns:
+        SlideError: To raise.
+    """
+    reason = ' '.join(str(error).split()) or 'no message'
+    return SlideError(
+        f'{path}: its image data is damaged at {where} '
+        f'({type(error).__name__}: {reason}): the file is truncated or '
+        'corrupt (an interrupted copy, a scanner fault); copy it again, or '
+        're-export or rescan the slide')
+
+
 def _positive_float(value) -> Optional[float]:
     try:
         value = float(value)
@@ -118,7 +140,12 @@ class OpenSlideReader(SlideReader):
             self.bounds = tuple(int(value) for value in bounds)
 
     def read_region(self, location, level, size):
-        rgba = np.asarray(self.slide.read_region(location, level, size))
+        import openslide
+        try:
+            rgba = np.asarray(self.slide.read_region(location, level, size))
+        except openslide.OpenSlideError as error:
+            raise damaged(self.path, error, f'level {level}, {size[0]}x'
+                          f'{size[1]} pixels at {location}') from None
         # OpenSlide returns transparent pixels past the scanned area: put
         # them on the fill (alpha-composite, alpha is not premultiplied).
         alpha = rgba[..., 3:].astype(np.uint16)
@@ -139,7 +166,12 @@ class _ArrayLevelsReader(SlideReader):
 
     def read_region(self, location, level, size):
         if getattr(self, '_cached_level', None) != level:
-            self._cached = self._load_level(level)
+            try:
+                self._cached = self._load_level(level)
+            except SlideError:
+                raise
+            except Exception as error:  # whatever its decoder raised
+                raise damaged(self.path, error, f'level {level}') from None
             self._cached_level = level
         image = self._cached
         scale = self.level_downsamples[level]

@@ -8,7 +8,7 @@ import os.path as osp
 from typing import Callable, Iterable, List, Optional, Sequence
 
 from ..setting_names import setting
-from .dicom import folder_slides, one_per_series
+from .dicom import folder_slides, is_dicom_seg, one_per_series
 
 SLIDE_EXTENSIONS = ('.svs', '.tif', '.tiff', '.ndpi', '.vms', '.vmu', '.scn',
                     '.mrxs', '.svslide', '.bif', '.dcm', '.png', '.jpg',
@@ -59,7 +59,9 @@ def collect_slides(inputs: Iterable[str],
             (``.txt``/``.lst``/``.list``: one path a line, relative to the
             list's folder, ``#`` comments). Each DICOM series counts once,
             however its files or folder are named
-            (:func:`~.dicom.folder_slides`, :func:`~.dicom.one_per_series`).
+            (:func:`~.dicom.folder_slides`, :func:`~.dicom.one_per_series`);
+            DICOM Segmentations are never slides, even named one by one
+            (told by content, :func:`~.dicom.is_dicom_seg`).
         leave_out (Sequence[str]): Name endings of files a folder holds
             that are not slides: a tool's own outputs, when its output
             folder is (or lies in) its input folder. Files named one by one
@@ -93,8 +95,17 @@ def collect_slides(inputs: Iterable[str],
                 slides += [osp.join(folder, line) for line in lines if line]
         else:
             slides.append(item)
-    slides = one_per_series(sorted(set(osp.normpath(path)
-                                       for path in slides)))
+    slides = sorted(set(osp.normpath(path) for path in slides))
+    # A DICOM Segmentation (--dicom-seg's output, or any other) is no
+    # slide, whatever it is called and however it was named.
+    segs = [path for path in slides if osp.isfile(path) and
+            path.lower().endswith('.dcm') and is_dicom_seg(path)]
+    if segs and warn is not None:
+        shown = ', '.join(segs[:3]) + (', ...' if len(segs) > 3 else '')
+        warn(f'left out {len(segs)} DICOM Segmentation(s), which are '
+             f'outputs, not slides: {shown}')
+    slides = sorted(
+        one_per_series([path for path in slides if path not in segs]))
     if not slides:
         raise ValueError(f'no slides in {", ".join(inputs)}: give slide '
                          f'files ({", ".join(SLIDE_EXTENSIONS)}), folders '

@@ -62,7 +62,8 @@ def resolve_scale(reader: SlideReader,
         SlideError: If the slide records neither pixel size nor
             magnification and none was given, if the level-0 resolution is
             not a scanner's, or if the analysis would up-sample level 0
-            more than ``MAX_UPSAMPLE`` times.
+            more than ``MAX_UPSAMPLE`` times, or shrink it to less than
+            one pixel a side (``--magnification 1e-300``).
     """
     slide_mpp, slide_mag = _level0_resolution(reader, input_mpp,
                                               input_magnification)
@@ -94,6 +95,16 @@ def resolve_scale(reader: SlideReader,
             f'{setting("input_mpp")} or {setting("input_magnification")}, '
             f'else ask for a coarser {setting("mpp")} or '
             f'{setting("magnification")}')
+    width, height = reader.level_dimensions[0]
+    if min(width, height) < downsample:
+        target = f'{mpp:g} um/px' if mpp is not None else \
+            f'x{magnification:g}'
+        raise SlideError(
+            f'{reader.path}: analysing it at {target} would shrink its '
+            f'{width}x{height} level 0 to {width / downsample:.3g}x'
+            f'{height / downsample:.3g} pixels, less than one a side; ask '
+            f'for a finer {setting("magnification")} or {setting("mpp")} '
+            '(the paper\'s x10)')
     return SlideScale(
         downsample=downsample,
         mpp=slide_mpp * downsample if slide_mpp else None,

@@ -15,11 +15,12 @@ from .transforms import RandomHEDJitter, StainNormalize
 __all__ = [
     'hed_to_rgb', 'jitter_hed', 'perturb_stain_vectors', 'rgb_to_hed',
     'DEFAULT_REFERENCE', 'MacenkoNormalizer', 'StainEstimationError',
-    'StainReferenceError', 'load_reference',
+    'StainReferenceError', 'load_reference', 'H_AND_E_MAX_ANGLE',
+    'second_stain_angle',
     'RandomHEDJitter', 'StainNormalize'
 ]
 __getattr__ = lazy_exports(
     __name__, {
         '.hed': __all__[:4],
-        '.macenko': __all__[4:9],
+        '.macenko': __all__[4:11],
     })

@@ -13,7 +13,8 @@ from .blending import (BLEND_MODES, ArrayTiles, Band, BandBlender, BlendSpec,
                        NonFiniteScores, TileWindow, blend_tiles, grid_windows,
                        tile_starts)
 from .memory import HeapTrimmer
-from .precision import AMP_CHOICES, Precision, choose_amp, cpu_bf16_flags
+from .precision import (AMP_CHOICES, Precision, check_device, choose_amp,
+                        cpu_bf16_flags)
 from .predictor import SegmentorPredictor, TilePreprocessor
 from .prefetch import read_ahead
 
@@ -21,6 +22,6 @@ __all__ = [
     'BLEND_MODES', 'ArrayTiles', 'Band', 'BandBlender', 'BlendSpec',
     'NonFiniteScores', 'TileWindow', 'blend_tiles', 'grid_windows',
     'tile_starts', 'HeapTrimmer',
-    'AMP_CHOICES', 'Precision', 'choose_amp', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
+    'AMP_CHOICES', 'Precision', 'check_device', 'choose_amp', 'cpu_bf16_flags', 'SegmentorPredictor', 'TilePreprocessor',
     'read_ahead'
 ]

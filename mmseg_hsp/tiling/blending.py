@@ -73,6 +73,25 @@ GAUSS_WEIGHTS = ('gaussian', 'cosine', 'exponential')
 # Gaussian underflow towards 0, and a zero weight would leave a pixel covered
 # by one tile undefined.
 MIN_WEIGHT = 1e-6
+# Bytes a tile pixel takes at least: its float64 blending weight, and per
+# tile of a batch its uint8 RGB and float32 model input.
+WINDOW_BYTES = 8
+TILE_BYTES = 3 + 3 * 4
+MEMINFO = '/proc/meminfo'
+
+
+def available_memory() -> Optional[int]:
+    """Bytes of memory this machine can still give (``MemAvailable``), or
+    None where ``/proc/meminfo`` does not say."""
+    try:
+        with open(MEMINFO) as f:
+            for line in f:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
 
 
 class NonFiniteScores(ValueError):
@@ -145,6 +164,7 @@ class BlendSpec:
                              'pixels between tiles would get no prediction')
         object.__setattr__(self, 'tile', tile)
         object.__setattr__(self, 'stride', stride)
+        self._check_memory()
         if self.mode == 'gauss':
             window = np.outer(
                 _axis_window(tile[0], self.weight, self.sigma),
@@ -154,6 +174,20 @@ class BlendSpec:
             window = np.ones(tile, dtype=np.float64)
         window.setflags(write=False)
         object.__setattr__(self, '_window', window)
+
+    def _check_memory(self) -> None:
+        """Refuse a tile whose window and one batch cannot fit in memory
+        (``--tile 100000``: an 80 GB window, a bare MemoryError)."""
+        pixels = self.tile[0] * self.tile[1]
+        need = pixels * (WINDOW_BYTES + self.batch_size * TILE_BYTES)
+        available = available_memory()
+        if available is not None and need > available:
+            raise ValueError(
+                f'tile {self.tile[0]}x{self.tile[1]}: its blending window '
+                f'and one batch of {self.batch_size} tiles need at least '
+                f'{need / 2**30:.3g} GiB, more than the '
+                f'{available / 2**30:.3g} GiB of memory available; use a '
+                "smaller --tile (the paper's 400) or --batch-size")
 
     @classmethod
     def from_test_cfg(cls, test_cfg: Optional[dict],

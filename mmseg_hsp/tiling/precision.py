@@ -204,3 +204,35 @@ class Precision:
     def to_dict(self) -> dict:
         """dict: The policy, for summaries and logs."""
         return dict(dtype=self.name, channels_last=self.channels_last)
+
+
+def check_device(device: Union[str, torch.device]) -> None:
+    """Refuse, in one line, a device this machine does not have.
+
+    torch's own error for ``cuda`` without CUDA is an ``AssertionError``
+    ("Torch not compiled with CUDA enabled") that names no fix.
+
+    Args:
+        device (str | torch.device): A torch device.
+
+    Raises:
+        ValueError: If it is no torch device, or a CUDA device that torch
+            cannot use here (a CPU build of torch, no GPU, an index past
+            the GPUs).
+    """
+    try:
+        device = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f'device {device!r} is not a torch device; use cpu '
+                         'or cuda') from None
+    if device.type != 'cuda':
+        return
+    if not torch.cuda.is_available():
+        why = 'this torch is a CPU build, without CUDA' \
+            if torch.version.cuda is None else 'torch finds no CUDA GPU here'
+        raise ValueError(f'device {device}: {why}; use --device cpu (or '
+                         'run on a machine with a GPU)')
+    count = torch.cuda.device_count()
+    if device.index is not None and device.index >= count:
+        raise ValueError(f'device {device}: this machine has {count} CUDA '
+                         f'GPU(s), cuda:0 to cuda:{count - 1}; choose one')

@@ -15,7 +15,8 @@ uint8 tiles go through pinned host memory and are normalised on the GPU.
 Both run the model as a :class:`~.precision.Precision` says: channels-last
 by default, autocast with ``amp``.
 """
-from typing import List, Sequence, Union
+import math
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -24,6 +25,11 @@ from torch import Tensor, nn
 from .precision import Precision
 
 SCORE_KINDS = ('softmax', 'logits')
+
+
+# Side of the blank image the output stride is probed on: a few cells of a
+# stride-32 or stride-64 encoder.
+PROBE_SIDE = 256
 
 
 class SegmentorPredictor:
@@ -88,6 +94,31 @@ class SegmentorPredictor:
             raise ValueError('single-channel (sigmoid, threshold) models are '
                              'not supported: train with num_classes >= 2')
         return channels
+
+    def output_stride(self) -> Optional[int]:
+        """Input pixels per cell of the model's coarsest feature map.
+
+        A tile smaller than this gives the decode head less than one cell
+        of features, and the model no prediction of its own (an up-sampled
+        blur of padding). Probed, not read from the config: the encoder's
+        strides, dilations and output indices all decide it.
+
+        Returns:
+            int | None: ``ceil(256 / h)`` for the smallest height ``h`` of
+            the features ``extract_feat`` gives a blank 256-pixel image;
+            None for a model without ``extract_feat``.
+        """
+        extract = getattr(self.model, 'extract_feat', None)
+        if extract is None:
+            return None
+        blank = torch.zeros(1, 3, PROBE_SIDE, PROBE_SIDE, device=self.device)
+        with torch.no_grad(), self.precision.autocast():
+            features = extract(self.precision.inputs(blank))
+        if torch.is_tensor(features):
+            features = [features]
+        heights = [f.shape[-2] for f in features
+                   if torch.is_tensor(f) and f.dim() == 4]
+        return math.ceil(PROBE_SIDE / min(heights)) if heights else None
 
     def __call__(self, inputs: Tensor) -> Tensor:
         """Score a batch.

@@ -6,13 +6,14 @@ the same model and settings only: a rerun with another checkpoint, config,
 blend mode, resolution, precision or stain would otherwise report
 "skipped" and keep the first run's results. Each summary therefore records
 the run's identity (:func:`run_identity`): digests of the weights and of
-the model config, and every setting that changes an output pixel or
-polygon. A rerun compares it (:func:`identity_differences`) before it
+the model config, the class names in their order (what each label value
+means: a checkpoint whose ``dataset_meta`` reorders them is another
+model), and every setting that changes an output pixel or polygon. A rerun compares it (:func:`identity_differences`) before it
 skips anything.
 """
 import hashlib
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from torch import nn
@@ -118,3 +119,38 @@ def identity_differences(recorded: Optional[dict],
         for key in keys
         if key not in then or key not in now or then[key] != now[key]
     ]
+
+
+def slide_change(recorded: Optional[dict],
+                 current: dict) -> Optional[Tuple[str, Optional[str]]]:
+    """How the slide of a summary differs from the one given now.
+
+    Args:
+        recorded (dict, optional): The summary's ``slide_identity`` (None
+            if it records none: an earlier version wrote it).
+        current (dict): The slide's
+            :func:`~mmseg_hsp.slide_io.slide_fingerprint` now.
+
+    Returns:
+        tuple[str, str | None] | None: None for the same slide, unchanged;
+        ``('other', <its path>)`` for another slide (another path and other
+        bytes; a slide moved or copied elsewhere, same size and sampled
+        bytes, is the same slide), ``('other', None)`` when none was
+        recorded; ``('changed', <what>)`` for the same path with another
+        size, modification time or sampled bytes (a rescan).
+    """
+    if recorded is None:
+        return 'other', None
+    same_bytes = all(recorded.get(key) == current[key]
+                     for key in ('bytes', 'files', 'sha256'))
+    if recorded.get('path') != current['path']:
+        return None if same_bytes else ('other', recorded.get('path'))
+    what = [
+        f'{name} {recorded.get(key)} then, {current[key]} now'
+        for key, name in (('bytes', 'size'), ('files', 'files'),
+                          ('mtime', 'modification time (ns)'))
+        if recorded.get(key) != current[key]
+    ]
+    if recorded.get('sha256') != current['sha256']:
+        what.append('its sampled bytes differ')
+    return ('changed', '; '.join(what)) if what else None

@@ -14,7 +14,14 @@ pathologist asks first:
   not pure black); ``mean_confidence`` and ``unsure_share`` (share with
   probability below 0.5) over the labelled epithelium (:mod:`.confidence`);
 * ``mpp`` and ``mpp_source`` (``metadata``, ``input_mpp`` or ``nominal``:
-  see :mod:`.areas`), ``seconds``, and ``error`` for a failed slide.
+  see :mod:`.areas`), ``seconds``, ``warnings`` (the summary's: no tissue
+  found, a slide that does not look H&E-stained) and ``error`` for a failed
+  slide.
+
+A slide in which no tissue was found has no grade: its ``status`` is
+``no tissue`` and its ``highest_grade`` empty, never a clean-looking
+``none``. The HTML page shows a missing value as "-" and an area in the
+unit that fits its size (µm² below 0.01 mm²).
 
 The HTML page shows, per slide, the overlay thumbnail, the figures and a
 bar of the areas per class in the outputs' colours; images and styles are
@@ -37,7 +44,14 @@ REPORT_FILES = ('slides.csv', 'report.html')
 THUMBNAIL_WIDTH = 960
 SUMMARY_COLUMNS = ('slide', 'status', 'highest_grade', 'tissue_mm2',
                    'mean_confidence', 'unsure_share', 'mpp', 'mpp_source',
-                   'seconds', 'error')
+                   'seconds', 'warnings', 'error')
+# Columns of the HTML table, and how their values are shown there.
+HTML_COLUMNS = ('slide', 'status', 'highest_grade', 'tissue_mm2',
+                'mean_confidence', 'unsure_share', 'mpp', 'mpp_source',
+                'seconds')
+# Below this many mm^2, areas are shown in um^2 (0.01 mm^2 = 10,000 um^2).
+UM2_BELOW_MM2 = 0.01
+STATUS_NO_TISSUE = 'no tissue'
 
 
 def slide_row(summary: dict) -> dict:
@@ -53,15 +67,19 @@ def slide_row(summary: dict) -> dict:
     """
     row = dict(slide=osp.basename(summary['slide']),
                status=summary['status'],
+               warnings='; '.join(summary.get('warnings', ())),
                error=summary.get('error', ''))
     if 'areas' not in summary:
         return row
     names = summary['classes'][1:]
     drawn = summary['geojson_features_per_class']
     epithelium = sum(summary['areas'][name]['pixels'] for name in names)
+    tissue = summary.get('tissue_found', summary['analysed_mm2'] > 0)
     row.update(
+        status=summary['status'] if tissue else STATUS_NO_TISSUE,
         highest_grade=next(
-            (name for name in reversed(names) if drawn.get(name)), 'none'),
+            (name for name in reversed(names) if drawn.get(name)),
+            'none') if tissue else '',
         tissue_mm2=summary['analysed_mm2'],
         mean_confidence=summary['confidence']['mean'],
         unsure_share=summary['confidence']['unsure'],
@@ -146,7 +164,7 @@ def write_report_html(path: str, summaries: Sequence[dict],
         _slide_section(summary, row, out_dir)
         for summary, row in zip(summaries, rows)
     ]
-    table = _html_table(rows, SUMMARY_COLUMNS[:-1])
+    table = _html_table(rows, HTML_COLUMNS)
     write_text(path, PAGE.format(count=len(rows), table=table,
                                  width=THUMBNAIL_WIDTH,
                                  sections='\n'.join(sections)))
@@ -182,13 +200,13 @@ def _slide_section(summary: dict, row: dict, out_dir: str) -> str:
                 '</section>')
     names = summary['classes'][1:]
     colours = dict(zip(summary['classes'], summary['palette']))
-    figures = [('highest grade', row['highest_grade']),
-               ('tissue analysed', f"{row['tissue_mm2']:.4g} mm²"),
+    figures = [('highest grade', row['highest_grade'] or '-'),
+               ('tissue analysed', _area(row['tissue_mm2'])),
                ('mean confidence', _number(row['mean_confidence'])),
                ('unsure (p < 0.5)', _percent(row['unsure_share'])),
                ('pixel size', summary['resolution']['description']),
                ('time', f"{row['seconds']} s")]
-    figures += [(name, f"{row[f'{name}_mm2']:.4g} mm² "
+    figures += [(name, f"{_area(row[f'{name}_mm2'])} "
                  f"({_percent(row[f'{name}_share'])} of epithelium)")
                 for name in names]
     items = ''.join(f'<tr><th>{html.escape(key)}</th>'
@@ -205,7 +223,9 @@ def _slide_section(summary: dict, row: dict, out_dir: str) -> str:
     nominal = '' if not summary['resolution']['nominal'] else (
         '<p class="note">Areas use the nominal pixel size of the '
         'magnification; pass --input-mpp for exact areas.</p>')
-    return (f'<section><h2>{title}</h2>'
+    warnings = ''.join(f'<p class="warning">Warning: {html.escape(line)}'
+                       '</p>' for line in summary.get('warnings', ()))
+    return (f'<section><h2>{title}</h2>{warnings}'
             f'{_thumbnail(output_paths(summary["slide"], out_dir))}'
             f'<div class="bar">{bar}</div><div class="legend">{legend}</div>'
             f'<table class="figures">{items}</table>{nominal}</section>')
@@ -226,15 +246,35 @@ def _thumbnail(paths: Dict[str, str]) -> str:
 
 
 def _html_table(rows: Sequence[dict], columns: Sequence[str]) -> str:
-    """The rows' given columns as an HTML table."""
+    """The rows' given columns as an HTML table ("-" where a row has no
+    value)."""
     out = io.StringIO()
     out.write('<table class="slides"><tr>')
     out.write(''.join(f'<th>{html.escape(c)}</th>' for c in columns))
     for row in rows:
         out.write('</tr><tr>' + ''.join(
-            f'<td>{html.escape(str(row.get(c, "")))}</td>' for c in columns))
+            f'<td>{html.escape(_cell(c, row.get(c)))}</td>'
+            for c in columns))
     out.write('</tr></table>')
     return out.getvalue()
+
+
+def _cell(column: str, value) -> str:
+    """A value of the HTML table as shown: areas in a unit that fits."""
+    if value is None or value == '':
+        return '-'
+    show = dict(tissue_mm2=_area, mean_confidence=_number,
+                unsure_share=_percent).get(column, str)
+    return show(value)
+
+
+def _area(mm2: Optional[float]) -> str:
+    """An area in mm², or in µm² below :data:`UM2_BELOW_MM2`."""
+    if mm2 is None:
+        return '-'
+    if 0 < mm2 < UM2_BELOW_MM2:
+        return f'{mm2 * 1e6:.4g} µm²'
+    return f'{mm2:.4g} mm²'
 
 
 def _css(rgb: Sequence[int]) -> str:
@@ -263,7 +303,7 @@ img {{ width: 100%; max-width: {width}px; display: block; margin: 8px 0;
 .legend span {{ margin-right: 14px; }}
 .legend i {{ display: inline-block; width: 12px; height: 12px;
   margin-right: 4px; border: 1px solid #444; }}
-.note {{ color: #a60; }} .failed {{ color: #b00; }}
+.note {{ color: #a60; }} .failed, .warning {{ color: #b00; }}
 </style></head><body>
 <h1>Whole-slide lesion report</h1>
 <p>{count} slide(s). Research use: the model's lesion map, not a

@@ -6,11 +6,14 @@ Under ``torchrun`` every rank collects the same sorted slide list
 no process group is needed (ranks never wait for each other).
 """
 import os
+import socket
+import time
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 from ..fileio import check_writable
 from ..setting_names import setting
 from ..slide_io import SLIDE_EXTENSIONS, collect_slides
+from .lock import describe_holder
 from .outputs import slide_outputs
 from .segmenter import SlideSegmenter
 
@@ -22,6 +25,8 @@ def slide_like_outputs() -> Tuple[str, ...]:
     folder."""
     return tuple(kind.suffix for kind in slide_outputs()
                  if kind.suffix.endswith(SLIDE_EXTENSIONS))
+# Seconds between looks at a slide another process of this host runs.
+BUSY_POLL_SECONDS = 1.0
 
 
 def collect_inputs(inputs: Iterable[str],
@@ -86,43 +91,80 @@ class SlideRunInterrupted(KeyboardInterrupt):
 
 
 def run_slides(segmenter: SlideSegmenter, slides: Sequence[str],
-               out_dir: str, overwrite: bool = False) -> List[dict]:
+               out_dir: str, overwrite: bool = False,
+               say: Optional[Callable[[str], None]] = None) -> List[dict]:
     """Run slides one after the other; a failing slide does not stop others.
 
     Before any slide runs, the output folder must take a file, and (without
     ``overwrite``) no finished slide may have been made with other
-    settings: either stops the whole run, with nothing done.
+    settings or be another slide's: either stops the whole run, with
+    nothing done. A slide another live process of this host is running
+    (it holds the slide's lock) is left to it until the others are done,
+    then waited for, so the run ends with it done by one of the two (a
+    dead holder's lock is taken over); one held from another host, whose
+    process cannot be checked, stays ``busy``.
 
     Args:
         segmenter (SlideSegmenter): The configured segmenter.
         slides (Sequence[str]): Slides to run.
         out_dir (str): Output folder.
         overwrite (bool): Redo finished slides. Defaults to False.
+        say (Callable[[str], None], optional): Told, one line each, the
+            results' ``notes`` (a dead holder's lock taken over, a changed
+            slide redone), the ``warnings`` of slides done (no tissue
+            found, not H&E-like) and which slide is waited for.
 
     Returns:
-        list[dict]: Per slide, the summary, or ``{'slide', 'status':
-        'failed', 'error'}`` with a one-line reason naming the slide.
+        list[dict]: Per slide, the summary, ``{'slide', 'status': 'busy',
+        'holder'}``, or ``{'slide', 'status': 'failed', 'error'}`` with a
+        one-line reason naming the slide.
 
     Raises:
         PermissionError: If ``out_dir`` cannot be written to.
         OutputsOfOtherSettings: If a finished slide was made with another
-            model or other settings (see
-            :meth:`SlideSegmenter.finished_summary`).
+            model or other settings, or its outputs are another slide's
+            (see :meth:`SlideSegmenter.finished_summary`).
         SlideRunInterrupted: On Ctrl-C, naming the slide it stopped.
     """
+    say = say or (lambda line: None)
     check_writable(out_dir, setting('out_dir'))
     if not overwrite:
         for slide in slides:
             segmenter.finished_summary(slide, out_dir)
-    results = []
-    for slide in slides:
+
+    def run(slide: str, overwrite: bool, wait: float = 0) -> dict:
         try:
-            results.append(segmenter.run(slide, out_dir, overwrite=overwrite))
+            time.sleep(wait)
+            result = segmenter.run(slide, out_dir, overwrite=overwrite)
         except KeyboardInterrupt as stop:
             raise SlideRunInterrupted(slide, stop) from None
         except Exception as error:  # report, go on with the next slide
             reason = ' '.join(str(error).split()) or type(error).__name__
             if slide not in reason:
                 reason = f'{slide}: {type(error).__name__}: {reason}'
-            results.append(dict(slide=slide, status='failed', error=reason))
+            return dict(slide=slide, status='failed', error=reason)
+        for note in result.get('notes', ()):
+            say(note)
+        if result['status'] == 'done':
+            for warning in result.get('warnings', ()):
+                say(f'{slide}: warning: {warning}')
+        return result
+
+    results = [run(slide, overwrite) for slide in slides]
+    for index, result in enumerate(results):
+        if not _held_here(result):
+            continue
+        say(f'{result["slide"]}: waiting for '
+            f'{describe_holder(result["holder"])}, which is segmenting it')
+        while _held_here(result):
+            # Not redone if the other process has just finished it.
+            result = run(result['slide'], False, BUSY_POLL_SECONDS)
+        results[index] = result
     return results
+
+
+def _held_here(result: dict) -> bool:
+    """Whether a slide is busy in a process of this host (which can be
+    checked and waited for)."""
+    holder = result.get('holder') if result['status'] == 'busy' else None
+    return holder is not None and holder.get('host') == socket.gethostname()

@@ -23,19 +23,24 @@ from torch import nn
 
 from ..slide_io import (RowBuffer, ScaledRegion, analysis_frame, open_slide,
                         resolve_scale)
+from ..slide_io.fingerprint import slide_fingerprint
 from ..tiling import (BlendSpec, HeapTrimmer, SegmentorPredictor,
-                      TilePreprocessor, blend_tiles, grid_windows)
+                      TilePreprocessor, blend_tiles, check_device,
+                      grid_windows)
 from ..progress import progress_display
 from ..setting_names import setting
 from .classes import SlideClasses
 from .areas import area_pixel_size
 from .confidence import band_confidence
-from .identity import config_digest, identity_differences, weights_digest
+from .identity import (config_digest, identity_differences, slide_change,
+                       weights_digest)
 from .lock import lock_path, slide_lock
-from .outputs import FinishedSlide, SlideOutput, output_paths, slide_outputs
+from .outputs import (FinishedSlide, SlideOutput, output_paths, output_stem,
+                      slide_outputs)
 from .recovery import remove_stale_temporaries
 from .specs import OutputSpec, ResolutionSpec
-from .stain import NormalizedRegion, SlideStain
+from .stain import (NormalizedRegion, SlideStain, h_and_e_check,
+                    not_h_and_e_warning)
 from .tissue import TissueMask
 from .writers import SlideMaps, class_areas
 
@@ -59,12 +64,15 @@ def build_segmentor(config,
         :class:`~mmseg_hsp.wsi.SlideClasses`.
 
     Raises:
+        ValueError: If ``device`` is not one this machine has
+            (:func:`~mmseg_hsp.tiling.check_device`).
         UnreadableCheckpoint: If the file is not a checkpoint
             (:func:`~mmseg_hsp.checkpoint_file.load_checkpoint_file`).
         CheckpointMismatch: If the checkpoint's weights do not fit the
             model exactly (mmengine would load what fits and warn), or are
             not finite.
     """
+    check_device(device)  # before the model is built: one line
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
     from mmengine.runner.checkpoint import load_state_dict
     from mmseg.apis import init_model
@@ -84,6 +92,11 @@ def build_segmentor(config,
 class OutputsOfOtherSettings(ValueError):
     """A slide's finished outputs were made with another model or other
     settings (one-line message)."""
+
+
+class OutputsOfAnotherSlide(OutputsOfOtherSettings):
+    """The finished outputs a slide's name points to are of another slide
+    of the same name (one-line message naming both)."""
 
 
 class SlideSegmenter:
@@ -149,6 +162,7 @@ class SlideSegmenter:
                                             channels_last=channels_last,
                                             amp_requested=amp_requested)
         self.preprocess = TilePreprocessor(model, channels_last)
+        _check_tile(blend, self.predictor.output_stride())
         # numpy on the host for a CPU model, else the model's device.
         self.blend_device = None if self.predictor.device.type == 'cpu' \
             else self.predictor.device
@@ -169,6 +183,8 @@ class SlideSegmenter:
         self.identity = dict(
             weights=weights_digest(model),
             config=config_digest(model),
+            # names and order: what each label value means
+            classes=self.class_names,
             blend=blend.to_dict(),
             # the magnification is not used when an mpp is given
             resolution=dict(resolution.to_dict(),
@@ -287,14 +303,37 @@ class SlideSegmenter:
             slide is not finished.
 
         Raises:
+            OutputsOfAnotherSlide: If the outputs of its name are another
+                slide's (another path, other bytes): one line naming both.
             OutputsOfOtherSettings: If it is finished, but the summary's
                 ``identity`` differs from this segmenter's (another
                 checkpoint, config or setting): one line naming what
                 differs.
         """
+        return self._check_finished(slide_path, out_dir)[0]
+
+    def _check_finished(self, slide_path: str, out_dir: str):
+        """:meth:`finished_summary`, and why a finished slide is redone
+        (its file changed since: a rescan), or None."""
         summary = self._finished(slide_path, out_dir)
         if summary is None:
-            return None
+            return None, None
+        try:
+            current = slide_fingerprint(slide_path)
+        except OSError:  # gone since: its run says so
+            return None, None
+        kind, detail = slide_change(summary.get('slide_identity'),
+                                    current) or (None, None)
+        if kind == 'other':
+            made_from = 'a slide they do not record (an earlier version ' \
+                'made them)' if detail is None else \
+                f'another slide of the same name, {detail}'
+            raise OutputsOfAnotherSlide(
+                f'{slide_path}: its outputs in {out_dir} '
+                f'({output_stem(slide_path)}.*) are of '
+                f'{made_from}; run it into another {setting("out_dir")} (or '
+                f'pass {setting("overwrite", True)} to replace those '
+                'results)')
         differences = identity_differences(summary.get('identity'),
                                            self.identity)
         if differences:
@@ -305,7 +344,11 @@ class SlideSegmenter:
                 f'other settings ({differences[0]}{more}); pass '
                 f'{setting("overwrite", True)} to redo them, or choose '
                 f'another {setting("out_dir")}')
-        return summary
+        if kind == 'changed':
+            return None, (f'{slide_path}: changed since its outputs in '
+                          f'{out_dir} were made ({detail}): a rescan; '
+                          'redoing it')
+        return summary, None
 
     def _finished(self, slide_path: str, out_dir: str) -> Optional[dict]:
         """The summary if it exists and every other output has the size it
@@ -349,10 +392,14 @@ class SlideSegmenter:
 
         Returns:
             dict: The summary (also written as ``<name>.summary.json``),
-            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``
-            and ``status`` ``'busy'`` when another process runs the slide
-            into ``out_dir`` (it holds the slide's lock, :mod:`.lock`: runs
-            on the same slides split the work). ``seconds`` has
+            with ``status`` ``'done'`` or ``'skipped'``; or only ``slide``,
+            ``status`` ``'busy'`` and ``holder`` (the lock file's record:
+            ``host``, ``pid``, ``since``...) when another live process runs
+            the slide into ``out_dir`` (it holds the slide's lock,
+            :mod:`.lock`: runs on the same slides split the work). A
+            ``notes`` list, when present, holds lines to show: a dead
+            holder's lock taken over, a slide redone because its file
+            changed since its outputs were made (a rescan). ``seconds`` has
             ``labels`` (open the slide to label map on disk), ``outputs``
             (TIFF, GeoJSON, overlay...) and ``total``;
             ``tiles_per_second`` counts the ``labels`` phase; ``stain`` is
@@ -366,6 +413,8 @@ class SlideSegmenter:
         Raises:
             OutputsOfOtherSettings: If the slide is finished with other
                 settings and ``overwrite`` is False.
+            OutputsOfAnotherSlide: If the outputs of its name in
+                ``out_dir`` are another slide's and ``overwrite`` is False.
             SlideError: If the slide cannot be opened, has no (or an
                 implausible) resolution, or fails to read, or if a DICOM
                 Segmentation is asked of a slide that is not DICOM; nothing
@@ -380,16 +429,21 @@ class SlideSegmenter:
             for kind in slide_outputs(self.outputs)
         ]
         os.makedirs(out_dir, exist_ok=True)
-        with slide_lock(lock_path(paths['summary'])) as ours:
-            if not ours:
-                return dict(slide=slide_path, status='busy')
+        with slide_lock(lock_path(paths['summary'])) as lock:
+            if not lock:
+                return dict(slide=slide_path, status='busy',
+                            holder=lock.holder)
+            notes = [lock.taken_over] if lock.taken_over else []
             # Checked under the lock: another process may just have
             # finished it.
-            finished = None if overwrite else self.finished_summary(
-                slide_path, out_dir)
+            finished, redo = (None, None) if overwrite else \
+                self._check_finished(slide_path, out_dir)
             if finished is not None:
-                return dict(finished, status='skipped')
-            return self._run(slide_path, out_dir, writers)
+                result = dict(finished, status='skipped')
+            else:
+                notes += [redo] if redo else []
+                result = self._run(slide_path, out_dir, writers)
+            return dict(result, notes=notes) if notes else result
 
     def _run(self, slide_path: str, out_dir: str,
              writers: List[SlideOutput]) -> dict:
@@ -401,13 +455,22 @@ class SlideSegmenter:
             os.remove(summary_path)
         start = time.perf_counter()
         with open_slide(slide_path) as reader:
+            # What the outputs are of, taken before it is read.
+            fingerprint = slide_fingerprint(slide_path)
             scale = resolve_scale(reader, **self.resolution.to_dict())
             frame = analysis_frame(reader)
             region = ScaledRegion(reader, scale.downsample, frame)
             tissue = TissueMask.from_region(
                 region) if self.outputs.tissue_mask else None
-            source, stain = self._stain_normalized(region, tissue,
+            # The thumbnail's tissue, also without the mask: the stain is
+            # checked (and estimated for normalisation) on it.
+            seen = tissue or TissueMask.from_region(region)
+            source, stain = self._stain_normalized(region, tissue, seen,
                                                    slide_path)
+            # Estimated once: normalisation's estimate when it made one.
+            fitted = stain and stain['params']
+            stain_check = h_and_e_check(seen,
+                                        fitted['source'] if fitted else None)
             maps = SlideMaps(region.size, out_dir)
             try:
                 tiles = self._segment(source, tissue, maps, slide_path,
@@ -415,7 +478,9 @@ class SlideSegmenter:
                 labelled = time.perf_counter()
                 slide = self._write_outputs(reader, region, scale, tissue,
                                             maps, writers)
-                slide.summary['stain'] = stain
+                slide.summary.update(stain=stain, slide_identity=fingerprint,
+                                     stain_check=stain_check,
+                                     **_findings(slide.summary, stain_check))
             finally:
                 maps.close()
         end = time.perf_counter()
@@ -435,12 +500,12 @@ class SlideSegmenter:
         return slide.summary
 
     def _stain_normalized(self, region: ScaledRegion,
-                          tissue: Optional[TissueMask], slide_path: str):
+                          tissue: Optional[TissueMask],
+                          fitted_on: TissueMask, slide_path: str):
         """The region tiles are cut from, and the summary's ``stain``: the
         region itself and None without stain normalisation."""
         if self.stain is None:
             return region, None
-        fitted_on = tissue or TissueMask.from_region(region)
         normalizer = self.stain.fit(fitted_on, slide_path,
                                     tissue_tiles_only=tissue is not None)
         summary = self.stain.summary(normalizer, fitted_on)
@@ -542,6 +607,37 @@ class SlideSegmenter:
             for writer in writers
         }
         return slide
+
+
+def _findings(summary: dict, stain_check: Optional[dict]) -> dict:
+    """``tissue_found`` and ``warnings`` of a summary: a slide in which no
+    tissue was found has no grade, which must not read as a clean one; a
+    slide that does not look H&E-stained is graded by a model that never
+    saw its stain."""
+    found = summary['analysed_mm2'] > 0
+    warnings = [] if found else [
+        'no tissue found (the tissue mask found none, or every pixel is '
+        'glass or black): the slide is not graded; check the slide, or run '
+        f'it with {setting("tissue_mask", False)}'
+    ]
+    stain = not_h_and_e_warning(stain_check) if found else None
+    if stain is not None:
+        warnings.append(stain)
+    return dict(tissue_found=found, warnings=warnings)
+
+
+def _check_tile(blend: BlendSpec, output_stride: Optional[int]) -> None:
+    """Refuse a tile the model cannot predict: smaller than its output
+    stride (:meth:`SegmentorPredictor.output_stride`), which would give an
+    all-background map reported as done."""
+    if output_stride is not None and min(blend.tile) < output_stride:
+        raise ValueError(
+            f'tile {blend.tile[0]}x{blend.tile[1]} is smaller than the '
+            f"model's output stride, {output_stride} px (one feature cell "
+            f'per {output_stride}x{output_stride} input pixels): it cannot '
+            f'predict such a tile; use {setting("tile", output_stride)} or '
+            "more (the config's crop_size, or the paper's 400, predicts "
+            'best)')
 
 
 def _as_spec(kind, value):

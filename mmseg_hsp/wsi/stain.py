@@ -7,14 +7,20 @@ map, applied to the analysis-resolution rows as they are read, before they
 are cut into tiles. Every pixel is thus normalised once (not once per
 overlapping tile), overlapping tiles see the same pixels, and the label map
 equals that of the slide normalised as a whole beforehand.
+
+Every slide, normalised or not, is also checked for looking H&E-stained
+(:func:`h_and_e_check`): HSP-Net was trained on H&E, and an
+immunohistochemistry slide (hematoxylin and brown DAB) would be graded
+without a word. It warns, it does not refuse.
 """
 from typing import Optional, Union
 
 import numpy as np
 
 from ..slide_io import ScaledRegion, SlideError
-from ..stain import (MacenkoNormalizer, StainEstimationError,
-                     load_reference)
+from ..stain import (H_AND_E_MAX_ANGLE, MacenkoNormalizer,
+                     StainEstimationError, load_reference,
+                     second_stain_angle)
 from .tissue import TissueMask
 
 
@@ -156,3 +162,50 @@ class SlideStain:
                     estimated_on=dict(size=[width, height],
                                       cell=tissue.cell),
                     params=None if normalizer is None else normalizer.params)
+
+
+def h_and_e_check(tissue: TissueMask,
+                  estimate: Optional[dict] = None) -> Optional[dict]:
+    """Whether a slide looks H&E-stained, from the stain of its thumbnail.
+
+    Macenko's estimate on the thumbnail's tissue gives the slide's two
+    dominant stains; the second one is eosin on an H&E slide, DAB on an
+    immunohistochemistry slide. :func:`~mmseg_hsp.stain.second_stain_angle`
+    tells them apart (above :data:`~mmseg_hsp.stain.H_AND_E_MAX_ANGLE`: not
+    eosin).
+
+    Args:
+        tissue (TissueMask): The slide's mask, with its thumbnail.
+        estimate (dict, optional): The stain already estimated on it (by
+            stain normalisation), else estimated here.
+
+    Returns:
+        dict | None: ``second_stain`` (RGB optical density), ``angle``
+        (degrees from green towards blue), ``max_angle`` and ``h_and_e``
+        (bool); None when the thumbnail has too little stained tissue to
+        tell.
+    """
+    stain = estimate
+    if stain is None:
+        try:
+            stain = MacenkoNormalizer().estimate(tissue.thumbnail,
+                                                 tissue.mask)
+        except StainEstimationError:
+            return None
+    angle = second_stain_angle(stain)
+    return dict(second_stain=[round(v, 4) for v in stain['eosin']],
+                angle=round(angle, 2), max_angle=H_AND_E_MAX_ANGLE,
+                h_and_e=angle <= H_AND_E_MAX_ANGLE)
+
+
+def not_h_and_e_warning(check: Optional[dict]) -> Optional[str]:
+    """The warning of a slide :func:`h_and_e_check` finds not H&E-like,
+    None for one that looks H&E-stained (or could not be told)."""
+    if check is None or check['h_and_e']:
+        return None
+    shown = ', '.join(f'{v:.2f}' for v in check['second_stain'])
+    return (f'does not look H&E-stained: its second stain [{shown}] '
+            f'absorbs blue more than green ({check["angle"]:.0f} deg from '
+            f'green, eosin is below {check["max_angle"]:.0f}), as DAB '
+            '(brown, immunohistochemistry) does; the model was trained on '
+            'H&E, so its grades of this slide are not to be trusted')

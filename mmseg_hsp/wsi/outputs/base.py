@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Tuple, Type
 
 import numpy as np
 
+from ...slide_io.dicom import canonical_slide
 from ...version import __version__
 from ..areas import PixelSize
 from ..classes import SlideClasses
@@ -189,6 +190,11 @@ def slide_outputs(spec=None) -> List[Type[SlideOutput]]:
     return [kind for kind in kinds if spec is None or kind.enabled(spec)]
 
 
+def output_stem(slide_path: str) -> str:
+    """The name a slide's outputs share (see :func:`output_paths`)."""
+    return osp.splitext(osp.basename(canonical_slide(slide_path)))[0]
+
+
 def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
     """The output files of a slide, written or not.
 
@@ -199,9 +205,12 @@ def output_paths(slide_path: str, out_dir: str) -> Dict[str, str]:
     Returns:
         dict[str, str]: Per registered output (``labels``, ``geojson``,
         ``overlay``, ``confidence``, ``dicom_seg``, ``summary``...), its
-        path: the slide's file name without extension plus its suffix.
+        path: the slide's file name without extension plus its suffix, a
+        DICOM series named after its one name
+        (:func:`~mmseg_hsp.slide_io.dicom.canonical_slide`: its folder or
+        first file, however it was given).
     """
-    stem = osp.splitext(osp.basename(slide_path))[0]
+    stem = output_stem(slide_path)
     return {
         kind.name: osp.join(out_dir, stem + kind.suffix)
         for kind in slide_outputs()
