@@ -618,7 +618,8 @@ def _findings(summary: dict, stain_check: Optional[dict]) -> dict:
     warnings = [] if found else [
         'no tissue found (the tissue mask found none, or every pixel is '
         'glass or black): the slide is not graded; check the slide, or run '
-        f'it with {setting("tissue_mask", False)}'
+        # a summary's text is the same however the run was started
+        'it with --no-tissue-mask (tissue_mask=False)'
     ]
     stain = not_h_and_e_warning(stain_check) if found else None
     if stain is not None:

@@ -67,7 +67,10 @@ def test_a_damaged_strip_read_by_tifffile_is_one_line(tmp_path):
     [result] = run_slides(segmenter(), [path], str(tmp_path / 'out'))
     assert result['error'].startswith(
         f'{path}: its image data is damaged at level 0 (')
-    assert 'while decompressing data' in result['error']
+    # zlib's own words, or imagecodecs' (tifffile decodes with it when it
+    # is installed, as the runtime requirements have it)
+    assert ('while decompressing data' in result['error']
+            or 'DeflateError' in result['error']), result['error']
     assert result['error'].endswith(DAMAGED)
 
 
@@ -93,7 +96,7 @@ def test_a_magnification_shrinking_the_slide_to_nothing(tmp_path):
     assert result['error'] == (
         f'{path}: analysing it at x1e-300 would shrink its 128x128 level 0 '
         'to 1.28e-299x1.28e-299 pixels, less than one a side; ask for a '
-        "finer --magnification or --mpp (the paper's x10)")
+        "finer magnification= or mpp= (the paper's x10)")
 
 
 def test_a_tile_no_memory_holds_is_refused():

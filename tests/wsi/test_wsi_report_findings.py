@@ -17,7 +17,7 @@ from mmseg_hsp.wsi.segmenter import SlideSegmenter
 
 NO_TISSUE = ('no tissue found (the tissue mask found none, or every pixel '
              'is glass or black): the slide is not graded; check the slide, '
-             'or run it with --no-tissue-mask')
+             'or run it with --no-tissue-mask (tissue_mask=False)')
 
 
 @pytest.fixture(scope='module')

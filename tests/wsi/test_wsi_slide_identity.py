@@ -50,8 +50,8 @@ def test_another_slide_of_the_same_name_is_refused_naming_both(tmp_path):
         run_slides(segmenter(), [second], out)
     assert str(error.value) == (
         f'{second}: its outputs in {out} (x.*) are of another slide of the '
-        f'same name, {first}; run it into another --out-dir (or pass '
-        '--overwrite to replace those results)')
+        f'same name, {first}; run it into another out_dir= (or pass '
+        'overwrite=True to replace those results)')
     # nothing touched; --overwrite replaces them with the second slide's
     np.testing.assert_array_equal(
         tifffile.imread(tmp_path / 'out' / 'x.labels.tif'), labels)
@@ -107,7 +107,7 @@ def test_two_inputs_of_one_name_in_one_run_are_refused_naming_both(tmp_path):
         collect_slides([first, second])
     assert str(error.value) == (
         f'{first} and {second} have the same name: their outputs would '
-        'collide; rename one or run them into different --out-dir')
+        'collide; rename one or run them into different out_dir=')
 
 
 def test_fingerprint_sees_header_tail_size_and_every_dicom_file(tmp_path):

@@ -36,7 +36,7 @@ def test_output_stride_is_probed_from_the_model(options, stride):
     assert str(error.value) == (
         f'tile {stride - 1}x{stride - 1} is smaller than the model\'s output '
         f'stride, {stride} px (one feature cell per {stride}x{stride} input '
-        f'pixels): it cannot predict such a tile; use --tile {stride} or '
+        f'pixels): it cannot predict such a tile; use tile={stride} or '
         "more (the config's crop_size, or the paper's 400, predicts best)")
 
 
