@@ -10,6 +10,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
+from ..config_options import merge_cfg_options
 from .batch import split_total_batch
 from .launch import setup_cpu_distributed
 
@@ -91,8 +92,7 @@ def load_config(args: argparse.Namespace) -> Config:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    merge_cfg_options(cfg, args.cfg_options)
     if 'train_dataloader.batch_size' not in (args.cfg_options or {}):
         # An explicit per-process batch wins, as in mmseg.
         split_total_batch(cfg, args.launcher)
