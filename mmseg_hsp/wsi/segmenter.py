@@ -574,7 +574,7 @@ class SlideSegmenter:
         write_png(paths['overlay'], render_overlay(rgb, small, palette))
         seg = None if seg_source is None else write_dicom_seg(
             paths['dicom_seg'], seg_source, maps.labels, self.class_names,
-            region.frame, scale.downsample)
+            palette, region.frame, scale.downsample)
         return dict(slide=reader.path,
                     status='done',
                     reader=type(reader).__name__,
