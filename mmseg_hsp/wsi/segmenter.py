@@ -122,18 +122,6 @@ class OutputsOfOtherSettings(ValueError):
     settings (one-line message)."""
 
 
-def qupath_name(name: str) -> str:
-    """QuPath's classification spelling: ``normal`` -> ``Normal``.
-
-    Args:
-        name (str): A class name.
-
-    Returns:
-        str: The name with its first letter in upper case.
-    """
-    return name[:1].upper() + name[1:]
-
-
 class SlideSegmenter:
     """Segment whole slides (or image regions) with an mmseg segmentor.
 
@@ -555,7 +543,7 @@ class SlideSegmenter:
         per_class = {}
         features = write_geojson(
             paths['geojson'], labels, scale.downsample * 2**level, origin,
-            [qupath_name(name) for name in self.class_names], palette,
+            self.class_names, palette,
             self.outputs.geojson_min_area / 4**level,
             um_per_pixel=pixel.mpp * 2**level,
             confidence=maps.confidence.level(level),
