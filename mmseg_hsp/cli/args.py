@@ -10,6 +10,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
+from ..compat import config_file
 from ..config_options import merge_cfg_options
 from .batch import split_total_batch
 from .launch import setup_cpu_distributed
@@ -100,7 +101,8 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join(
+            './work_dirs',
+            osp.splitext(osp.basename(config_file(args.config)))[0])
     setup_cpu_distributed(cfg, args.launcher)
     return cfg
