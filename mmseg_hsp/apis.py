@@ -61,7 +61,9 @@ def init_slide_segmenter(config,
             (CUDA) or ``'fp32'``; True is ``'auto'``, False ``'fp32'``.
             Defaults to None: not given.
         cfg_options (dict, optional): Overrides of ``config``, as
-            ``--cfg-options`` gives them.
+            ``--cfg-options`` gives them; keys the config has (a new one
+            marked ``+key``), see :func:`mmseg_hsp.config_options.
+            merge_cfg_options`.
         **settings: ``blend`` (:class:`~mmseg_hsp.tiling.BlendSpec` or a
             dict of its fields; unset ones come from the config's
             ``test_cfg``, the mode is ``'gauss'``), ``resolution``
@@ -81,7 +83,9 @@ def init_slide_segmenter(config,
         UnreadableCheckpoint: If the file is not a checkpoint.
         CheckpointMismatch: If the checkpoint does not fit the model, or
             holds NaN or infinite weights.
-        ValueError: If a setting or the precision is impossible.
+        ValueError: If a setting or the precision is impossible, or a
+            ``cfg_options`` key is not the config's (named with the nearest
+            one).
 
     Example:
         >>> segmenter = init_slide_segmenter(
