@@ -61,9 +61,9 @@ def init_slide_segmenter(config,
             (CUDA) or ``'fp32'``; True is ``'auto'``, False ``'fp32'``.
             Defaults to None: not given.
         cfg_options (dict, optional): Overrides of ``config``, as
-            ``--cfg-options`` gives them; keys the config has (a new one
-            marked ``+key``), see :func:`mmseg_hsp.config_options.
-            merge_cfg_options`.
+            ``--cfg-options`` gives them: keys the config has, a new one
+            marked ``+key``
+            (:func:`~mmseg_hsp.config_options.merge_cfg_options`).
         **settings: ``blend`` (:class:`~mmseg_hsp.tiling.BlendSpec` or a
             dict of its fields; unset ones come from the config's
             ``test_cfg``, the mode is ``'gauss'``), ``resolution``
