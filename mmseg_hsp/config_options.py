@@ -116,7 +116,7 @@ def _check_key(cfg: Config, key: str, options: dict) -> None:
             if part not in node:
                 parent = '.'.join(parts[:depth])
                 accepted = _accepted_keys(node, parent, options)
-                if part in accepted:
+                if accepted is None or part in accepted:
                     return
                 raise ValueError(
                     _unknown_key_message(cfg, parts, depth,
@@ -128,14 +128,15 @@ def _check_key(cfg: Config, key: str, options: dict) -> None:
             return
 
 
-def _accepted_keys(node: dict, parent: str, options: dict) -> Set[str]:
+def _accepted_keys(node: dict, parent: str,
+                   options: dict) -> Optional[Set[str]]:
     """Keys ``node`` may get though it does not hold them.
 
     Returns:
-        set[str]: Keywords of its ``type`` (the overridden type if the
-        options change it; everything when the type takes ``**kwargs`` or
-        cannot be looked up), else :data:`KNOWN_KEYS`, else the Runner's
-        arguments at the top.
+        set[str] | None: Keywords of its ``type`` (the overridden type if
+        the options change it; None, any key, when the type takes
+        ``**kwargs`` or cannot be looked up), else :data:`KNOWN_KEYS`, else
+        the Runner's arguments at the top.
     """
     if not parent:
         from mmengine.runner import Runner
@@ -143,16 +144,7 @@ def _accepted_keys(node: dict, parent: str, options: dict) -> Set[str]:
     type_name = options.get(f'{parent}.type', node.get('type'))
     if type_name is None:
         return set(KNOWN_KEYS.get(parent, ()))
-    keywords = _keywords(_lookup_type(type_name))
-    return _Everything() if keywords is None else keywords
-
-
-class _Everything(set):
-    """The keys of a type that takes any keyword (empty as a list of
-    suggestions)."""
-
-    def __contains__(self, key) -> bool:
-        return True
+    return _keywords(_lookup_type(type_name))
 
 
 def _lookup_type(type_name):
