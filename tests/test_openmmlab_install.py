@@ -36,11 +36,11 @@ print(cfg.train_dataloader.batch_size, cfg.model.backbone.depth,
 """
 
 
-def run(args, cwd=REPO_ROOT, check=True, **env):
-    """Run ``args`` without this checkout on PYTHONPATH: what an installed
-    package sees."""
+def run(args, cwd=REPO_ROOT, check=True, **extra_env):
+    """Run ``args`` without this checkout on PYTHONPATH (what an installed
+    package sees), with ``extra_env`` set."""
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    env.update(OMP_NUM_THREADS='1', **env)
+    env.update({'OMP_NUM_THREADS': '1', **extra_env})
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
     if check and proc.returncode != 0:
