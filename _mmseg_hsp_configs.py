@@ -77,8 +77,29 @@ def split_package_path(cfg_path: str):
     return rel_path if sep and package == PACKAGE and rel_path else None
 
 
+def config_file(cfg_path):
+    """The file of a config named by path or as ``mmseg_hsp::<rel_path>``.
+
+    The one place a tool's config argument is resolved: ``Config.fromfile``
+    calls it (see :func:`patch_config`), and a tool that needs the file
+    itself (its name for a work dir) calls it too.
+
+    Args:
+        cfg_path (str | os.PathLike): A path, or ``mmseg_hsp::<rel_path>``.
+
+    Returns:
+        str | os.PathLike: ``cfg_path`` itself, or the shipped config's
+        file (:func:`package_config_path`).
+    """
+    rel_path = split_package_path(cfg_path) if isinstance(cfg_path,
+                                                          str) else None
+    return cfg_path if rel_path is None else package_config_path(rel_path)
+
+
 def patch_config(module) -> None:
-    """Resolve ``mmseg_hsp::`` in ``Config._get_cfg_path`` (``_base_``).
+    """Resolve ``mmseg_hsp::`` in ``Config._get_cfg_path`` (``_base_``) and
+    in ``Config.fromfile`` (the config a tool or API is given: mmengine
+    takes ``pkg::`` names only in ``_base_``).
 
     Args:
         module: ``mmengine.config.config``, just executed.
@@ -87,6 +108,13 @@ def patch_config(module) -> None:
     resolve = config_cls._get_cfg_path
     if getattr(resolve, 'handles_mmseg_hsp', False):
         return
+    fromfile = config_cls.fromfile
+
+    def fromfile_resolving(filename, *args, **kwargs):
+        return fromfile(config_file(filename), *args, **kwargs)
+
+    fromfile_resolving.__doc__ = fromfile.__doc__
+    config_cls.fromfile = staticmethod(fromfile_resolving)
 
     def get_cfg_path(cfg_path, filename):
         rel_path = split_package_path(cfg_path)

@@ -67,7 +67,9 @@ def init_slide_segmenter(config,
             (CUDA) or ``'fp32'``; True is ``'auto'``, False ``'fp32'``.
             Defaults to None: not given.
         cfg_options (dict, optional): Overrides of ``config``, as
-            ``--cfg-options`` gives them.
+            ``--cfg-options`` gives them: keys the config has, a new one
+            marked ``+key``
+            (:func:`~mmseg_hsp.config_options.merge_cfg_options`).
         **settings: The flags of ``tools/infer_wsi.py`` by the same names
             (:mod:`mmseg_hsp.wsi.keywords`): ``magnification``, ``mpp``,
             ``input_mpp``, ``input_magnification``; ``tile``, ``stride``,
@@ -96,7 +98,9 @@ def init_slide_segmenter(config,
         CheckpointMismatch: If the checkpoint does not fit the model, or
             holds NaN or infinite weights.
         TypeError: If a keyword is unknown (naming the nearest known one).
-        ValueError: If a setting or the precision is impossible.
+        ValueError: If a setting or the precision is impossible, or a
+            ``cfg_options`` key is not the config's (named with the nearest
+            one).
 
     Example:
         >>> segmenter = init_slide_segmenter(

@@ -6,10 +6,12 @@ import os.path as osp
 import sys
 from functools import partial
 
-from ..datasets.mtchi_patches import (SlideSource, convert_regions,
+from ..datasets.mtchi_patches import (OutDirRefused, SlideSource,
+                                     check_out_dir, convert_regions,
                                      convert_sources, iter_slide_pairs,
                                      whole_slide_mask, write_cross_validation)
 from ..setting_names import spelled_as_flags
+from ..slide_io import collect_slides
 from .numbers import (bounded_below, fraction, level0_magnification,
                       positive)
 
@@ -31,11 +33,12 @@ def add_patch_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--overwrite',
         action='store_true',
-        help='replace an existing output folder')
+        help='replace an output folder the converter wrote before (and '
+        'only such a folder)')
     parser.add_argument('--no-progress', action='store_true')
 
 
-def parse_args(argv=None):
+def build_parser() -> argparse.ArgumentParser:
     """The flags; an impossible number exits 2 with argparse's one line."""
     parser = argparse.ArgumentParser(
         description='Crop MTCHI regions or slides into training patches')
@@ -81,18 +84,40 @@ def parse_args(argv=None):
         type=level0_magnification,
         help="slides' level-0 magnification, when their metadata has none")
     add_patch_args(parser)
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def input_folders(args: argparse.Namespace) -> list:
+    """The folders the converter reads, which its output must stay out of."""
+    if not args.slides:
+        return [
+            osp.join(args.root, split)
+            for split in dict.fromkeys((args.split, 'Training', 'Test'))
+        ]
+    folders = [args.slide_masks] if args.slide_masks else []
+    for entry in args.slides:
+        folders.append(entry if osp.isdir(entry) else osp.dirname(
+            osp.abspath(entry)))
+    return folders + sorted(
+        {osp.dirname(osp.abspath(s))
+         for s in collect_slides(args.slides)})
 
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     # Messages from the library name settings as flags (--out-dir).
     with spelled_as_flags():
-        convert(args)
+        convert(args, parser)
 
 
-def convert(args: argparse.Namespace) -> None:
+def convert(args: argparse.Namespace,
+            parser: argparse.ArgumentParser) -> None:
     """:func:`main` past the flags."""
     crop = dict(
         patch_size=args.patch_size,
@@ -107,7 +132,8 @@ def convert(args: argparse.Namespace) -> None:
             print(f'{len(folds)} regions in {args.folds} folds: split files '
                   f'in {osp.join(args.root, "CrossVal", "splits")}')
             return
-        out_dir = osp.join(args.root, args.out_dir)
+        out_dir = osp.normpath(osp.join(args.root, args.out_dir))
+        check_out_dir(out_dir, args.root, input_folders(args))
         if args.slides:
             if not args.slide_masks:
                 raise ValueError('--slides needs --slide-masks')
@@ -127,6 +153,8 @@ def convert(args: argparse.Namespace) -> None:
                 args.scale,
                 overwrite=args.overwrite,
                 **crop)
+    except OutDirRefused as e:  # a folder the user chose: a usage error
+        parser.error(str(e))
     except (OSError, ValueError) as e:
         sys.exit(f'error: {e}')
 

@@ -7,6 +7,7 @@ module :mod:`_mmseg_hsp_configs`, which an install's ``.pth`` file loads at
 start-up, before any config is read; ``import mmseg_hsp`` enables it as
 well (a checkout on ``PYTHONPATH`` has no ``.pth`` file).
 """
+from _mmseg_hsp_configs import config_file
 from _mmseg_hsp_configs import install as enable_package_configs
 from _mmseg_hsp_configs import package_config_path
 
@@ -14,5 +15,5 @@ from .checkpoint import allow_mmengine_checkpoints, mmengine_checkpoint_globals
 
 __all__ = [
     'allow_mmengine_checkpoints', 'mmengine_checkpoint_globals',
-    'enable_package_configs', 'package_config_path'
+    'config_file', 'enable_package_configs', 'package_config_path'
 ]

@@ -23,9 +23,14 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 from ..grading import tier_palette, two_tier_labels
 
+# The one class vocabulary (names, order, colours) of every output: the
+# metric, mmseg's painter (tools/test.py --show-dir, MMSegInferencer), the
+# slide outputs (GeoJSON, SEG, TIFF palette, overlay, summary, report).
 MTCHI_CLASSES = ('background', 'normal', 'CIN1', 'CIN2', 'CIN3')
-# The paper's Figure 4: black, white, green, blue, red (RGB).
-MTCHI_PALETTE = [[0, 0, 0], [255, 255, 255], [0, 255, 0], [0, 0, 255],
+# The paper's Figure 4 (black, white, green, blue, red, RGB) but for normal:
+# amber, as white cannot be seen over glass or pale H&E, nor under the
+# white label text mmseg's painter writes on each class's colour.
+MTCHI_PALETTE = [[0, 0, 0], [255, 176, 0], [0, 255, 0], [0, 0, 255],
                  [255, 0, 0]]
 MTCHI_MASK_PREFIX = 'Mask_'
 # The two tiers (mmseg_hsp.grading): background, normal, LSIL, HSIL, and the

@@ -7,7 +7,10 @@ stride while they fit; a region smaller than a patch gives none.
 
 Sources are read one at a time (a whole slide is read window by window,
 by the slide pipeline's reader), and a patch set is written to a temporary
-folder that replaces the target only when complete.
+folder that replaces the target only when complete. The output folder may
+not be, hold or lie in an input folder, and a folder is replaced only when
+its marker (``MARKER``) says the converter wrote all of it: ``--overwrite``
+never removes a user's data.
 ``tools/dataset_converters/mtchi.py`` is the CLI.
 """
 import json
@@ -15,6 +18,7 @@ import os
 import os.path as osp
 import random
 import shutil
+from contextlib import contextmanager
 from functools import partial
 from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
                     Sequence, Tuple)
@@ -22,10 +26,14 @@ from typing import (Callable, Dict, Iterator, List, NamedTuple, Optional,
 import cv2
 import numpy as np
 
-from ..fileio import atomic_folder, write_png
+from ..fileio import atomic_folder, write_json, write_png
 from ..slide_io import (ScaledRegion, SlideError, SlideReader, collect_slides,
                         open_slide, resolve_scale)
 from .mtchi import MTCHIDataset, check_mtchi_mask, mtchi_mask_name
+
+# The converter's mark on each folder it writes, listing the folder's files:
+# an existing output folder is replaced only when it holds no other file.
+MARKER = '.mmseg_hsp_converter.json'
 
 # Unscanned (transparent) slide pixels become pure black, like the outside
 # of a Task 2 region (the slide pipeline puts them on white glass instead).
@@ -261,6 +269,118 @@ class SlideSource(PatchSource):
         return self.region.read(y, x, side, side)
 
 
+class OutDirRefused(ValueError):
+    """An output folder the converter will not write: an input folder, or
+    one holding files it did not write."""
+
+
+def _inside(path: str, folder: str) -> bool:
+    return osp.commonpath([path, folder]) == folder
+
+
+def check_out_dir(out_dir: str, root: Optional[str],
+                  inputs: Sequence[str]) -> None:
+    """Refuse an output folder that would replace the converter's inputs.
+
+    Writing the patch set replaces ``out_dir`` as a whole, so an out-dir
+    that is, holds or lies in an input folder would delete the inputs.
+    ``root`` (the Task 2 folder) holds the default out-dir, so only an
+    out-dir that is or holds it is refused.
+
+    Args:
+        out_dir (str): The output folder.
+        root (str, optional): The Task 2 folder.
+        inputs (Sequence[str]): Folders read from (split folders, slide and
+            mask folders).
+
+    Raises:
+        OutDirRefused: Naming both folders and the fix.
+    """
+    out = osp.realpath(out_dir)
+    clashes = [(folder, 'is' if out == osp.realpath(folder) else
+                'holds' if _inside(osp.realpath(folder), out) else 'lies in')
+               for folder in inputs if osp.exists(folder) and (
+                   _inside(out, osp.realpath(folder))
+                   or _inside(osp.realpath(folder), out))]
+    if root is not None and _inside(osp.realpath(root), out):
+        clashes.insert(0, (root, 'is' if out == osp.realpath(root) else
+                           'holds'))
+    if clashes:
+        folder, relation = clashes[0]
+        raise OutDirRefused(
+            f'--out-dir {out_dir} {relation} the input folder {folder}: '
+            'writing patches there would replace the inputs; choose another '
+            '--out-dir')
+
+
+def _listed_files(folder: str) -> List[str]:
+    """Every file below ``folder``, relative, ``/``-separated, sorted."""
+    return sorted(
+        osp.relpath(osp.join(parent, name), folder).replace(os.sep, '/')
+        for parent, _, names in os.walk(folder) for name in names)
+
+
+def check_replaceable(out_dir: str, overwrite: bool) -> None:
+    """Refuse to replace a folder the converter did not write all of.
+
+    Args:
+        out_dir (str): The output folder.
+        overwrite (bool): Whether a previous patch set may be replaced.
+
+    Raises:
+        OutDirRefused: If ``out_dir`` is a file, holds files without the
+            converter's marker or beyond those it lists, or (without
+            ``overwrite``) is a previous patch set.
+    """
+    if not osp.exists(out_dir) or (osp.isdir(out_dir)
+                                   and not os.listdir(out_dir)):
+        return
+    if not osp.isdir(out_dir):
+        raise OutDirRefused(f'--out-dir {out_dir} is a file; choose another '
+                            '--out-dir')
+    marker = osp.join(out_dir, MARKER)
+    if not osp.isfile(marker):
+        raise OutDirRefused(
+            f'--out-dir {out_dir} exists and was not written by the '
+            f'converter (no {MARKER} in it), so even --overwrite leaves it '
+            'alone; choose another --out-dir')
+    if not overwrite:
+        raise OutDirRefused(f'--out-dir {out_dir} holds patches written '
+                            'before; pass --overwrite to replace them')
+    with open(marker) as f:
+        written = set(json.load(f).get('files', ()))
+    foreign = [
+        name for name in _listed_files(out_dir)
+        if name not in written and name != MARKER
+    ]
+    if foreign:
+        raise OutDirRefused(
+            f'--out-dir {out_dir} holds {len(foreign)} file(s) the converter '
+            f'did not write ({", ".join(foreign[:3])}); move them out or '
+            'choose another --out-dir')
+
+
+@contextmanager
+def converter_folder(out_dir: str, overwrite: bool) -> Iterator[str]:
+    """:func:`~mmseg_hsp.fileio.atomic_folder` that replaces only a folder
+    the converter wrote, and marks what it writes.
+
+    Args:
+        out_dir (str): The output folder.
+        overwrite (bool): Replace a previous patch set.
+
+    Yields:
+        str: The temporary folder to fill.
+    """
+    check_replaceable(out_dir, overwrite)
+    with atomic_folder(out_dir, overwrite=True) as tmp:
+        yield tmp
+        write_json(
+            osp.join(tmp, MARKER),
+            dict(written_by='mmseg_hsp MTCHI converter',
+                 files=_listed_files(tmp)))
+
+
 def window_origins(size: Tuple[int, int], side: int,
                    stride: int) -> List[Tuple[int, int]]:
     """Top-left corners of the windows that fit, row by row.
@@ -356,20 +476,23 @@ def convert_sources(sources: Sequence[Callable[[], PatchSource]],
     Args:
         sources (Sequence[Callable[[], PatchSource]]): Functions opening each
             source, called one at a time so that only one is in memory.
-        out_dir (str): Output folder, replaced atomically.
+        out_dir (str): Output folder, replaced atomically, and only when
+            the converter wrote all of it (:func:`check_replaceable`).
         patch_size (int): Patch side. Defaults to 400.
         stride (int): Window step. Defaults to 100.
         min_annotated (float): Minimum annotated share of a kept patch.
             Defaults to 0.2.
-        overwrite (bool): Replace an existing ``out_dir``. Defaults to False.
+        overwrite (bool): Replace a patch set written before. Defaults to
+            False.
         progress (bool): Show a progress bar. Defaults to True.
 
     Returns:
         dict[str, list[str]]: Patch names per source name.
     """
-    with atomic_folder(out_dir, overwrite) as tmp:
-        return crop_all(sources, tmp, patch_size, stride, min_annotated,
-                         progress)
+    with converter_folder(out_dir, overwrite) as tmp:
+        patches = crop_all(sources, tmp, patch_size, stride, min_annotated,
+                           progress)
+    return patches
 
 
 def convert_regions(split_dir: str,
@@ -499,7 +622,7 @@ def write_cross_validation(root: str,
                          f'{sorted(clash)[:3]}; names must be unique')
     folds = fold_assignment(names['Training'], names['Test'], num_folds, seed)
     pairs = splits['Training'] + splits['Test']
-    with atomic_folder(osp.join(root, 'CrossVal'), overwrite) as tmp:
+    with converter_folder(osp.join(root, 'CrossVal'), overwrite) as tmp:
         for sub in ('Img', 'Truth'):
             os.makedirs(osp.join(tmp, 'Regions', sub))
         for image, mask in pairs:

@@ -33,10 +33,10 @@ from functools import partial
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..annotations import AnnotationSet, class_mapping, read_annotations
-from ..fileio import atomic_folder
 from ..slide_io import collect_slides
 from .mtchi import MTCHI_CLASSES, mtchi_mask_name
-from .mtchi_patches import SlideSource, crop_all, link_or_copy, write_splits
+from .mtchi_patches import (SlideSource, check_out_dir, converter_folder,
+                            crop_all, link_or_copy, write_splits)
 from .slide_labels import annotation_labels, level_mask
 
 ANNOTATION_EXTENSIONS = ('.geojson', '.json', '.xml')
@@ -182,33 +182,9 @@ class SlideConversion:
     problems: List[str]
 
 
-def check_out_dir(out_dir: str, folders: Sequence[str],
-                  files: Sequence[str]) -> None:
-    """Refuse an output folder that would touch the inputs: inside an input
-    folder or holding one (writing, or ``--overwrite`` replacing it), or
-    holding an input file.
-
-    Args:
-        out_dir (str): The output folder.
-        folders (Sequence[str]): Input folders (of slides, annotations).
-        files (Sequence[str]): Input files (slides, list files).
-
-    Raises:
-        ValueError: One line naming both.
-    """
-    out = osp.realpath(out_dir)
-    for folder in folders:
-        real = osp.realpath(folder)
-        if osp.commonpath([out, real]) in (out, real):
-            raise ValueError(
-                f'--out-dir {out_dir}: overlaps input folder {folder}; '
-                'converters never write into their inputs: give a folder '
-                'outside them')
-    for path in files:
-        if osp.commonpath([out, osp.realpath(path)]) == out:
-            raise ValueError(
-                f'--out-dir {out_dir}: holds input {path}; converters never '
-                'write into their inputs: give a folder outside them')
+def input_folders(paths: Sequence[str]) -> List[str]:
+    """The folders of the inputs: a folder itself, a file's folder."""
+    return [p if osp.isdir(p) else osp.dirname(osp.abspath(p)) for p in paths]
 
 
 def read_annotation_files(
@@ -302,8 +278,8 @@ def convert_slides(slides: Sequence[str],
             names, no slide with a usable annotation file, no patch kept.
         FileNotFoundError: A missing input.
     """
-    check_out_dir(out_dir, [p for p in slides if osp.isdir(p)] +
-                  [annotations], [p for p in slides if not osp.isdir(p)])
+    # Never into, over or beside the inputs (the MTCHI converter's rule).
+    check_out_dir(out_dir, None, input_folders([*slides, annotations]))
     problems = []
 
     def problem(line: str) -> None:
@@ -311,7 +287,7 @@ def convert_slides(slides: Sequence[str],
         warn(line)
 
     slide_paths = collect_slides(slides, warn=warn)
-    check_out_dir(out_dir, [], slide_paths)  # those a list file names
+    check_out_dir(out_dir, None, input_folders(slide_paths))  # a list's
     paired = pair_annotations(slide_paths, annotations)
     for line in paired.lines:
         problem(line)
@@ -344,7 +320,7 @@ def convert_slides(slides: Sequence[str],
             labels = partial(annotation_labels, polygons, class_index,
                              qupath_frame, warn, path)
         sources.append(partial(source, slide, labels))
-    with atomic_folder(out_dir, overwrite) as tmp:
+    with converter_folder(out_dir, overwrite) as tmp:
         cross = osp.join(tmp, 'CrossVal')
         patches = crop_all(
             sources,

@@ -17,12 +17,13 @@ import os.path as osp
 import time
 from typing import Optional, Union
 
-from _mmseg_hsp_configs import package_config_path, split_package_path
+from _mmseg_hsp_configs import config_file
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmseg.registry import RUNNERS
 from ..arguments import ArgumentError
+from ..config_options import merge_cfg_options
 from .batch import split_total_batch
 from .launch import setup_cpu_distributed
 from .weights import explain_failed_downloads
@@ -65,13 +66,9 @@ def load_config(config: Union[str, Config],
     if isinstance(config, Config):
         cfg = copy.deepcopy(config)
     else:
-        # mmengine resolves mmseg_hsp:: in a config's _base_, not here.
-        shipped = split_package_path(config)
-        cfg = Config.fromfile(package_config_path(shipped) if shipped else
-                              config)
+        cfg = Config.fromfile(config_file(config))
     cfg.launcher = launcher
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     if 'train_dataloader.batch_size' not in (cfg_options or {}):
         # An explicit per-process batch wins, as in mmseg.
         split_total_batch(cfg, launcher)

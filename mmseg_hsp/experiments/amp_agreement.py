@@ -13,6 +13,8 @@ from typing import Optional
 import cv2
 from mmengine.config import Config
 
+from ..config_options import merge_cfg_options
+
 FP32 = dict(amp='fp32', channels_last=False)
 
 
@@ -33,8 +35,7 @@ def run_test(config: str, checkpoint: str, cfg_options: Optional[dict],
     """
     from mmengine.runner import Runner
     cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+    merge_cfg_options(cfg, cfg_options)
     cfg.model.test_cfg.update(precision)
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint

@@ -15,7 +15,8 @@ Names are used only when they number the model's classes.
 
 The outputs draw the classes in :attr:`SlideClasses.output_palette`: the
 model's palette, with colours a pathologist could not see over H&E (white
-or near white: MTCHI's and the paper's Normal) replaced by
+or near white: the paper's Normal, as checkpoints trained before the
+dataset's palette drew it amber record it) replaced by
 :data:`OVER_HE_COLOURS`, the same in the overlay, the TIFF palette and the
 GeoJSON.
 """

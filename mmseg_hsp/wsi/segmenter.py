@@ -74,12 +74,17 @@ def build_segmentor(config,
     """
     check_device(device)  # before the model is built: one line
     import mmseg_hsp  # noqa: F401 (registers HSP-Net's modules)
+    from mmengine.config import Config
     from mmengine.runner.checkpoint import load_state_dict
     from mmseg.apis import init_model
 
     from ..checkpoint_file import load_checkpoint_file
     from ..checkpoint_fit import check_checkpoint_fits, checkpoint_state_dict
-    model = init_model(config, None, device='cpu', cfg_options=cfg_options)
+    from ..config_options import merge_cfg_options
+    if not isinstance(config, Config):
+        config = Config.fromfile(config)
+    merge_cfg_options(config, cfg_options)
+    model = init_model(config, None, device='cpu')
     model.dataset_meta = None
     if checkpoint is not None:
         loaded = load_checkpoint_file(checkpoint)

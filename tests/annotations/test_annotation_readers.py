@@ -54,22 +54,21 @@ def test_real_asap_file_reads_its_polygon_exactly():
 def test_own_geojson_output_rasterises_back_to_its_label_map(
         tmp_path, scale, origin):
     """The slide pipeline's GeoJSON (pixel-edge polygons, level-0
-    coordinates, QuPath class names) drawn by the pixel-centre rule at its
+    coordinates, the dataset's class names) drawn by the pixel-centre rule at its
     own scale is its label map again, holes included."""
     from mmseg_hsp.datasets import MTCHI_CLASSES, MTCHI_PALETTE
-    from mmseg_hsp.wsi.outputs.geojson import qupath_name
     from mmseg_hsp.wsi.writers import write_geojson
     labels = np.zeros((24, 32), np.uint8)
     labels[2:20, 3:30] = 2
     labels[6:12, 8:14] = 0  # a hole
     labels[14:22, 20:31] = 4  # touching CIN1
     labels[1:4, 1:3] = 1
-    names = [qupath_name(c) for c in MTCHI_CLASSES]
+    names = list(MTCHI_CLASSES)
     path = str(tmp_path / 'own.geojson')
     write_geojson(path, labels, scale, origin, names, MTCHI_PALETTE)
     read = read_annotations(path)
     assert sorted({p.name for p in read.polygons}) == ['CIN1', 'CIN3',
-                                                       'Normal']
+                                                       'normal']
     assert any(p.holes for p in read.polygons)
     index = class_mapping({p.name: 1 for p in read.polygons}, MTCHI_CLASSES)
     drawn = rasterize_annotations(read.polygons, index,

@@ -187,6 +187,7 @@ def test_only_an_asked_amp_notes_the_float32_fallback(monkeypatch, amp,
 
 def test_a_wrong_config_amp_is_named():
     options = dict(TINY_FCN_OPTIONS, **{'model.test_cfg.amp': 'half'})
-    with pytest.raises(ValueError, match="test_cfg.amp 'half' is unknown"):
+    with pytest.raises(ValueError, match="'model.test_cfg.amp': 'half' is "
+                       'not one of auto, bf16, fp16, fp32'):
         init_slide_segmenter(FCN_CONFIG, None, device='cpu',
                              cfg_options=options)

@@ -10,7 +10,8 @@ from fixtures.folder_digest import folder_digest
 
 from conftest import REPO_ROOT
 
-from mmseg_hsp.datasets.mtchi_patches import (SlideSource, convert_regions,
+from mmseg_hsp.datasets.mtchi_patches import (OutDirRefused, SlideSource,
+                                              convert_regions,
                                               convert_sources,
                                               whole_slide_mask,
                                               write_cross_validation)
@@ -91,7 +92,7 @@ def test_reproducible_and_refuses_to_overwrite(tmp_path):
     convert(tmp_path, 'a')
     convert(tmp_path, 'b')
     assert folder_digest(tmp_path / 'a') == folder_digest(tmp_path / 'b')
-    with pytest.raises(FileExistsError, match='--overwrite'):
+    with pytest.raises(OutDirRefused, match='pass --overwrite'):
         convert(tmp_path, 'a')
 
 

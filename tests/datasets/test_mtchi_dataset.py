@@ -44,7 +44,7 @@ def test_reads_task2_layout_with_mask_prefix(tmp_path):
         dataset.get_data_info(1)['seg_map_path']) == 'Mask_Crop_B2.png'
     assert dataset.metainfo['classes'] == ('background', 'normal', 'CIN1',
                                            'CIN2', 'CIN3')
-    assert dataset.metainfo['palette'] == [[0, 0, 0], [255, 255, 255],
+    assert dataset.metainfo['palette'] == [[0, 0, 0], [255, 176, 0],
                                            [0, 255, 0], [0, 0, 255],
                                            [255, 0, 0]]
     gt = dataset[1]['data_samples'].gt_sem_seg.data[0].numpy()

@@ -111,5 +111,5 @@ def test_slide_geojson_areas_agree_with_the_summary(tmp_path):
         if name == 'background':
             continue
         geojson_mm2 = sum(p.area for n, p in features
-                          if n == name[:1].upper() + name[1:]) * (0.25e-3)**2
+                          if n == name) * (0.25e-3)**2
         assert abs(geojson_mm2 - area['mm2']) < 1e-9, name

@@ -142,12 +142,11 @@ def test_slide_geojson_measurements_match_the_summary(tmp_path):
                   outputs=dict(geojson_min_area=0))
     with open(summary['outputs']['geojson']) as f:
         features = json.load(f)['features']
-    for name in ('Normal', 'CIN3'):
+    for name in ('normal', 'CIN3'):
         area = sum(f['properties']['measurements']['Area µm^2']
                    for f in features
                    if f['properties']['classification']['name'] == name)
-        key = 'normal' if name == 'Normal' else name
-        assert area == pytest.approx(summary['areas'][key]['mm2'] * 1e6)
+        assert area == pytest.approx(summary['areas'][name]['mm2'] * 1e6)
     assert summary['geojson_features_per_class'] == dict(normal=1, CIN1=0,
                                                          CIN2=0, CIN3=1)
 
@@ -177,7 +176,7 @@ def test_normal_is_drawn_in_a_colour_visible_over_he(tmp_path):
             f['properties']['classification']['color']
             for f in json.load(f)['features']
         }
-    assert colours == dict(Normal=AMBER, CIN3=[255, 0, 0])
+    assert colours == dict(normal=AMBER, CIN3=[255, 0, 0])
 
 
 def test_band_confidence_is_the_probability_of_the_labelled_class():

@@ -88,13 +88,13 @@ def test_geojson_has_qupath_classes_in_level0_coordinates(tmp_path):
         assert feature['properties']['objectType'] == 'annotation'
         by_name.setdefault(feature['properties']['classification']['name'],
                            []).append(feature['geometry']['coordinates'])
-    assert sorted(by_name) == ['CIN1', 'CIN2', 'CIN3', 'Normal']
+    assert sorted(by_name) == ['CIN1', 'CIN2', 'CIN3', 'normal']
     (red, ), = by_name['CIN3']
     xs, ys = np.array(red)[:, 0], np.array(red)[:, 1]
     # the pixel edges of the level-0 box x 240..368, y 160..256
     assert (xs.min(), xs.max(), ys.min(), ys.max()) == (240, 368, 160, 256)
     # the normal region has the CIN3 box as a hole
-    normal, = by_name['Normal']
+    normal, = by_name['normal']
     assert len(normal) == 2
 
 

@@ -22,4 +22,4 @@ class DicomSeg(SlideOutput):
     def write(self, slide: FinishedSlide) -> dict:
         return dict(dicom_seg=write_dicom_seg(
             self.path, self.source, slide.maps.labels, slide.class_names,
-            slide.region.frame, slide.scale.downsample))
+            slide.palette, slide.region.frame, slide.scale.downsample))

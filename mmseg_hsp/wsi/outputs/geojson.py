@@ -5,18 +5,6 @@ from ..writers import GEOJSON_MAX_SIDE, write_geojson
 from .base import FinishedSlide, SlideOutput, register_output
 
 
-def qupath_name(name: str) -> str:
-    """QuPath's classification spelling: ``normal`` -> ``Normal``.
-
-    Args:
-        name (str): A class name.
-
-    Returns:
-        str: The name with its first letter in upper case.
-    """
-    return name[:1].upper() + name[1:]
-
-
 @register_output
 class GeoJson(SlideOutput):
     """Per-class region polygons with their measurements, traced on the
@@ -34,7 +22,8 @@ class GeoJson(SlideOutput):
         features = write_geojson(
             self.path, slide.label_level(level),
             slide.scale.downsample * 2**level, origin,
-            [qupath_name(name) for name in slide.class_names],
+            # the dataset's names, as every other output spells them
+            slide.class_names,
             slide.palette,
             spec.geojson_min_area / 4**level,
             um_per_pixel=slide.pixel.mpp * 2**level,
