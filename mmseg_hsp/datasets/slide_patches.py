@@ -278,8 +278,10 @@ def convert_slides(slides: Sequence[str],
             names, no slide with a usable annotation file, no patch kept.
         FileNotFoundError: A missing input.
     """
-    # Never into, over or beside the inputs (the MTCHI converter's rule).
-    check_out_dir(out_dir, None, input_folders([*slides, annotations]))
+    # Never into or over the inputs (the MTCHI converter's rule): the
+    # folders given, then those of the slides they and list files name.
+    check_out_dir(out_dir, None,
+                  [p for p in slides if osp.isdir(p)] + [annotations])
     problems = []
 
     def problem(line: str) -> None:
@@ -287,7 +289,7 @@ def convert_slides(slides: Sequence[str],
         warn(line)
 
     slide_paths = collect_slides(slides, warn=warn)
-    check_out_dir(out_dir, None, input_folders(slide_paths))  # a list's
+    check_out_dir(out_dir, None, input_folders(slide_paths))
     paired = pair_annotations(slide_paths, annotations)
     for line in paired.lines:
         problem(line)

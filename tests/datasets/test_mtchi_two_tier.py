@@ -45,8 +45,9 @@ def test_dataset_yields_tier_labels(tmp_path):
              pipeline=PIPELINE))
     assert dataset.metainfo['classes'] == ('background', 'normal', 'LSIL',
                                            'HSIL')
-    # a tier in its highest grade's colour: LSIL green, HSIL red
-    assert dataset.metainfo['palette'] == [[0, 0, 0], [255, 255, 255],
+    # normal as the grades' set has it (amber), a tier in its highest
+    # grade's colour: LSIL green, HSIL red
+    assert dataset.metainfo['palette'] == [[0, 0, 0], [255, 176, 0],
                                            [0, 255, 0], [255, 0, 0]]
     gt = dataset[0]['data_samples'].gt_sem_seg.data[0].numpy()
     assert gt.tolist() == [[0, 1, 2], [3, 3, 0]]

@@ -62,7 +62,7 @@ def test_geojson_names_tiers_and_merges_hsil(tmp_path):
     with open(summary['outputs']['geojson']) as f:
         features = json.load(f)['features']
     names = [f['properties']['classification']['name'] for f in features]
-    assert sorted(names) == ['HSIL', 'LSIL', 'Normal']
+    assert sorted(names) == ['HSIL', 'LSIL', 'normal']
     hsil, = [f for f in features
              if f['properties']['classification']['name'] == 'HSIL']
     assert hsil['properties']['measurements']['Area µm^2'] == 2000
