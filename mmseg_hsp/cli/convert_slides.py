@@ -5,8 +5,7 @@ import argparse
 import os
 import sys
 
-from ..annotations import parse_class_map
-from ..datasets.mtchi import MTCHI_CLASSES
+from .class_names import add_class_name_args
 from ..datasets.slide_patches import convert_slides
 from ..optional import MissingExtraError
 from ..setting_names import spelled_as_flags
@@ -15,14 +14,6 @@ from .numbers import (bounded_below, level0_magnification, level0_mpp,
                       positive)
 
 PROG = 'convert_slides'
-
-
-def class_map(text: str) -> dict:
-    """``--class-map``, its errors shown by argparse as one line."""
-    try:
-        return parse_class_map(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,23 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         '--out-dir',
         required=True,
         help='output folder (a Task 2 data_root); not inside an input folder')
-    parser.add_argument(
-        '--classes',
-        type=lambda text: tuple(c.strip() for c in text.split(',')),
-        default=MTCHI_CLASSES,
-        help='the config\'s classes in index order, comma-separated '
-        f'(default: {",".join(MTCHI_CLASSES)})')
-    parser.add_argument(
-        '--class-map',
-        type=class_map,
-        help='annotation names that are not a class: NAME=CLASS,NAME=CLASS '
-        'or a JSON file {"NAME": "CLASS"}')
-    parser.add_argument(
-        '--ignore-class',
-        action='append',
-        default=[],
-        metavar='NAME',
-        help='leave out the polygons of this annotation name (repeatable)')
+    add_class_name_args(parser, "the config's classes")
     parser.add_argument(
         '--input-mpp',
         type=level0_mpp,

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from ..annotations import parse_class_map
+from .class_names import add_class_name_args
 from ..evaluation.slide_pairs import (EvaluationSettings, evaluate_slides,
                                       slide_files)
 from ..evaluation.slides import MIN_GRADE_AREA_UM2, write_outputs
@@ -48,16 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help='level-0 microns per pixel of the slides')
     parser.add_argument('--input-magnification', type=level0_magnification,
                         help='level-0 magnification of the slides')
-    parser.add_argument(
-        '--classes', nargs='+',
-        help='classes of annotation predictions, ordered by grade, '
-        'background first (default: MTCHI\'s background normal CIN1 CIN2 '
-        'CIN3)')
-    parser.add_argument('--class-map', type=_class_map,
-                        help='annotation name -> class: NAME=CLASS,... or '
-                        'a JSON file')
-    parser.add_argument('--ignore-class', nargs='+', default=[],
-                        metavar='NAME', help='annotation names left out')
+    add_class_name_args(parser, 'classes of annotation predictions')
     parser.add_argument(
         '--min-area-um2', type=non_negative(), default=MIN_GRADE_AREA_UM2,
         help='area a class needs in a slide\'s annotated area to be its '
@@ -67,13 +58,6 @@ def build_parser() -> argparse.ArgumentParser:
         help='evaluate the slides that have both sides, leaving the others '
         'out with a note (default: refuse)')
     return parser
-
-
-def _class_map(text: str) -> dict:
-    try:
-        return parse_class_map(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv=None) -> int:
