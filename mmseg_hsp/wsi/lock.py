@@ -22,13 +22,15 @@ import os
 import os.path as osp
 import socket
 import time
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Tuple
 
 from .recovery import process_is_running
 
 BOOT_ID = '/proc/sys/kernel/random/boot_id'
-# Seconds to let a process that has just taken a lock write its record.
-SETTLE_SECONDS = 0.2
+# Seconds to let a process that has just taken a lock write its record: on
+# a loaded machine (two runs on two cores) 0.2 s was seen not to be enough.
+SETTLE_SECONDS = 2.0
+SETTLE_POLL_SECONDS = 0.02
 
 
 def lock_path(summary_path: str) -> str:
@@ -140,15 +142,31 @@ class SlideLock:
         return self.held
 
 
-def _settled_holder(path: str) -> Optional[dict]:
-    """The holder a locked file names, read again a moment later when it
-    names none or a dead one: a process that has just taken the lock
-    writes its record right after."""
-    holder = read_holder(path)
-    if holder is None or holder_is_dead(holder):
-        time.sleep(SETTLE_SECONDS)
+def _inode(path: str) -> Optional[int]:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+def _settled_holder(path: str, inode: int) -> Tuple[bool, Optional[dict]]:
+    """The holder a locked file names, looked at until it names a live one
+    (a process that has just taken the lock writes its record right after)
+    or :data:`SETTLE_SECONDS` have passed.
+
+    Returns:
+        tuple[bool, dict | None]: Whether ``path`` is still the file whose
+        lock was refused (its holder may have finished and removed it
+        meanwhile: then the lock is free to try again), and the holder.
+    """
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
         holder = read_holder(path)
-    return holder
+        same = _inode(path) == inode
+        settled = holder is not None and not holder_is_dead(holder)
+        if not same or settled or time.monotonic() > deadline:
+            return same, holder
+        time.sleep(SETTLE_POLL_SECONDS)
 
 
 def _taken_over(path: str, holder: dict) -> str:
@@ -177,7 +195,9 @@ def slide_lock(path: str) -> Iterator[SlideLock]:
         except BlockingIOError:
             stale = os.fstat(fd).st_ino
             os.close(fd)
-            holder = _settled_holder(path)
+            same, holder = _settled_holder(path, stale)
+            if not same:  # its holder finished while we looked
+                continue
             if holder is None or not holder_is_dead(holder):
                 yield SlideLock(False, holder)
                 return
@@ -191,11 +211,7 @@ def slide_lock(path: str) -> Iterator[SlideLock]:
             continue
         # The holder before us may have removed the file after we opened
         # it: our lock is then on a name no other process can open.
-        try:
-            current = os.stat(path).st_ino
-        except FileNotFoundError:
-            current = None
-        if current == os.fstat(fd).st_ino:
+        if _inode(path) == os.fstat(fd).st_ino:
             break
         os.close(fd)
     # What the file still says is of a holder that ended without removing

@@ -4,6 +4,7 @@ Before, a run killed while a child it forked still held the slide's open
 lock file left the slide ``busy`` for ever: every later run exited 0 with
 nothing written. And a run that left a slide busy exited 0.
 """
+import fcntl
 import json
 import os
 import signal
@@ -131,3 +132,41 @@ def test_a_slide_held_from_another_host_stays_busy(tmp_path):
             f.write(json.dumps(record))
         [result] = run_slides(segmenter, [slide], str(out))
     assert result == dict(slide=slide, status='busy', holder=record)
+
+
+def _held_without_record(path):
+    """A lock as a process holds it in the moment after taking it and
+    before writing its record: locked, empty."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def test_a_lock_released_while_it_is_looked_at_is_taken(tmp_path):
+    # Two runs on one folder: one finishes a slide (removes its lock) just
+    # as the other finds it locked and reads the file. The second took
+    # the slide for busy with no holder, and exited 1 with it not done.
+    path = str(tmp_path / '.s.lock')
+    fd = _held_without_record(path)
+
+    def finish():
+        os.remove(path)
+        os.close(fd)
+
+    threading.Timer(0.1, finish).start()
+    with slide_lock(path) as lock:
+        assert lock and lock.taken_over is None
+        assert json.loads(open(path).read())['pid'] == os.getpid()
+
+
+def test_a_holder_slow_to_write_its_record_is_named(tmp_path):
+    path = str(tmp_path / '.s.lock')
+    fd = _held_without_record(path)
+    record = holder_record()
+    # Later than the 0.2 s once allowed, as on a loaded machine.
+    threading.Timer(0.6, os.write, (fd, json.dumps(record).encode())).start()
+    try:
+        with slide_lock(path) as lock:
+            assert not lock and lock.holder == record
+    finally:
+        os.close(fd)
