@@ -5,6 +5,7 @@ produced table again from its summary
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 from ..experiments.table5_report import markdown, report_tables, to_csv
 from ..fileio import write_text
@@ -22,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/table5/cpu_main.json): write that table's Markdown again, "
         'conclusions included, instead of reading work dirs')
     parser.add_argument(
+        '--against',
+        metavar='SUMMARY',
+        help='with --summary: the same rows trained for another length '
+        '(e.g. a --max-iters 800 summary against a 1600 one); also write '
+        "which pairs' verdicts and how much each row's mean changed "
+        '(<table>_lengths.md)')
+    parser.add_argument(
         '--out-dir',
         default='work_dirs/table5',
         help='where table5.{md,csv} (and crossval.{md,csv}) are written')
@@ -30,12 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def summary_tables(path: str) -> dict:
-    """``{table name: (markdown, csv)}`` of a reproduce_table5 summary."""
-    from ..experiments import table5_analysis
-    summary = table5_analysis.load_summary(path)
-    means = table5_analysis.row_means(summary)
-    return {summary['table']: table5_analysis.table_markdown(summary, means)}
+def summary_tables(path: str, against: Optional[str] = None) -> dict:
+    """``{name: (markdown, csv)}`` of a reproduce_table5 summary, and
+    ``<table>_lengths`` (no CSV) when compared with another length's."""
+    from ..experiments import table5_analysis as analysis
+    summary = analysis.load_summary(path)
+    tables = {
+        summary['table']:
+        analysis.table_markdown(summary, analysis.row_means(summary))
+    }
+    if against:
+        other = analysis.load_summary(against)
+        short, long = sorted((other, summary), key=lambda s: s['max_iters'])
+        tables[f'{summary["table"]}_lengths'] = (analysis.lengths_block(
+            short, long), None)
+    return tables
 
 
 def main(argv=None) -> None:
@@ -44,9 +61,11 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if bool(args.work_dirs) == bool(args.summary):
         parser.error('give work dirs of runs or --summary, one of the two')
+    if args.against and not args.summary:
+        parser.error('--against compares with --summary; give both')
     try:
         if args.summary:
-            tables = summary_tables(args.summary)
+            tables = summary_tables(args.summary, args.against)
         else:
             tables = {
                 name: (markdown(*table), to_csv(*table))
@@ -59,9 +78,11 @@ def main(argv=None) -> None:
     for name, (text, csv_text) in tables.items():
         print(text)
         write_text(osp.join(args.out_dir, f'{name}.md'), text)
-        write_text(osp.join(args.out_dir, f'{name}.csv'), csv_text)
-    print(f'written to {args.out_dir}: ' + ', '.join(f'{n}.md, {n}.csv'
-                                                     for n in tables))
+        if csv_text is not None:
+            write_text(osp.join(args.out_dir, f'{name}.csv'), csv_text)
+    print(f'written to {args.out_dir}: ' + ', '.join(
+        f'{n}.md' + (f', {n}.csv' if csv is not None else '')
+        for n, (_, csv) in tables.items()))
 
 
 if __name__ == '__main__':

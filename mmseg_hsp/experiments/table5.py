@@ -151,10 +151,11 @@ ALL_ROWS = ROWS + ZOO + ABLATIONS
 CURVE_POINTS = 8
 # The cpu preset's training length (iterations of the demo's schedule,
 # stretched), from measured learning curves: 200 had ranked how fast each
-# network starts to learn; at 800 every row still gains 0.02-0.045 'x'
-# mIoU over the last quarter (docs/benchmarks.md), so the order is not yet
-# settled (settled() says so with the table) and a longer run is next.
-CPU_ITERATIONS = 800
+# network starts to learn; from 800 to 1600 six verdicts of the one test
+# changed, and over 1200-1600 rows still gain 0.012-0.029 'x' mIoU
+# (docs/benchmarks.md). So 1600 is the longest length measured, not yet a
+# settled one: settled() and length_changes() say so with the table.
+CPU_ITERATIONS = 1600
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,10 @@ SETTLED_SHARE = 0.25
 UNIT_NAMES = {'iter': 'iteration', 'epoch': 'epoch'}
 # A table's name -> its conclusions block.
 CONCLUSION_NAMES = {'table5': 'main', 'ablations': 'ablations'}
-# Markers around the generated conclusions: the README quotes the block.
-CONCLUSION_MARKERS = ('<!-- table5-conclusions:{name} -->',
-                      '<!-- /table5-conclusions:{name} -->')
+# Markers around a generated block (``conclusions``, ``lengths``): the
+# README quotes the block, a test checks it.
+BLOCK_MARKERS = ('<!-- table5-{kind}:{name} -->',
+                 '<!-- /table5-{kind}:{name} -->')
 
 
 def load_summary(path: str) -> dict:
@@ -181,13 +182,16 @@ def paper_order(rows: List[dict]) -> List[Tuple[str, str]]:
             if a['paper'] != b['paper']]
 
 
-def conclusions(means: List[dict], name: str) -> str:
+def conclusions(means: List[dict], name: str,
+                curves_verdict: Optional[str] = None) -> str:
     """The conclusions, as sentences generated from the test, between the
-    README's markers (:data:`CONCLUSION_MARKERS`).
+    README's markers (:data:`BLOCK_MARKERS`).
 
     Args:
         means (list[dict]): :func:`row_means`.
         name (str): The block's name (``main``, ``ablations``).
+        curves_verdict (str, optional): :func:`settled`'s line, the last
+            sentence: whether this order may still change with length.
 
     Returns:
         str: The marked Markdown block.
@@ -227,14 +231,31 @@ def conclusions(means: List[dict], name: str) -> str:
                 '; '.join(f'{verdict}: {", ".join(items)}'
                           for verdict, items in order.items() if items) +
                 '.')
-    start, end = (m.format(name=name) for m in CONCLUSION_MARKERS)
+    if curves_verdict:
+        lines.append(f'- Learning curves: {curves_verdict}')
+    return marked_block(lines, 'conclusions', name)
+
+
+def marked_block(lines: List[str], kind: str, name: str) -> str:
+    """``lines`` between the markers of a generated block."""
+    start, end = (m.format(kind=kind, name=name) for m in BLOCK_MARKERS)
     return '\n'.join([start, *lines, end]) + '\n'
 
 
-def quoted_conclusions(text: str, name: str) -> Optional[str]:
+def summary_conclusions(summary: dict,
+                        means: Optional[List[dict]] = None) -> str:
+    """:func:`conclusions` of a table's summary, its learning curves'
+    verdict (:func:`settled`) included: the block the README quotes."""
+    means = row_means(summary) if means is None else means
+    return conclusions(means, CONCLUSION_NAMES[summary['table']],
+                       settled(summary)[1])
+
+
+def quoted_conclusions(text: str, name: str,
+                       kind: str = 'conclusions') -> Optional[str]:
     """The block between the markers in ``text`` (markers included), or
     None where they are absent."""
-    start, end = (m.format(name=name) for m in CONCLUSION_MARKERS)
+    start, end = (m.format(kind=kind, name=name) for m in BLOCK_MARKERS)
     if start not in text or end not in text:
         return None
     return text[text.index(start):text.index(end) + len(end)] + '\n'
@@ -319,6 +340,86 @@ def settled(summary: dict) -> Tuple[bool, str]:
         '--max-iters may change the order.')
 
 
+def _apart_winners(means: List[dict]) -> Dict[str, Dict[frozenset, str]]:
+    """Per reading, every pair -> the row it finds higher, or '' where
+    the pair is within noise (whichever mean happens to be higher)."""
+    return {
+        post: {
+            frozenset(pair): pair[0] if v.apart else ''
+            for pair, v in pair_verdicts(rows).items()
+        }
+        for post, rows in ordered(means).items()
+    }
+
+
+def length_changes(before: dict, after: dict) -> List[str]:
+    """What training longer changed: two summaries of the same rows and
+    seeds at two lengths, read with the one test of rows apart.
+
+    Args:
+        before (dict): The shorter schedule's summary.
+        after (dict): The longer one's.
+
+    Returns:
+        list[str]: One line on the rows' mean 'x' mIoU moves, then per
+        reading the pairs whose verdict differs (apart one way, the other
+        way, or within noise), each as ``<before> -> <after>``, or that
+        none does, and whether the conclusions hold between the lengths
+        (no verdict changes in either reading).
+
+    Raises:
+        ValueError: The summaries have different rows.
+    """
+    titles = [[r['title'] for r in s['rows']] for s in (before, after)]
+    if sorted(titles[0]) != sorted(titles[1]):
+        raise ValueError(f'the two summaries have different rows: '
+                         f'{titles[0]} and {titles[1]}')
+    unit = UNIT_NAMES[after['unit']]
+    span = f'{before["max_iters"]} -> {after["max_iters"]} {unit}s'
+    means = [row_means(before), row_means(after)]
+    x = [{r['row']: r['mIoU'][0] for r in m if r['post'] == reading('x')}
+         for m in means]
+    lines = [f"Mean 'x' mIoU, {span}: " + ', '.join(
+        f'{t} {x[1][t] - x[0][t]:+.4f}' for t in titles[1]) + '.']
+    winners = [_apart_winners(m) for m in means]
+
+    def words(pair: frozenset, winner: str) -> str:
+        if not winner:
+            return ' ~ '.join(sorted(pair))
+        return f'{winner} > {next(iter(pair - {winner}))}'
+
+    total = 0
+    for post, after_pairs in winners[1].items():
+        name_of = "'x'" if post == 'x' else f"'Post' ({post})"
+        changed = [
+            f'{words(pair, winners[0][post][pair])} -> '
+            f'{words(pair, winner)}'
+            for pair, winner in after_pairs.items()
+            if winners[0][post][pair] != winner
+        ]
+        lines.append(
+            f'{name_of}, {span}: ' +
+            (f'{len(changed)} of {len(after_pairs)} pairs change verdict: '
+             + '; '.join(changed) if changed else
+             f'no pair of {len(after_pairs)} changes verdict') + '.')
+        total += len(changed)
+    lengths = f'from {before["max_iters"]} to {after["max_iters"]} {unit}s'
+    if total:
+        lines.append(f'The conclusions change {lengths} ({total} '
+                     'verdicts): a longer schedule may change them again.')
+    else:
+        lines.append(f'The conclusions hold {lengths}: no pair of either '
+                     'reading changes verdict.')
+    return lines
+
+
+def lengths_block(before: dict, after: dict) -> str:
+    """:func:`length_changes` as the marked block the README quotes
+    (``<!-- table5-lengths:main -->``)."""
+    lines = [f'- {line}' for line in length_changes(before, after)]
+    return marked_block(lines, 'lengths', CONCLUSION_NAMES[after['table']])
+
+
 def draw_curves(summary: dict, title: str, out_path: str) -> None:
     """'x' mIoU against training length per row: seed mean and the band
     between the lowest and the highest seed."""
@@ -375,6 +476,33 @@ def draw_bars(means: List[dict], title: str, out_path: str) -> None:
     plt.close(fig)
 
 
+def readme_table(summary: dict, means: List[dict]) -> str:
+    """The table at a glance, one line per row with both readings: the
+    marked block the README quotes (``<!-- table5-table:main -->``)."""
+    by_row = {}
+    for r in means:
+        by_row.setdefault(r['row'], {})[r['post']] = r
+
+    def score(r: dict, metric: str) -> str:
+        mean, std = r[metric]
+        return f'{mean:.4f} ± {std:.4f}' if r['folds'] > 1 else f'{mean:.4f}'
+
+    x, post = reading('x'), reading('post')
+    lines = []
+    for title, r in by_row.items():
+        paper = r[x]['paper']
+        lines.append([
+            title, f'{r[x]["params"]:.2f}M',
+            score(r[x], 'mIoU'), '[{:.4f}, {:.4f}]'.format(*r[x]['ci']),
+            score(r[post], 'mIoU'), '[{:.4f}, {:.4f}]'.format(*r[post]['ci']),
+            score(r[x], 'Dice'), '' if paper is None else f'{paper:.4f}'
+        ])
+    header = ['Row', 'Params', "'x' mIoU", '95 % CI', "'Post' mIoU",
+              '95 % CI', "'x' Dice", "Paper 'x' mIoU"]
+    text = table5_report.markdown(header, lines).rstrip('\n')
+    return marked_block([text], 'table', CONCLUSION_NAMES[summary['table']])
+
+
 def table_markdown(summary: dict, means: List[dict]) -> Tuple[str, str]:
     """The table's Markdown (the table, the test, the conclusions, the
     curves' order and whether it settled) and its CSV.
@@ -405,8 +533,8 @@ def table_markdown(summary: dict, means: List[dict]) -> Tuple[str, str]:
             '[{:.4f}, {:.4f}]'.format(*r['ci']), scores['AP'],
             ' '.join(map(str, r['seeds']))
         ])
-    _, verdict = settled(summary)
     text = (
+        f'{readme_table(summary, means)}\n'
         f'{table5_report.markdown(header, lines)}\n{note}\n\n'
         'mIoU 95 % CI: the seed-mean mIoU on '
         f'{BOOTSTRAP_DRAWS} bootstrap samples of the test regions (the '
@@ -416,8 +544,8 @@ def table_markdown(summary: dict, means: List[dict]) -> Tuple[str, str]:
         'regions, t reference, Bonferroni over the pairs of that reading, '
         f'{FAMILY_LEVEL} family-wise):\n\n' + '\n'.join(ranking(means)) +
         f'\n\n{table5_report.markdown(*pair_table(means))}\n'
-        f'{conclusions(means, CONCLUSION_NAMES[table])}\n'
+        f'{summary_conclusions(summary, means)}\n'
         "Learning curves ('x' mIoU of every saved checkpoint; "
         f'{table}_curves.png):\n\n'
-        f'{table5_report.markdown(*order_at_points(summary))}\n{verdict}\n')
+        f'{table5_report.markdown(*order_at_points(summary))}')
     return text, table5_report.to_csv(header, lines)

@@ -97,6 +97,23 @@ def test_conclusions_name_pairs_and_the_papers_order():
     assert analysis.quoted_conclusions(text, 'ablations') is None
 
 
+def test_readme_table_has_one_line_per_row_with_both_readings():
+    s = summary()
+    lines = analysis.readme_table(s, analysis.row_means(s)).splitlines()
+    assert lines[0] == '<!-- table5-table:main -->'
+    assert lines[-1] == '<!-- /table5-table:main -->'
+    assert lines[1] == ("| Row | Params | 'x' mIoU | 95 % CI | 'Post' mIoU "
+                        "| 95 % CI | 'x' Dice | Paper 'x' mIoU |")
+    assert len(lines) == 2 + 2 + 4
+    a = [80 / 120, 81 / 119, 79 / 121]
+    cells = lines[3].split(' | ')
+    assert cells[:2] == ['| A', '1.00M']
+    # both protocols carry the same scores here
+    assert cells[2] == cells[4] == (f'{np.mean(a):.4f} ± '
+                                    f'{np.std(a, ddof=1):.4f}')
+    assert cells[6:] == ['0.5000 ± 0.0000', '0.6000 |']
+
+
 def test_order_at_each_curve_point():
     header, lines = analysis.order_at_points(summary())
     assert header == ['Iteration', "Rows by mean 'x' mIoU"]
@@ -153,9 +170,24 @@ COMMITTED = osp.join(REPO_ROOT, 'docs', 'table5', 'cpu_main.json')
 def test_readme_quotes_the_conclusions_of_the_committed_results():
     with open(osp.join(REPO_ROOT, 'README.md')) as f:
         readme = f.read()
-    means = analysis.row_means(analysis.load_summary(COMMITTED))
+    summary_ = analysis.load_summary(COMMITTED)
+    means = analysis.row_means(summary_)
     assert analysis.quoted_conclusions(readme, 'main') == \
-        analysis.conclusions(means, 'main')
+        analysis.summary_conclusions(summary_, means)
+    assert analysis.quoted_conclusions(readme, 'main', 'table') == \
+        analysis.readme_table(summary_, means)
+
+
+# The same rows and seeds trained for half the preset's length.
+SHORTER = osp.join(REPO_ROOT, 'docs', 'table5', 'cpu_main_800.json')
+
+
+def test_readme_quotes_what_training_longer_changed():
+    with open(osp.join(REPO_ROOT, 'README.md')) as f:
+        readme = f.read()
+    block = analysis.lengths_block(analysis.load_summary(SHORTER),
+                                   analysis.load_summary(COMMITTED))
+    assert analysis.quoted_conclusions(readme, 'main', 'lengths') == block
 
 
 def test_report_tool_writes_a_table_again_from_its_summary(tmp_path, capsys):
@@ -168,7 +200,66 @@ def test_report_tool_writes_a_table_again_from_its_summary(tmp_path, capsys):
     text = (tmp_path / 'out' / 'table5.md').read_text()
     means = analysis.row_means(summary())
     assert text == analysis.table_markdown(summary(), means)[0]
-    assert analysis.conclusions(means, 'main') in capsys.readouterr().out
+    block = analysis.summary_conclusions(summary())
+    assert block in capsys.readouterr().out
+    # the curves' verdict is the block's last sentence, not prose beside it
+    assert block.splitlines()[-2].startswith(
+        '- Learning curves: Not settled over the last quarter')
     with pytest.raises(SystemExit) as exit_info:
         main(['--summary', str(path), str(tmp_path)])
     assert exit_info.value.code == 2
+
+
+def test_length_changes_name_the_pairs_whose_verdict_changed(tmp_path):
+    before, after = summary(), summary()
+    after['max_iters'] = 200
+    after['rows'][3] = row('D', 0.7, [95, 96, 94], {100: 0.5, 200: 0.9})
+    lines = analysis.length_changes(before, after)
+    d_gain = np.mean([c / (200 - c) for c in (95, 96, 94)]) - np.mean(
+        [c / (200 - c) for c in (50, 49, 51)])
+    assert lines[0] == ("Mean 'x' mIoU, 100 -> 200 iterations: A +0.0000, "
+                        f'B +0.0000, C +0.0000, D +{d_gain:.4f}.')
+    assert lines[1] == ("'x', 100 -> 200 iterations: 3 of 6 pairs change "
+                        'verdict: A > D -> D > A; B ~ D -> D > B; '
+                        'C ~ D -> D > C.')
+    assert lines[2].startswith("'Post' (✓ (gauss)), 100 -> 200 iterations: "
+                               '3 of 6 pairs change verdict: ')
+    assert lines[3] == ('The conclusions change from 100 to 200 '
+                        'iterations (6 verdicts): a longer schedule may '
+                        'change them again.')
+    same = analysis.length_changes(before, summary())
+    assert same[1] == (
+        "'x', 100 -> 100 iterations: no pair of 6 changes verdict.")
+    assert same[3] == ('The conclusions hold from 100 to 100 iterations: '
+                       'no pair of either reading changes verdict.')
+    fewer = summary()
+    del fewer['rows'][3]
+    with pytest.raises(ValueError, match='different rows'):
+        analysis.length_changes(before, fewer)
+
+
+def test_report_tool_compares_two_lengths(tmp_path, capsys):
+    import json
+
+    from mmseg_hsp.cli.table5 import main
+    before, after = summary(), summary()
+    after['max_iters'] = 200
+    paths = [tmp_path / 'short.json', tmp_path / 'long.json']
+    for path, s in zip(paths, (before, after)):
+        path.write_text(json.dumps(s))
+    # either order: the shorter schedule is the one compared from
+    main(['--summary', str(paths[0]), '--against', str(paths[1]),
+          '--out-dir', str(tmp_path / 'out')])
+    text = (tmp_path / 'out' / 'table5_lengths.md').read_text()
+    assert text == analysis.lengths_block(before, after)
+    lines = text.splitlines()
+    assert lines[0] == '<!-- table5-lengths:main -->'
+    assert lines[2] == (
+        "- 'x', 100 -> 200 iterations: no pair of 6 changes verdict.")
+    assert analysis.quoted_conclusions(f'a\n{text}b', 'main',
+                                       'lengths') == text
+    assert not (tmp_path / 'out' / 'table5_lengths.csv').exists()
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), '--against', str(paths[1])])
+    assert exit_info.value.code == 2
+    assert '--against compares with --summary' in capsys.readouterr().err
