@@ -213,10 +213,11 @@ def conclusions(means: List[dict], name: str,
         apart = [f'{a} > {b} ({v.difference:+.4f}, [{v.low:+.4f}, '
                  f'{v.high:+.4f}])' for (a, b), v in verdicts.items()
                  if v.apart]
-        within = [f'{a} ~ {b}' for (a, b), v in verdicts.items()
-                  if not v.apart]
-        lines.append(f"- {name_of}: apart: {'; '.join(apart) or 'no pair'}. "
-                     f"Within noise: {'; '.join(within) or 'no pair'}.")
+        # The pairs within noise are all the others: named by count, as
+        # a list of 28 pairs hides the few apart (each pair is in the
+        # table's pair list).
+        lines.append(f"- {name_of}: apart: {'; '.join(apart) or 'no pair'}."
+                     f' Within noise: {_the_others(apart, len(verdicts))}.')
         order = {'reproduced': [], 'reversed': [], 'not resolved': []}
         for high, low in paper_order(rows):
             if (high, low) in verdicts and verdicts[(high, low)].apart:
@@ -226,6 +227,11 @@ def conclusions(means: List[dict], name: str,
             else:
                 order['not resolved'].append(f'{high} > {low}')
         if any(order.values()):
+            resolved = order['reproduced'] + order['reversed']
+            unresolved = len(order['not resolved'])
+            order['not resolved'] = [
+                _the_others(resolved, len(resolved) + unresolved)
+            ] if unresolved else []
             lines.append(
                 f"- The paper's order ('x' mIoU, Tables 4-5) in {name_of}: " +
                 '; '.join(f'{verdict}: {", ".join(items)}'
@@ -240,6 +246,17 @@ def marked_block(lines: List[str], kind: str, name: str) -> str:
     """``lines`` between the markers of a generated block."""
     start, end = (m.format(kind=kind, name=name) for m in BLOCK_MARKERS)
     return '\n'.join([start, *lines, end]) + '\n'
+
+
+def _the_others(named: List[str], total: int) -> str:
+    """The pairs not named, by count: ``'the other 26 pairs'``."""
+    rest = total - len(named)
+    if rest == 0:
+        return 'no pair'
+    pairs = 'pair' if rest == 1 else 'pairs'
+    if not named:
+        return f'all {rest} {pairs}' if rest > 1 else f'the {pairs}'
+    return f'the other {rest} {pairs}'
 
 
 def summary_conclusions(summary: dict,

@@ -96,7 +96,9 @@ def test_table_pictures_and_predictions(smoke):
         assert 0 <= float(row['mIoU']) <= 1
     with open(os.path.join(work_dir, 'table5.md')) as f:
         table = f.read()
-    assert table.startswith('| Row | Network | Variant |')
+    # the README's one-line-per-row table first, then the full one
+    assert table.startswith('<!-- table5-table:main -->\n| Row | Params |')
+    assert '\n| Row | Network | Variant |' in table
     # bfloat16 training where this CPU has it (the preset's --amp auto).
     from mmseg_hsp.tiling import cpu_bf16_flags
     precision = 'bf16' if cpu_bf16_flags() else 'fp32'

@@ -87,12 +87,20 @@ def test_conclusions_name_pairs_and_the_papers_order():
     assert len(x) == 1 and x[0].count(' > ') == 3
     assert sum(line.startswith("- 'Post' (✓ (gauss)): apart: A > B")
                for line in lines) == 1
-    assert 'Within noise:' in x[0] and x[0].count(' ~ ') == 3
+    # the pairs within noise are all the others, named by count
+    assert x[0].endswith('. Within noise: the other 3 pairs.')
     (paper, ) = [line for line in lines
                  if line.startswith("- The paper's order") and "in 'x'" in
                  line]
-    assert ("reproduced: A > B, A > C; reversed: D > A; not resolved: "
-            "D > B, D > C, B > C." in paper)
+    assert paper.endswith("in 'x': reproduced: A > B, A > C; reversed: "
+                          'D > A; not resolved: the other 3 pairs.')
+    alike = summary()
+    alike['rows'][0] = row('A', 0.6, [50, 52, 48], {100: 0.333})
+    lines = analysis.conclusions(analysis.row_means(alike),
+                                 'main').splitlines()
+    assert "- 'x': apart: no pair. Within noise: all 6 pairs." in lines
+    assert ("- The paper's order ('x' mIoU, Tables 4-5) in 'x': not "
+            'resolved: all 6 pairs.') in lines
     assert analysis.quoted_conclusions(f'intro\n{text}outro', 'main') == text
     assert analysis.quoted_conclusions(text, 'ablations') is None
 
