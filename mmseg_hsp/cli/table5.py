@@ -5,7 +5,7 @@ produced table again from its summary
 import argparse
 import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional, Tuple
 
 from ..experiments.table5_report import markdown, report_tables, to_csv
 from ..fileio import write_text
@@ -29,6 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         '(e.g. a --max-iters 800 summary against a 1600 one); also write '
         "which pairs' verdicts and how much each row's mean changed "
         '(<table>_lengths.md)')
+    parser.add_argument(
+        '--readme',
+        metavar='MARKDOWN',
+        help='with --summary: also replace, in this file (e.g. README.md), '
+        'every generated block it quotes (the table, the conclusions, '
+        'what the other length changed) by the new one')
     parser.add_argument(
         '--out-dir',
         default='work_dirs/table5',
@@ -55,14 +61,36 @@ def summary_tables(path: str, against: Optional[str] = None) -> dict:
     return tables
 
 
+def quote_readme(path: str, tables: dict) -> Tuple[str, List[str]]:
+    """The Markdown file at ``path`` with the blocks it quotes from
+    ``tables`` replaced (:func:`table5_analysis.quote_blocks`).
+
+    Raises:
+        ValueError: The file quotes none of the tables' blocks (a README
+            that would be left as it was).
+    """
+    from ..experiments.table5_analysis import quote_blocks
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    text, replaced = quote_blocks(
+        text, '\n'.join(markdown for markdown, _ in tables.values()))
+    if not replaced:
+        raise ValueError(
+            f'{path} quotes none of the generated blocks (markers such as '
+            f'<!-- table5-conclusions:main -->); give the README that does, '
+            'or paste a block from the written Markdown first')
+    return text, replaced
+
+
 def main(argv=None) -> None:
     """Write the tables; a one-line error for unreadable runs."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if bool(args.work_dirs) == bool(args.summary):
         parser.error('give work dirs of runs or --summary, one of the two')
-    if args.against and not args.summary:
-        parser.error('--against compares with --summary; give both')
+    for flag in ('against', 'readme'):
+        if getattr(args, flag) and not args.summary:
+            parser.error(f'--{flag} goes with --summary; give both')
     try:
         if args.summary:
             tables = summary_tables(args.summary, args.against)
@@ -72,6 +100,8 @@ def main(argv=None) -> None:
                 for name, table in report_tables(args.work_dirs,
                                                  not args.no_paper).items()
             }
+        if args.readme:
+            quoted = quote_readme(args.readme, tables)
     except (OSError, ValueError, KeyError) as e:
         parser.error(str(e))
     os.makedirs(args.out_dir, exist_ok=True)
@@ -83,6 +113,9 @@ def main(argv=None) -> None:
     print(f'written to {args.out_dir}: ' + ', '.join(
         f'{n}.md' + (f', {n}.csv' if csv is not None else '')
         for n, (_, csv) in tables.items()))
+    if args.readme:
+        write_text(args.readme, quoted[0])
+        print(f'{args.readme}: replaced ' + ', '.join(quoted[1]))
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ the same models, each corrected for its own pairs by Bonferroni; a pair
 apart in both is not confirmed twice).
 """
 import json
+import re
 from itertools import combinations
 from typing import Dict, List, Optional, Tuple
 
@@ -278,6 +279,26 @@ def quoted_conclusions(text: str, name: str,
     return text[text.index(start):text.index(end) + len(end)] + '\n'
 
 
+def quote_blocks(text: str, generated: str) -> Tuple[str, List[str]]:
+    """``text`` with every block it quotes replaced by the block of the
+    same kind and name in ``generated`` (a table's or a comparison's
+    Markdown): how the README is brought up to a new measurement.
+
+    Returns:
+        tuple[str, list[str]]: The new text, and the ``kind:name`` of
+        each block replaced, in ``generated``'s order.
+    """
+    start = BLOCK_MARKERS[0].format(kind=r'([\w-]+)', name=r'([\w-]+)')
+    replaced = []
+    for kind, name in re.findall(start, generated):
+        old = quoted_conclusions(text, name, kind)
+        if old is not None:
+            text = text.replace(old, quoted_conclusions(generated, name,
+                                                        kind))
+            replaced.append(f'{kind}:{name}')
+    return text, replaced
+
+
 def curves(summary: dict) -> Dict[str, Dict[int, np.ndarray]]:
     """Per row title: checkpoint -> the seeds' 'x' mIoU there."""
     out = {}
@@ -385,12 +406,22 @@ def length_changes(before: dict, after: dict) -> List[str]:
         (no verdict changes in either reading).
 
     Raises:
-        ValueError: The summaries have different rows.
+        ValueError: The summaries have different rows, or a row was
+            measured on different seeds (a verdict would then change with
+            the seeds, not with the length).
     """
     titles = [[r['title'] for r in s['rows']] for s in (before, after)]
     if sorted(titles[0]) != sorted(titles[1]):
         raise ValueError(f'the two summaries have different rows: '
                          f'{titles[0]} and {titles[1]}')
+    seeds = [{r['title']: sorted(run['seed'] for run in r['runs'])
+              for r in s['rows']} for s in (before, after)]
+    differ = [f'{t} (seeds {seeds[0][t]} and {seeds[1][t]})'
+              for t in titles[1] if seeds[0][t] != seeds[1][t]]
+    if differ:
+        raise ValueError('the two summaries measured rows on different '
+                         f'seeds: {", ".join(differ)}; compare runs of the '
+                         'same seeds (--seeds)')
     unit = UNIT_NAMES[after['unit']]
     span = f'{before["max_iters"]} -> {after["max_iters"]} {unit}s'
     means = [row_means(before), row_means(after)]

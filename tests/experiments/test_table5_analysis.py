@@ -186,15 +186,15 @@ def test_readme_quotes_the_conclusions_of_the_committed_results():
         analysis.readme_table(summary_, means)
 
 
-# The same rows and seeds trained for half the preset's length.
-SHORTER = osp.join(REPO_ROOT, 'docs', 'table5', 'cpu_main_800.json')
-
-
 def test_readme_quotes_what_training_longer_changed():
+    # the same rows and seeds trained for half the preset's length, kept
+    # beside the committed summary under the name of its length
+    committed = analysis.load_summary(COMMITTED)
+    shorter = osp.join(osp.dirname(COMMITTED),
+                       f'cpu_main_{committed["max_iters"] // 2}.json')
     with open(osp.join(REPO_ROOT, 'README.md')) as f:
         readme = f.read()
-    block = analysis.lengths_block(analysis.load_summary(SHORTER),
-                                   analysis.load_summary(COMMITTED))
+    block = analysis.lengths_block(analysis.load_summary(shorter), committed)
     assert analysis.quoted_conclusions(readme, 'main', 'lengths') == block
 
 
@@ -244,6 +244,10 @@ def test_length_changes_name_the_pairs_whose_verdict_changed(tmp_path):
     del fewer['rows'][3]
     with pytest.raises(ValueError, match='different rows'):
         analysis.length_changes(before, fewer)
+    reseeded = summary()
+    reseeded['rows'][1]['runs'][0]['seed'] = 7
+    with pytest.raises(ValueError, match=r'different seeds: .*\[1, 2, 7\]'):
+        analysis.length_changes(before, reseeded)
 
 
 def test_report_tool_compares_two_lengths(tmp_path, capsys):
@@ -270,4 +274,44 @@ def test_report_tool_compares_two_lengths(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path), '--against', str(paths[1])])
     assert exit_info.value.code == 2
-    assert '--against compares with --summary' in capsys.readouterr().err
+    assert '--against goes with --summary' in capsys.readouterr().err
+
+
+def test_report_tool_brings_a_readme_up_to_a_new_measurement(
+        tmp_path, capsys):
+    import json
+
+    from mmseg_hsp.cli.table5 import main
+    before, after = summary(), summary()
+    after['max_iters'] = 200
+    paths = [tmp_path / 'short.json', tmp_path / 'long.json']
+    for path, s in zip(paths, (before, after)):
+        path.write_text(json.dumps(s))
+    stale = analysis.marked_block(['old words'], 'conclusions', 'main')
+    readme = tmp_path / 'README.md'
+    readme.write_text(f'# Title\n\n{stale}\nprose\n\n'
+                      f'{analysis.marked_block(["old"], "lengths", "main")}'
+                      f'{analysis.marked_block(["kept"], "table", "other")}')
+    main(['--summary', str(paths[1]), '--against', str(paths[0]),
+          '--readme', str(readme), '--out-dir', str(tmp_path / 'out')])
+    text = readme.read_text()
+    assert analysis.quoted_conclusions(text, 'main') == \
+        analysis.summary_conclusions(after)
+    assert analysis.quoted_conclusions(text, 'main', 'lengths') == \
+        analysis.lengths_block(before, after)
+    # blocks the new tables do not write, and the prose, stay as they were
+    assert text.startswith('# Title\n\n<!-- table5-conclusions:main -->')
+    assert '\nprose\n' in text and '\nkept\n' in text
+    assert 'old words' not in text and '\nold\n' not in text
+    assert f'{readme}: replaced conclusions:main, lengths:main\n' \
+        in capsys.readouterr().out
+    # a file that quotes none of them is an error, and is left as it was
+    other = tmp_path / 'OTHER.md'
+    other.write_text('no blocks\n')
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--summary', str(paths[1]), '--readme', str(other),
+              '--out-dir', str(tmp_path / 'out2')])
+    assert exit_info.value.code == 2
+    assert 'quotes none of the generated blocks' in capsys.readouterr().err
+    assert other.read_text() == 'no blocks\n'
+    assert not (tmp_path / 'out2').exists()
