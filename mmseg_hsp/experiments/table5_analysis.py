@@ -269,8 +269,8 @@ def summary_conclusions(summary: dict,
                        settled(summary)[1])
 
 
-def quoted_conclusions(text: str, name: str,
-                       kind: str = 'conclusions') -> Optional[str]:
+def quoted_block(text: str, name: str,
+                 kind: str = 'conclusions') -> Optional[str]:
     """The block between the markers in ``text`` (markers included), or
     None where they are absent."""
     start, end = (m.format(kind=kind, name=name) for m in BLOCK_MARKERS)
@@ -291,10 +291,9 @@ def quote_blocks(text: str, generated: str) -> Tuple[str, List[str]]:
     start = BLOCK_MARKERS[0].format(kind=r'([\w-]+)', name=r'([\w-]+)')
     replaced = []
     for kind, name in re.findall(start, generated):
-        old = quoted_conclusions(text, name, kind)
+        old = quoted_block(text, name, kind)
         if old is not None:
-            text = text.replace(old, quoted_conclusions(generated, name,
-                                                        kind))
+            text = text.replace(old, quoted_block(generated, name, kind))
             replaced.append(f'{kind}:{name}')
     return text, replaced
 

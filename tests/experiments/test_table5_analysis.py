@@ -101,8 +101,8 @@ def test_conclusions_name_pairs_and_the_papers_order():
     assert "- 'x': apart: no pair. Within noise: all 6 pairs." in lines
     assert ("- The paper's order ('x' mIoU, Tables 4-5) in 'x': not "
             'resolved: all 6 pairs.') in lines
-    assert analysis.quoted_conclusions(f'intro\n{text}outro', 'main') == text
-    assert analysis.quoted_conclusions(text, 'ablations') is None
+    assert analysis.quoted_block(f'intro\n{text}outro', 'main') == text
+    assert analysis.quoted_block(text, 'ablations') is None
 
 
 def test_readme_table_has_one_line_per_row_with_both_readings():
@@ -180,9 +180,9 @@ def test_readme_quotes_the_conclusions_of_the_committed_results():
         readme = f.read()
     summary_ = analysis.load_summary(COMMITTED)
     means = analysis.row_means(summary_)
-    assert analysis.quoted_conclusions(readme, 'main') == \
+    assert analysis.quoted_block(readme, 'main') == \
         analysis.summary_conclusions(summary_, means)
-    assert analysis.quoted_conclusions(readme, 'main', 'table') == \
+    assert analysis.quoted_block(readme, 'main', 'table') == \
         analysis.readme_table(summary_, means)
 
 
@@ -195,7 +195,7 @@ def test_readme_quotes_what_training_longer_changed():
     with open(osp.join(REPO_ROOT, 'README.md')) as f:
         readme = f.read()
     block = analysis.lengths_block(analysis.load_summary(shorter), committed)
-    assert analysis.quoted_conclusions(readme, 'main', 'lengths') == block
+    assert analysis.quoted_block(readme, 'main', 'lengths') == block
 
 
 def test_report_tool_writes_a_table_again_from_its_summary(tmp_path, capsys):
@@ -268,8 +268,7 @@ def test_report_tool_compares_two_lengths(tmp_path, capsys):
     assert lines[0] == '<!-- table5-lengths:main -->'
     assert lines[2] == (
         "- 'x', 100 -> 200 iterations: no pair of 6 changes verdict.")
-    assert analysis.quoted_conclusions(f'a\n{text}b', 'main',
-                                       'lengths') == text
+    assert analysis.quoted_block(f'a\n{text}b', 'main', 'lengths') == text
     assert not (tmp_path / 'out' / 'table5_lengths.csv').exists()
     with pytest.raises(SystemExit) as exit_info:
         main([str(tmp_path), '--against', str(paths[1])])
@@ -295,9 +294,9 @@ def test_report_tool_brings_a_readme_up_to_a_new_measurement(
     main(['--summary', str(paths[1]), '--against', str(paths[0]),
           '--readme', str(readme), '--out-dir', str(tmp_path / 'out')])
     text = readme.read_text()
-    assert analysis.quoted_conclusions(text, 'main') == \
+    assert analysis.quoted_block(text, 'main') == \
         analysis.summary_conclusions(after)
-    assert analysis.quoted_conclusions(text, 'main', 'lengths') == \
+    assert analysis.quoted_block(text, 'main', 'lengths') == \
         analysis.lengths_block(before, after)
     # blocks the new tables do not write, and the prose, stay as they were
     assert text.startswith('# Title\n\n<!-- table5-conclusions:main -->')
