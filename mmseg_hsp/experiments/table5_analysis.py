@@ -287,14 +287,25 @@ def quote_blocks(text: str, generated: str) -> Tuple[str, List[str]]:
     Returns:
         tuple[str, list[str]]: The new text, and the ``kind:name`` of
         each block replaced, in ``generated``'s order.
+
+    Raises:
+        ValueError: A block of ``text`` has lost one of its markers.
     """
     start = BLOCK_MARKERS[0].format(kind=r'([\w-]+)', name=r'([\w-]+)')
     replaced = []
     for kind, name in re.findall(start, generated):
-        old = quoted_block(text, name, kind)
-        if old is not None:
-            text = text.replace(old, quoted_block(generated, name, kind))
-            replaced.append(f'{kind}:{name}')
+        first, last = (m.format(kind=kind, name=name) for m in BLOCK_MARKERS)
+        if first not in text and last not in text:
+            continue
+        # a block with one marker lost would otherwise stay stale unseen
+        if first not in text or last not in text or \
+                text.index(last) < text.index(first):
+            raise ValueError(f'{first} and {last} are not both there, in '
+                             'that order; mend the markers, then run again')
+        block = quoted_block(generated, name, kind).rstrip('\n')
+        text = (text[:text.index(first)] + block +
+                text[text.index(last) + len(last):])
+        replaced.append(f'{kind}:{name}')
     return text, replaced
 
 

@@ -314,3 +314,17 @@ def test_report_tool_brings_a_readme_up_to_a_new_measurement(
     assert 'quotes none of the generated blocks' in capsys.readouterr().err
     assert other.read_text() == 'no blocks\n'
     assert not (tmp_path / 'out2').exists()
+    # a block that lost its end marker is named, not left stale
+    broken = tmp_path / 'BROKEN.md'
+    broken.write_text(stale.replace('<!-- /table5-conclusions:main -->', ''))
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--summary', str(paths[1]), '--readme', str(broken),
+              '--out-dir', str(tmp_path / 'out3')])
+    assert exit_info.value.code == 2
+    assert ('<!-- table5-conclusions:main --> and <!-- /table5-conclusions:'
+            'main --> are not both there') in capsys.readouterr().err
+    assert 'old words' in broken.read_text()
+    # the end marker may close the file without a newline
+    assert analysis.quote_blocks(
+        stale.rstrip('\n'), analysis.summary_conclusions(after))[0] == \
+        analysis.summary_conclusions(after).rstrip('\n')
