@@ -1,6 +1,6 @@
 """Pictures of predictions on MTCHI test regions, in the paper's palette."""
 import os.path as osp
-from typing import Sequence, Tuple
+from typing import Mapping, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,17 +22,34 @@ def _label(width: int, titles: Sequence[str], step: int) -> np.ndarray:
     return strip
 
 
+def _prediction(masks: Union[str, Mapping[str, np.ndarray]],
+                name: str) -> np.ndarray:
+    """A model's label map of a test region, from its folder or its own
+    ``{mask file name: label map}``."""
+    if isinstance(masks, str):
+        mask = cv2.imread(osp.join(masks, name), cv2.IMREAD_UNCHANGED)
+    else:
+        mask = masks.get(name)
+    if mask is None:
+        raise FileNotFoundError(f'no prediction {name} in '
+                                f'{masks if isinstance(masks, str) else "the summary"}; '
+                                'predict the test regions drawn first')
+    return mask
+
+
 def draw_prediction_grid(data_root: str,
-                         predictions: Sequence[Tuple[str, str]], count: int,
+                         predictions: Sequence[Tuple[str, Union[
+                             str, Mapping[str, np.ndarray]]]], count: int,
                          out_path: str) -> None:
     """One row per test region: image | truth | each model's prediction.
 
     Args:
         data_root (str): Task 2 folder; its ``Test`` regions are drawn, in
             name order.
-        predictions (list[tuple[str, str]]): ``(title, folder)`` per model;
-            a folder holds ``Mask_<name>.png`` label maps
-            (``MTCHIMetric(output_dir=...)``).
+        predictions (list[tuple]): ``(title, masks)`` per model: a folder
+            of ``Mask_<name>.png`` label maps
+            (``MTCHIMetric(output_dir=...)``), or the same as a dict
+            ``{'Mask_<name>.png': label map}``.
         count (int): Test regions drawn (the first ``count``).
         out_path (str): The PNG written.
     """
@@ -44,9 +61,8 @@ def draw_prediction_grid(data_root: str,
         image = cv2.cvtColor(cv2.imread(image_path), cv2.COLOR_BGR2RGB)
         panels = [image, palette[cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)]]
         panels += [
-            palette[cv2.imread(
-                osp.join(folder, mtchi_mask_name(name)),
-                cv2.IMREAD_UNCHANGED)] for _, folder in predictions
+            palette[_prediction(masks, mtchi_mask_name(name))]
+            for _, masks in predictions
         ]
         gap = np.full((image.shape[0], GAP, 3), GREY, np.uint8)
         row = [panels[0]]

@@ -19,9 +19,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument('work_dirs', nargs='*', help='work dirs of runs')
     parser.add_argument(
         '--summary',
+        nargs='+',
         help="a reproduce_table5 <table>_summary.json (e.g. "
-        "docs/table5/cpu_main.json): write that table's Markdown again, "
-        'conclusions included, instead of reading work dirs')
+        "docs/table5/cpu_main.json), or those of a table's parts (--rows) "
+        "to merge: write that table again (its summary, Markdown with the "
+        'conclusions, CSV and pictures) instead of reading work dirs')
+    parser.add_argument(
+        '--data-root',
+        help='with --summary: the Task 2 folder whose test regions the '
+        "summary's predictions show (default: its preset's)")
     parser.add_argument(
         '--against',
         metavar='SUMMARY',
@@ -44,11 +50,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def summary_tables(path: str, against: Optional[str] = None) -> dict:
+def load_parts(paths: List[str]) -> dict:
+    """A reproduce_table5 summary, or its parts' merged
+    (:func:`~mmseg_hsp.experiments.table5.merge_parts`)."""
+    from ..experiments.table5 import merge_parts
+    from ..experiments.table5_analysis import load_summary
+    return merge_parts([load_summary(path) for path in paths])
+
+
+def default_data_root(summary: dict) -> Optional[str]:
+    """The Task 2 folder of the summary's preset (None for another, or
+    one written under the runner's work dir: the smoke preset's)."""
+    from ..experiments.table5 import PRESETS
+    preset = PRESETS.get(summary['preset'])
+    if preset is None or '{work_dir}' in preset.data_root:
+        return None
+    return preset.data_root
+
+
+def summary_tables(summary: dict, against: Optional[str] = None) -> dict:
     """``{name: (markdown, csv)}`` of a reproduce_table5 summary, and
     ``<table>_lengths`` (no CSV) when compared with another length's."""
     from ..experiments import table5_analysis as analysis
-    summary = analysis.load_summary(path)
     tables = {
         summary['table']:
         analysis.table_markdown(summary, analysis.row_means(summary))
@@ -93,7 +116,9 @@ def main(argv=None) -> None:
             parser.error(f'--{flag} goes with --summary; give both')
     try:
         if args.summary:
-            tables = summary_tables(args.summary, args.against)
+            summary = load_parts(args.summary)
+            tables = summary_tables(summary, args.against)
+            data_root = args.data_root or default_data_root(summary)
         else:
             tables = {
                 name: (markdown(*table), to_csv(*table))
@@ -102,21 +127,29 @@ def main(argv=None) -> None:
             }
         if args.readme:
             quoted = quote_readme(args.readme, tables)
+        written = []
+        if args.summary:
+            from ..experiments.table5 import write_table
+            text, written = write_table(summary, args.out_dir, data_root)
+            print(text)
+            tables.pop(summary['table'])
     except (OSError, ValueError, KeyError) as e:
         parser.error(str(e))
     os.makedirs(args.out_dir, exist_ok=True)
     for name, (text, csv_text) in tables.items():
         print(text)
+        written.append(f'{name}.md')
         write_text(osp.join(args.out_dir, f'{name}.md'), text)
         if csv_text is not None:
+            written.append(f'{name}.csv')
             write_text(osp.join(args.out_dir, f'{name}.csv'), csv_text)
-    print(f'written to {args.out_dir}: ' + ', '.join(
-        f'{n}.md' + (f', {n}.csv' if csv is not None else '')
-        for n, (_, csv) in tables.items()))
+    print(f'written to {args.out_dir}: ' + ', '.join(written))
+    if args.summary and f'{summary["table"]}_predictions.png' not in written:
+        print('no predictions picture: the summary carries no predicted '
+              'test regions (written before summaries kept them)')
     if args.readme:
         write_text(args.readme, quoted[0])
         print(f'{args.readme}: replaced ' + ', '.join(quoted[1]))
-
 
 if __name__ == '__main__':
     main()

@@ -82,7 +82,6 @@ from ..engine.amp import enable_amp
 from ..evaluation.bootstrap import region_confusions
 from ..fileio import write_text
 from ..models.miniature import miniature
-from ..visualization import draw_prediction_grid
 from . import REPO_ROOT, table5_analysis, table5_report
 from .table5_report import PAPER_TABLE4, paper_x_miou
 from .table5_analysis import MODES
@@ -485,7 +484,7 @@ def train_and_test(row: Row, seed: int, cfg, points: List[int],
 
 
 def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
-                  meta: dict) -> dict:
+                  meta: dict, test_dir: str, show: int) -> dict:
     """The table's summary (:mod:`.table5_analysis`) from its runs.
 
     Args:
@@ -496,6 +495,9 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
             Variant, Parameters and Loss columns).
         meta (dict): ``table``, ``preset``, ``max_iters``, ``unit``,
             ``precision``.
+        test_dir (str): The Task 2 test split the runs were scored on.
+        show (int): Test regions whose first-seed 'x' predictions each row
+            keeps (``shown``) for the predictions picture.
 
     Raises:
         FileNotFoundError: A run without results.
@@ -521,11 +523,58 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
                 params=table5_report.count_parameters(cfg, cfg.model),
                 loss=table5_report.loss_name(cfg.model),
                 paper_miou=row.paper_miou,
-                runs=runs))
+                runs=runs,
+                shown=table5_analysis.shown_predictions(
+                    osp.join(work_dir, row.key, f'seed{seeds[0]}', 'pred_x'),
+                    test_dir, show)))
     if len(regions) != 1:
         raise ValueError(f'runs scored {sorted(regions)} test regions; score '
                          'every run on the same test set')
     return dict(meta, seeds=list(seeds), regions=regions.pop(), rows=out_rows)
+
+
+# What the parts of one table share: schedule, precision, seeds, test set.
+PART_KEYS = ('table', 'preset', 'max_iters', 'unit', 'precision', 'seeds',
+             'regions')
+
+
+def merge_parts(parts: List[dict]) -> dict:
+    """One table's summary from those of its parts (made with ``--rows``,
+    in one work dir or on several machines), its rows in table order, as
+    one run of every row would have written it.
+
+    Args:
+        parts (list[dict]): Summaries (:func:`table_summary`).
+
+    Raises:
+        ValueError: Parts of other tables, schedules, precisions, seeds,
+            test sets or curve points, or a row in two parts.
+    """
+    first = parts[0]
+    rows, points = {}, set()
+    for part in parts:
+        differ = [k for k in PART_KEYS if part.get(k) != first.get(k)]
+        if differ:
+            raise ValueError(
+                'parts of different tables: ' + ', '.join(
+                    f'{k} {first.get(k)} against {part.get(k)}'
+                    for k in differ) + '; merge only parts run with the same '
+                'preset, --max-iters, --amp, --seeds and test set')
+        for row in part['rows']:
+            if row['key'] in rows:
+                raise ValueError(f'row {row["key"]} is in two parts; give '
+                                 'each row once')
+            rows[row['key']] = row
+            points |= {tuple(sorted(run['curve'], key=int))
+                       for run in row['runs']}
+    if len(points) > 1:
+        raise ValueError('parts tested at different curve points '
+                         f'({sorted(points)}); merge parts run with the same '
+                         '--curve-points')
+    order = {r.key: i for i, r in enumerate(ALL_ROWS)}
+    return dict(first,
+                rows=sorted(rows.values(),
+                            key=lambda r: order.get(r['key'], len(order))))
 
 
 def prepare_data(preset: Preset, data_root: str, own: bool) -> None:
@@ -639,24 +688,58 @@ def reproduce_table5(preset_name: str, work_dir: str, data_root: str,
                  preset=preset_name,
                  max_iters=length,
                  unit=unit,
-                 precision=precision))
-    write_text(osp.join(work_dir, f'{table}_summary.json'),
+                 precision=precision), osp.join(data_root, 'Test'), show)
+    text, written = write_table(summary, work_dir, data_root)
+    print(text, end='')
+    print(f'[table5] written: {work_dir}/{", ".join(written)} '
+          f'({(time.time() - step.start) / 60:.1f} min)')
+
+
+def write_table(summary: dict, out_dir: str,
+                data_root: Optional[str]) -> Tuple[str, List[str]]:
+    """Write a table from its summary: ``<table>_summary.json``,
+    ``<table>.md`` / ``.csv``, ``<table>_miou.png``, ``<table>_curves.png``
+    and, where its rows carry predictions, ``<table>_predictions.png``
+    (drawn first: the one step that needs files beside the summary).
+
+    Args:
+        summary (dict): The table's summary (:func:`table_summary`, or
+            :func:`merge_parts` of its parts').
+        out_dir (str): Folder written.
+        data_root (str, optional): Task 2 folder of the regions the
+            predictions show.
+
+    Returns:
+        tuple[str, list[str]]: The table's Markdown, the files written.
+
+    Raises:
+        FileNotFoundError: The predictions' test regions are not in
+            ``data_root`` (or none is given).
+    """
+    table = summary['table']
+    title = 'Table 5' if table == 'table5' else 'Ablations'
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    if any(row.get('shown') for row in summary['rows']):
+        if not data_root or not osp.isdir(osp.join(data_root, 'Test')):
+            raise FileNotFoundError(
+                f'{data_root}/Test not found: the predictions picture needs '
+                "the test regions the runs were scored on; pass --data-root "
+                '(reproduce_table5.py writes the presets\' synthetic sets)')
+        written.append(f'{table}_predictions.png')
+        table5_analysis.draw_predictions(summary, data_root,
+                                         osp.join(out_dir, written[-1]))
+    write_text(osp.join(out_dir, f'{table}_summary.json'),
                json.dumps(summary))
     means = table5_analysis.row_means(summary)
     text, csv_text = table5_analysis.table_markdown(summary, means)
-    write_text(osp.join(work_dir, f'{table}.md'), text)
-    write_text(osp.join(work_dir, f'{table}.csv'), csv_text)
-    title = 'Table 5' if table == 'table5' else 'Ablations'
+    write_text(osp.join(out_dir, f'{table}.md'), text)
+    write_text(osp.join(out_dir, f'{table}.csv'), csv_text)
     table5_analysis.draw_bars(means, title,
-                              osp.join(work_dir, f'{table}_miou.png'))
+                              osp.join(out_dir, f'{table}_miou.png'))
     table5_analysis.draw_curves(summary, title,
-                                osp.join(work_dir, f'{table}_curves.png'))
-    draw_prediction_grid(
-        data_root,
-        [(r.title, osp.join(work_dir, r.key, f'seed{seeds[0]}', 'pred_x'))
-         for r in rows], show, osp.join(work_dir, f'{table}_predictions.png'))
-    print(text, end='')
-    print(f'[table5] written: {work_dir}/{table}.md, {table}.csv, '
-          f'{table}_summary.json, {table}_miou.png, {table}_curves.png, '
-          f'{table}_predictions.png '
-          f'({(time.time() - step.start) / 60:.1f} min)')
+                                osp.join(out_dir, f'{table}_curves.png'))
+    return text, [
+        f'{table}_summary.json', f'{table}.md', f'{table}.csv',
+        f'{table}_miou.png', f'{table}_curves.png', *written
+    ]

@@ -13,7 +13,9 @@ pair of rows, one family per reading ('x' and 'Post' are two readings of
 the same models, each corrected for its own pairs by Bonferroni; a pair
 apart in both is not confirmed twice).
 """
+import base64
 import json
+import os.path as osp
 import re
 from itertools import combinations
 from typing import Dict, List, Optional, Tuple
@@ -24,6 +26,9 @@ from ..evaluation.bootstrap import (bonferroni, bootstrap_miou, compare_rows,
                                     interval, resample_seeds,
                                     resample_weights, seed_region_scores,
                                     two_level_samples)
+from ..datasets import mtchi_mask_name
+from ..datasets.mtchi_patches import task2_regions
+from ..visualization import draw_prediction_grid
 from . import table5_report
 
 # Protocol -> test_cfg.mode (Section 4.5).
@@ -532,6 +537,48 @@ def draw_bars(means: List[dict], title: str, out_path: str) -> None:
     fig.tight_layout()
     fig.savefig(out_path, dpi=100)
     plt.close(fig)
+
+
+def shown_predictions(pred_dir: str, test_dir: str,
+                      count: int) -> Dict[str, str]:
+    """The label maps in ``pred_dir`` of the first ``count`` test regions
+    of ``test_dir``, as base64 PNG: what a row of a summary carries to
+    draw the predictions picture without its runs (a table made in parts).
+
+    Raises:
+        FileNotFoundError: A region's prediction is missing.
+    """
+    import cv2
+    out = {}
+    for image_path, _ in task2_regions(test_dir)[:count]:
+        name = mtchi_mask_name(osp.splitext(osp.basename(image_path))[0])
+        with open(osp.join(pred_dir, name), 'rb') as f:
+            out[name] = base64.b64encode(f.read()).decode('ascii')
+    return out
+
+
+def draw_predictions(summary: dict, data_root: str, out_path: str) -> None:
+    """The test regions every row's summary carries (``shown``: its first
+    seed's 'x' predictions), with their image and truth from
+    ``data_root``, one column per row.
+
+    Raises:
+        ValueError: A row without predictions (a summary written before
+            they were kept), or rows showing different regions.
+        FileNotFoundError: ``data_root`` lacks a region shown.
+    """
+    import cv2
+    shown = [row.get('shown') for row in summary['rows']]
+    if not all(shown) or len({tuple(s) for s in shown}) > 1:
+        raise ValueError('the summary does not carry the same predicted '
+                         'test regions for every row; make its rows again '
+                         'with reproduce_table5.py to draw them')
+    predictions = [(row['title'], {
+        name: cv2.imdecode(np.frombuffer(base64.b64decode(png), np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+        for name, png in row['shown'].items()
+    }) for row in summary['rows']]
+    draw_prediction_grid(data_root, predictions, len(shown[0]), out_path)
 
 
 def readme_table(summary: dict, means: List[dict]) -> str:

@@ -269,3 +269,43 @@ def test_a_run_dir_of_another_config_is_a_usage_error(tmp_path, capsys):
             'preset, data, iterations or curve points)'
             ) in capsys.readouterr().err
     assert not (tmp_path / 'unet' / 'seed0' / 'train.log').exists()
+
+
+def test_a_table_made_in_parts_merges_into_what_one_run_writes(
+        smoke, tmp_path, capsys):
+    """Each row's summary carries its first seed's shown predictions; the
+    parts' summaries, given in any order, merge into the table one run of
+    both rows wrote: the same summary, Markdown and pictures."""
+    import numpy as np
+
+    from mmseg_hsp.cli.table5 import main
+    work_dir, _ = smoke
+    with open(os.path.join(work_dir, 'table5_summary.json')) as f:
+        whole = json.load(f)
+    for row in whole['rows']:
+        pred_dir = os.path.join(work_dir, row['key'], 'seed0', 'pred_x')
+        assert sorted(row['shown']) == sorted(os.listdir(pred_dir))
+    parts = []
+    for row in reversed(whole['rows']):
+        parts.append(str(tmp_path / f'{row["key"]}.json'))
+        with open(parts[-1], 'w') as f:
+            json.dump(dict(whole, rows=[row]), f)
+    data_root = os.path.join(work_dir, 'data', 'Task2')
+    out = tmp_path / 'out'
+    main(['--summary', *parts, '--data-root', data_root, '--out-dir',
+          str(out)])
+    with open(out / 'table5_summary.json') as f:
+        assert json.load(f) == whole
+    with open(os.path.join(work_dir, 'table5.md')) as f:
+        assert (out / 'table5.md').read_text() == f.read()
+    for picture in ('table5_predictions.png', 'table5_miou.png',
+                    'table5_curves.png'):
+        assert np.array_equal(cv2.imread(str(out / picture)),
+                              cv2.imread(os.path.join(work_dir, picture)))
+    assert 'table5_predictions.png' in capsys.readouterr().out
+    # the smoke preset's test regions are under its work dir: no default
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--summary', *parts, '--out-dir', str(tmp_path / 'none')])
+    assert exit_info.value.code == 2
+    assert 'pass --data-root' in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / 'none' / 'table5.md')

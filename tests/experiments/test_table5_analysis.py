@@ -328,3 +328,28 @@ def test_report_tool_brings_a_readme_up_to_a_new_measurement(
     assert analysis.quote_blocks(
         stale.rstrip('\n'), analysis.summary_conclusions(after))[0] == \
         analysis.summary_conclusions(after).rstrip('\n')
+
+
+def test_parts_merge_in_table_order_and_only_alike(tmp_path):
+    """Rows come back in the table's order (the bootstrap draws follow
+    it); parts of another length, curve or with a row twice are refused."""
+    from mmseg_hsp.experiments.table5 import ROWS, merge_parts
+    whole = summary()
+    for line, key in zip(whole['rows'], [r.key for r in ROWS]):
+        line['key'] = key
+    first, second = (dict(whole, rows=whole['rows'][:2]),
+                     dict(whole, rows=whole['rows'][2:]))
+    merged = merge_parts([second, first])
+    assert merged == whole
+    assert (analysis.table_markdown(merged, analysis.row_means(merged)) ==
+            analysis.table_markdown(whole, analysis.row_means(whole)))
+    with pytest.raises(ValueError, match='max_iters 100 against 200'):
+        merge_parts([first, dict(second, max_iters=200)])
+    with pytest.raises(ValueError, match='precision fp32 against bf16'):
+        merge_parts([first, dict(second, precision='bf16')])
+    with pytest.raises(ValueError, match='is in two parts'):
+        merge_parts([first, first])
+    other = dict(second, rows=[row('E', None, [50, 50, 50], {50: 0.2,
+                                                             100: 0.3})])
+    with pytest.raises(ValueError, match='different curve points'):
+        merge_parts([first, other])
