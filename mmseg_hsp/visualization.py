@@ -31,9 +31,9 @@ def _prediction(masks: Union[str, Mapping[str, np.ndarray]],
     else:
         mask = masks.get(name)
     if mask is None:
-        raise FileNotFoundError(f'no prediction {name} in '
-                                f'{masks if isinstance(masks, str) else "the summary"}; '
-                                'predict the test regions drawn first')
+        where = masks if isinstance(masks, str) else 'the summary'
+        raise FileNotFoundError(f'no prediction {name} in {where}; predict '
+                                'the test regions drawn first')
     return mask
 
 
