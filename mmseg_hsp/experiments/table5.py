@@ -533,25 +533,26 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
     return dict(meta, seeds=list(seeds), regions=regions.pop(), rows=out_rows)
 
 
-# What the parts of one table share: schedule, precision, seeds, test set.
-PART_KEYS = ('table', 'preset', 'max_iters', 'unit', 'precision', 'seeds',
-             'regions')
+# What the parts of one table share: schedule, precision and test set.
+PART_KEYS = ('table', 'preset', 'max_iters', 'unit', 'precision', 'regions')
 
 
 def merge_parts(parts: List[dict]) -> dict:
-    """One table's summary from those of its parts (made with ``--rows``,
-    in one work dir or on several machines), its rows in table order, as
-    one run of every row would have written it.
+    """One table's summary from those of its parts (made with ``--rows``
+    and ``--seeds``, in one work dir or on several machines): rows in
+    table order, runs in seed order, each row's predictions from the part
+    that ran the lowest first seed; as one run of everything writes it.
 
     Args:
         parts (list[dict]): Summaries (:func:`table_summary`).
 
     Raises:
-        ValueError: Parts of other tables, schedules, precisions, seeds,
-            test sets or curve points, or a row in two parts.
+        ValueError: Parts of other tables, schedules, precisions, test sets
+            or curve points; a run in two parts; a row without every seed
+            of the table.
     """
     first = parts[0]
-    rows, points = {}, set()
+    rows, points, shown_seed = {}, set(), {}
     for part in parts:
         differ = [k for k in PART_KEYS if part.get(k) != first.get(k)]
         if differ:
@@ -559,20 +560,37 @@ def merge_parts(parts: List[dict]) -> dict:
                 'parts of different tables: ' + ', '.join(
                     f'{k} {first.get(k)} against {part.get(k)}'
                     for k in differ) + '; merge only parts run with the same '
-                'preset, --max-iters, --amp, --seeds and test set')
+                'preset, --max-iters, --amp and test set')
         for row in part['rows']:
-            if row['key'] in rows:
-                raise ValueError(f'row {row["key"]} is in two parts; give '
-                                 'each row once')
-            rows[row['key']] = row
+            merged = rows.setdefault(row['key'], dict(row, runs=[]))
+            twice = ({run['seed'] for run in merged['runs']}
+                     & {run['seed'] for run in row['runs']})
+            if twice:
+                raise ValueError(f'row {row["key"]} seed {min(twice)} is in '
+                                 'two parts; give each run once')
+            merged['runs'] = merged['runs'] + row['runs']
+            if part['seeds'][0] < shown_seed.get(row['key'], float('inf')):
+                shown_seed[row['key']] = part['seeds'][0]
+                merged['shown'] = row.get('shown')
             points |= {tuple(sorted(run['curve'], key=int))
                        for run in row['runs']}
     if len(points) > 1:
         raise ValueError('parts tested at different curve points '
                          f'({sorted(points)}); merge parts run with the same '
                          '--curve-points')
+    seeds = sorted({run['seed'] for row in rows.values()
+                    for run in row['runs']})
+    for row in rows.values():
+        row['runs'].sort(key=lambda run: run['seed'])
+        have = [run['seed'] for run in row['runs']]
+        if have != seeds:
+            raise ValueError(
+                f'row {row["key"]} has seeds {have}, the table {seeds}; run '
+                f'the others (--rows {row["key"]} --seeds ...) and give '
+                'their summary too')
     order = {r.key: i for i, r in enumerate(ALL_ROWS)}
     return dict(first,
+                seeds=seeds,
                 rows=sorted(rows.values(),
                             key=lambda r: order.get(r['key'], len(order))))
 

@@ -330,25 +330,44 @@ def test_report_tool_brings_a_readme_up_to_a_new_measurement(
         analysis.summary_conclusions(after).rstrip('\n')
 
 
-def test_parts_merge_in_table_order_and_only_alike(tmp_path):
-    """Rows come back in the table's order (the bootstrap draws follow
-    it); parts of another length, curve or with a row twice are refused."""
+def test_parts_merge_in_table_order_and_only_alike():
+    """Parts of rows, or of a row's seeds, merge into the whole table:
+    rows in the table's order (the bootstrap draws follow it), runs in
+    seed order, predictions from the lowest seed's part. Parts of another
+    length, precision or curve, a run twice and a row short of a seed are
+    refused."""
     from mmseg_hsp.experiments.table5 import ROWS, merge_parts
     whole = summary()
     for line, key in zip(whole['rows'], [r.key for r in ROWS]):
-        line['key'] = key
+        line.update(key=key, shown={'Mask_a.png': key})
     first, second = (dict(whole, rows=whole['rows'][:2]),
                      dict(whole, rows=whole['rows'][2:]))
     merged = merge_parts([second, first])
     assert merged == whole
     assert (analysis.table_markdown(merged, analysis.row_means(merged)) ==
             analysis.table_markdown(whole, analysis.row_means(whole)))
+
+    def seeds(part, keep, shown):
+        return dict(part, seeds=keep, rows=[
+            dict(line, shown=shown, runs=[r for r in line['runs']
+                                          if r['seed'] in keep])
+            for line in part['rows']])
+
+    late = seeds(whole, [2, 1], 'seed 2')
+    assert merge_parts([late, seeds(whole, [0], None)])['seeds'] == [0, 1, 2]
+    by_seed = merge_parts([late, seeds(first, [0], 'seed 0'),
+                           seeds(second, [0], 'seed 0')])
+    assert by_seed['rows'][0]['shown'] == 'seed 0'
+    assert by_seed == dict(whole, rows=[dict(line, shown='seed 0')
+                                        for line in whole['rows']])
     with pytest.raises(ValueError, match='max_iters 100 against 200'):
         merge_parts([first, dict(second, max_iters=200)])
     with pytest.raises(ValueError, match='precision fp32 against bf16'):
         merge_parts([first, dict(second, precision='bf16')])
-    with pytest.raises(ValueError, match='is in two parts'):
-        merge_parts([first, first])
+    with pytest.raises(ValueError, match='seed 1 is in two parts'):
+        merge_parts([late, seeds(whole, [0, 1], None)])
+    with pytest.raises(ValueError, match=r'has seeds \[1, 2\], the table '):
+        merge_parts([late, seeds(first, [0], None)])
     other = dict(second, rows=[row('E', None, [50, 50, 50], {50: 0.2,
                                                              100: 0.3})])
     with pytest.raises(ValueError, match='different curve points'):
