@@ -151,5 +151,6 @@ def main(argv=None) -> None:
         write_text(args.readme, quoted[0])
         print(f'{args.readme}: replaced ' + ', '.join(quoted[1]))
 
+
 if __name__ == '__main__':
     main()

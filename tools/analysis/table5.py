@@ -9,6 +9,9 @@ Example::
 
     python tools/analysis/table5.py work_dirs/hspnet_r101_mtchi \\
         work_dirs/deeplabv3plus_r101_mtchi --out-dir work_dirs/table5
+    # a reproduce_table5 table again from its summary, or its parts' merged
+    python tools/analysis/table5.py --summary docs/table5/parts_6400/*.json \\
+        --out-dir work_dirs/table5_6400
 """
 from mmseg_hsp.cli.table5 import main
 
