@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
         "to merge: write that table again (its summary, Markdown with the "
         'conclusions, CSV and pictures) instead of reading work dirs')
     parser.add_argument(
+        '--ablations',
+        action='store_true',
+        help='with --summary: write the ablation table from parts of both '
+        'tables, its reference rows (HSP-Net R101 CE, DeepLab v3+ CE) from '
+        "the main table's; rows it does not hold are left out")
+    parser.add_argument(
         '--data-root',
         help='with --summary: the Task 2 folder whose test regions the '
         "summary's predictions show (default: its preset's)")
@@ -50,12 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_parts(paths: List[str]) -> dict:
-    """A reproduce_table5 summary, or its parts' merged
+def load_parts(paths: List[str], table: Optional[str] = None) -> dict:
+    """A reproduce_table5 summary, or its parts' merged into ``table``
     (:func:`~mmseg_hsp.experiments.table5.merge_parts`)."""
     from ..experiments.table5 import merge_parts
     from ..experiments.table5_analysis import load_summary
-    return merge_parts([load_summary(path) for path in paths])
+    return merge_parts([load_summary(path) for path in paths], table)
 
 
 def default_data_root(summary: dict) -> Optional[str]:
@@ -111,12 +117,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if bool(args.work_dirs) == bool(args.summary):
         parser.error('give work dirs of runs or --summary, one of the two')
-    for flag in ('against', 'readme'):
+    for flag in ('ablations', 'against', 'readme'):
         if getattr(args, flag) and not args.summary:
             parser.error(f'--{flag} goes with --summary; give both')
     try:
         if args.summary:
-            summary = load_parts(args.summary)
+            summary = load_parts(args.summary,
+                                 'ablations' if args.ablations else None)
             tables = summary_tables(summary, args.against)
             data_root = args.data_root or default_data_root(summary)
         else:

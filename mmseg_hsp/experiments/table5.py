@@ -145,6 +145,12 @@ ABLATIONS = [
 # head; DeepLab v3+'s stride-16 encoder); their runs are the main table's.
 ABLATION_REFERENCES = ('hspnet-r101-ce', 'deeplabv3plus')
 ALL_ROWS = ROWS + ZOO + ABLATIONS
+# The rows each table holds (the zoo's are extra rows of either): what a
+# table merged from parts of both keeps.
+TABLE_ROWS = {
+    'table5': {r.key for r in ROWS + ZOO},
+    'ablations': set(ABLATION_REFERENCES) | {r.key for r in ABLATIONS + ZOO},
+}
 # Checkpoints saved and tested along a run's schedule (its learning
 # curve), the last the final one.
 CURVE_POINTS = 8
@@ -537,7 +543,7 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
 PART_KEYS = ('table', 'preset', 'max_iters', 'unit', 'precision', 'regions')
 
 
-def merge_parts(parts: List[dict]) -> dict:
+def merge_parts(parts: List[dict], table: Optional[str] = None) -> dict:
     """One table's summary from those of its parts (made with ``--rows``
     and ``--seeds``, in one work dir or on several machines): rows in
     table order, runs in seed order, each row's predictions from the part
@@ -545,23 +551,34 @@ def merge_parts(parts: List[dict]) -> dict:
 
     Args:
         parts (list[dict]): Summaries (:func:`table_summary`).
+        table (str, optional): The table to make, a key of
+            :data:`TABLE_ROWS`, from parts of either table: the ablations
+            take their references' runs from the main table's parts, and
+            rows the table does not hold are left out. Defaults to the
+            parts' own table, which they must share.
 
     Raises:
         ValueError: Parts of other tables, schedules, precisions, test sets
-            or curve points; a run in two parts; a row without every seed
-            of the table.
+            or curve points; no row of ``table``; a run in two parts; a row
+            without every seed of the table.
     """
     first = parts[0]
+    # Given a table, parts of the other may supply its rows.
+    keys = [k for k in PART_KEYS if table is None or k != 'table']
     rows, points, shown_seed = {}, set(), {}
     for part in parts:
-        differ = [k for k in PART_KEYS if part.get(k) != first.get(k)]
+        differ = [k for k in keys if part.get(k) != first.get(k)]
         if differ:
             raise ValueError(
                 'parts of different tables: ' + ', '.join(
                     f'{k} {first.get(k)} against {part.get(k)}'
                     for k in differ) + '; merge only parts run with the same '
-                'preset, --max-iters, --amp and test set')
+                'preset, --max-iters, --amp and test set' +
+                (' (--ablations: an ablation table from parts of both)'
+                 if differ == ['table'] else ''))
         for row in part['rows']:
+            if table is not None and row['key'] not in TABLE_ROWS[table]:
+                continue
             merged = rows.setdefault(row['key'], dict(row, runs=[]))
             twice = ({run['seed'] for run in merged['runs']}
                      & {run['seed'] for run in row['runs']})
@@ -574,6 +591,9 @@ def merge_parts(parts: List[dict]) -> dict:
                 merged['shown'] = row.get('shown')
             points |= {tuple(sorted(run['curve'], key=int))
                        for run in row['runs']}
+    if not rows:
+        raise ValueError(f'no row of the {table} table in the parts; give '
+                         'the parts of its rows')
     if len(points) > 1:
         raise ValueError('parts tested at different curve points '
                          f'({sorted(points)}); merge parts run with the same '
@@ -590,6 +610,7 @@ def merge_parts(parts: List[dict]) -> dict:
                 'their summary too')
     order = {r.key: i for i, r in enumerate(ALL_ROWS)}
     return dict(first,
+                table=table or first['table'],
                 seeds=seeds,
                 rows=sorted(rows.values(),
                             key=lambda r: order.get(r['key'], len(order))))

@@ -372,3 +372,49 @@ def test_parts_merge_in_table_order_and_only_alike():
                                                              100: 0.3})])
     with pytest.raises(ValueError, match='different curve points'):
         merge_parts([first, other])
+
+
+def test_an_ablation_table_takes_its_references_from_main_table_parts(
+        tmp_path, capsys):
+    """``--ablations`` makes the ablation table from parts of both tables:
+    of the main table's parts it keeps the reference rows (HSP-Net R101
+    CE, DeepLab v3+ CE), so they need not be trained again. Without it the
+    two tables are refused, and so are parts holding no ablation row."""
+    import json
+
+    from mmseg_hsp.cli.table5 import main
+    from mmseg_hsp.experiments.table5 import merge_parts
+    whole = summary()
+    keys = ('hspnet-r101-ce', 'hspnet-r34-ce', 'deeplabv3plus', 'hspnet-os8')
+    for line, key in zip(whole['rows'], keys):
+        line.update(key=key, shown=None)
+    main_part = dict(whole, rows=whole['rows'][:3])
+    ablation_part = dict(whole, table='ablations', rows=whole['rows'][3:])
+    merged = merge_parts([ablation_part, main_part], 'ablations')
+    assert merged == dict(whole, table='ablations',
+                          rows=[whole['rows'][i] for i in (0, 2, 3)])
+    with pytest.raises(ValueError,
+                       match='table table5 against ablations;.*--ablations'):
+        merge_parts([main_part, ablation_part])
+    with pytest.raises(ValueError, match='no row of the ablations table'):
+        merge_parts([dict(main_part, rows=whole['rows'][1:2])], 'ablations')
+    paths = []
+    for name, part in (('main', main_part), ('ablation', ablation_part)):
+        paths.append(str(tmp_path / f'{name}.json'))
+        with open(paths[-1], 'w') as f:
+            json.dump(part, f)
+    out = tmp_path / 'out'
+    main(['--summary', *paths, '--ablations', '--out-dir', str(out)])
+    with open(out / 'ablations_summary.json') as f:
+        assert json.load(f) == json.loads(json.dumps(merged))
+    assert '<!-- table5-conclusions:ablations -->' in (
+        out / 'ablations.md').read_text()
+    assert not (out / 'table5.md').exists()
+    with pytest.raises(SystemExit) as exit_info:
+        main(['--summary', *paths, '--out-dir', str(tmp_path / 'none')])
+    assert exit_info.value.code == 2
+    assert 'table table5 against ablations' in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(tmp_path), '--ablations'])
+    assert exit_info.value.code == 2
+    assert '--ablations goes with --summary' in capsys.readouterr().err
