@@ -49,12 +49,20 @@ def cpu_bf16_flags() -> Tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=None)
-def _note_no_bf16() -> None:
-    """Say once per process why ``amp`` runs float32 on this CPU."""
+def _note_no_bf16(amp: str) -> None:
+    """Say once per process why ``'auto'`` runs float32 on this CPU, or
+    that the ``'bf16'`` asked for is emulated."""
+    outcome = {
+        'auto':
+        'so the model runs float32 (emulated bfloat16 would be slower)',
+        # Measured: HSP-Net R101 trained 19x slower (docs/benchmarks.md).
+        'bf16':
+        'so bf16 is emulated, many times slower than float32 (19x in '
+        'training, docs/benchmarks.md); --amp auto runs float32 here',
+    }[amp]
     print_log(
         'amp: this CPU has no native bfloat16 (none of '
-        f'{"/".join(CPU_BF16_FLAGS)} in its flags), so the model runs '
-        'float32 (emulated bfloat16 would be slower)',
+        f'{"/".join(CPU_BF16_FLAGS)} in its flags), {outcome}',
         logger='current',
         level=logging.WARNING)
 
@@ -120,7 +128,7 @@ class Precision:
                 with native bfloat16 (float32 on other CPUs, with one line
                 saying so), float16 on CUDA; ``'bf16'``/``'fp16'``: that
                 dtype (``'fp16'`` on CUDA only; ``'bf16'`` runs on any CPU,
-                emulated where not native).
+                emulated where not native, with one line saying so).
             channels_last (bool): Run NHWC. Defaults to True.
             requested (bool): Whether ``amp`` is what the user asked for
                 (an argument, a flag, a config) rather than a tool's
@@ -151,10 +159,11 @@ class Precision:
         if amp == 'fp16':
             raise ValueError('float16 autocast is for CUDA; on CPU use bf16 '
                              '(or auto: bfloat16 where it is native)')
-        if amp == 'auto' and not cpu_bf16_flags():
+        if not cpu_bf16_flags():
             if requested:
-                _note_no_bf16()
-            return cls(device_type, None, channels_last)
+                _note_no_bf16(amp)
+            if amp == 'auto':
+                return cls(device_type, None, channels_last)
         return cls(device_type, torch.bfloat16, channels_last)
 
     @property

@@ -43,9 +43,13 @@ def test_cpu_amp_is_bf16_only_where_the_cpu_has_it(monkeypatch):
     assert Precision.resolve('cpu', True) == fallback  # said once only
     assert Precision.resolve('cpu', None) == fallback  # silently
     assert Precision.resolve('cpu', 'bf16').dtype is torch.bfloat16
-    note, = notes
+    note, emulated = notes
     assert 'no native bfloat16' in note and 'float32' in note
     assert 'avx512_bf16' in note
+    # bf16 asked for runs, told that it is emulated and much slower
+    assert 'bf16 is emulated, many times slower than float32' in emulated
+    assert Precision.resolve('cpu', 'bf16').name == 'bf16'  # said once
+    assert len(notes) == 2
 
 
 def test_amp_dtypes_per_device():
