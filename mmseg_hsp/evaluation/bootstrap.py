@@ -27,11 +27,11 @@ from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
+from scipy.stats import t as student_t
 
 from ..datasets.mtchi import check_mtchi_mask, mtchi_mask_name
 from ..datasets.mtchi_patches import task2_regions
 from .mtchi_metric import LESION_LABELS, confusion_matrix
-from .student_t import t_ppf, t_sf
 
 # The metric's default: truth 0 (not annotated) and 255 (padding) left out.
 IGNORED_TRUTH = (0, 255)
@@ -253,7 +253,7 @@ def compare_rows(full_a: np.ndarray, full_b: np.ndarray,
         df = se**4 / (seed_a**2 / (n_a - 1) + seed_b**2 / (n_b - 1))
         t = np.abs(difference) / se
     df = np.nan_to_num(df, nan=np.inf)
-    p = np.where(se > 0, np.minimum(1, 2 * t_sf(t, df)),
+    p = np.where(se > 0, np.minimum(1, 2 * student_t.sf(t, df)),
                  np.where(difference == 0, 1.0, 0.0))
     return Comparison(difference, se, df, p)
 
@@ -298,7 +298,7 @@ def bonferroni(comparisons: List[Comparison],
             verdicts.append(
                 Verdict(float(c.difference), np.nan, np.nan, np.nan, False))
             continue
-        half = float(c.se * t_ppf(1 - alpha / (2 * m), c.df))
+        half = float(c.se * student_t.ppf(1 - alpha / (2 * m), c.df))
         adjusted = min(1.0, p * m)
         verdicts.append(
             Verdict(
