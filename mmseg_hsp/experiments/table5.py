@@ -540,7 +540,7 @@ def table_summary(rows: List[Row], seeds, work_dir: str, cfgs: dict,
 
 
 # What the parts of one table share: schedule, precision and test set.
-PART_KEYS = ('table', 'preset', 'max_iters', 'unit', 'precision', 'regions')
+PART_KEYS = table5_analysis.TABLE_KEYS + ('max_iters', )
 
 
 def merge_parts(parts: List[dict], table: Optional[str] = None) -> dict:

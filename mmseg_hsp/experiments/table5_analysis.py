@@ -405,6 +405,12 @@ def _apart_winners(means: List[dict]) -> Dict[str, Dict[frozenset, str]]:
     }
 
 
+# What two summaries of one table share but their length: a verdict that
+# changed between summaries differing in any of these (bfloat16 against
+# float32, another test set) would not be the length's doing.
+TABLE_KEYS = ('table', 'preset', 'unit', 'precision', 'regions')
+
+
 def length_changes(before: dict, after: dict) -> List[str]:
     """What training longer changed: two summaries of the same rows and
     seeds at two lengths, read with the one test of rows apart.
@@ -421,10 +427,18 @@ def length_changes(before: dict, after: dict) -> List[str]:
         (no verdict changes in either reading).
 
     Raises:
-        ValueError: The summaries have different rows, or a row was
-            measured on different seeds (a verdict would then change with
-            the seeds, not with the length).
+        ValueError: The summaries differ in more than their length
+            (:data:`TABLE_KEYS`: table, preset, precision, test set), have
+            different rows, or a row was measured on different seeds (a
+            verdict would then change with the seeds, not with the length).
     """
+    differ = [k for k in TABLE_KEYS if before.get(k) != after.get(k)]
+    if differ:
+        raise ValueError(
+            'the two summaries differ in more than their length: ' +
+            ', '.join(f'{k} {before.get(k)} and {after.get(k)}'
+                      for k in differ) + '; compare tables run with the same '
+            'preset, --amp and test set')
     titles = [[r['title'] for r in s['rows']] for s in (before, after)]
     if sorted(titles[0]) != sorted(titles[1]):
         raise ValueError(f'the two summaries have different rows: '

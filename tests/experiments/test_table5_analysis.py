@@ -248,6 +248,13 @@ def test_length_changes_name_the_pairs_whose_verdict_changed(tmp_path):
     reseeded['rows'][1]['runs'][0]['seed'] = 7
     with pytest.raises(ValueError, match=r'different seeds: .*\[1, 2, 7\]'):
         analysis.length_changes(before, reseeded)
+    # only the length may differ: bfloat16 against float32 is not a length
+    for key, value in (('precision', 'bf16'), ('regions', REGIONS - 1),
+                       ('preset', 'cpu')):
+        other = dict(after, **{key: value})
+        with pytest.raises(ValueError,
+                           match=f'differ in more than their length: {key} '):
+            analysis.length_changes(before, other)
 
 
 def test_report_tool_compares_two_lengths(tmp_path, capsys):
