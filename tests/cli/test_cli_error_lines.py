@@ -163,7 +163,10 @@ def test_infer_wsi_bad_inputs_are_one_line(tmp_path, inputs, named):
 
 def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
     work_dir = tmp_path / 'work'
-    env = dict(os.environ, OMP_NUM_THREADS='1',
+    # PYTHONFAULTHANDLER: should the process die of a signal on the way out
+    # (it once aborted in the full suite, never alone), its output names
+    # the threads and the frames it died in.
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONFAULTHANDLER='1',
                PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
     env.pop('MMSEG_HSP_DEBUG', None)
     output = tmp_path / 'output.txt'  # a file: a full pipe would block it
@@ -183,9 +186,7 @@ def test_ctrl_c_in_training_exits_130_in_one_line(tmp_path, tiny_data):
         process.send_signal(signal.SIGINT)
         process.wait(timeout=120)
     stderr = output.read_text()
-    assert process.returncode == 130, [
-        line for line in stderr.splitlines() if 'error' in line.lower()
-    ]
+    assert process.returncode == 130, stderr[-6000:]
     assert 'Traceback' not in stderr
     assert stderr.strip().splitlines()[-1].startswith('train.py: interrupted')
 
