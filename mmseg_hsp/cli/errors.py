@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 from contextlib import contextmanager
+from typing import Tuple
 
 import mmengine
 
@@ -62,6 +63,19 @@ def terminate_as_interrupt() -> None:
     every writer's cleanup on the way out.
     """
     signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def stopped_by(stop: KeyboardInterrupt) -> Tuple[str, int]:
+    """How a tool names what stopped it, and its exit code.
+
+    Returns:
+        tuple[str, int]: ``'terminated (SIGTERM)'`` and :data:`TERMINATED`
+        for :class:`Terminated`, else ``'interrupted'`` and
+        :data:`INTERRUPTED`.
+    """
+    if isinstance(stop, Terminated):
+        return 'terminated (SIGTERM)', TERMINATED
+    return 'interrupted', INTERRUPTED
 
 
 def raised_in(error: BaseException) -> str:

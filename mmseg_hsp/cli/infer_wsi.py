@@ -37,8 +37,7 @@ from ..wsi.runner import (SlideRunInterrupted, collect_inputs, rank_share,
                           run_slides)
 from .amp import add_amp_argument
 from .args import add_cfg_options
-from .errors import (INTERRUPTED, TERMINATED, Terminated,
-                     terminate_as_interrupt)
+from .errors import stopped_by, terminate_as_interrupt
 from .numbers import (level0_magnification, level0_mpp, non_negative,
                       positive)
 
@@ -205,12 +204,11 @@ def run(args: argparse.Namespace) -> int:
         where, stop = '', interrupt
         if isinstance(interrupt, SlideRunInterrupted):
             where, stop = f' during {interrupt.slide}', interrupt.stop
-        terminated = isinstance(stop, Terminated)
-        print(f'infer_wsi: '
-              f'{"terminated (SIGTERM)" if terminated else "interrupted"}'
-              f'{where}; its temporaries are removed and finished slides '
-              'kept: rerun the same command to go on', file=sys.stderr)
-        return TERMINATED if terminated else INTERRUPTED
+        how, code = stopped_by(stop)
+        print(f'infer_wsi: {how}{where}; its temporaries are removed and '
+              'finished slides kept: rerun the same command to go on',
+              file=sys.stderr)
+        return code
 
 
 def rank_device(device: str, world: int) -> str:

@@ -1,12 +1,15 @@
 """``tools/reproduce_table5.py``'s flags: train HSP-Net and the baselines,
 test, tabulate and draw Table 5 (:mod:`mmseg_hsp.experiments.table5`)."""
 import argparse
+import os
 import os.path as osp
+import sys
 
 from ..experiments.table5 import (ALL_ROWS, CURVE_POINTS, PRESETS,
                                   reproduce_table5, select_rows)
 from ..tiling.precision import choose_amp
 from .amp import add_amp_argument
+from .errors import stopped_by, terminate_as_interrupt
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> None:
-    """Run Table 5; a one-line error for what it cannot do."""
+    """Run Table 5; a one-line error for what it cannot do, and one line
+    (exit 130, or 143 on SIGTERM) when stopped."""
     parser = build_parser()
     args = parser.parse_args(argv)
     preset = PRESETS[args.preset]
@@ -73,12 +77,21 @@ def main(argv=None) -> None:
     data_root = osp.abspath(args.data_root
                             or preset.data_root.format(work_dir=work_dir))
     table, rows = select_rows(args.rows, args.ablations, args.zoo, preset)
+    terminate_as_interrupt()
     try:
         reproduce_table5(args.preset, work_dir, data_root,
                          args.seeds or preset.seeds, table, rows,
                          args.max_iters,
                          choose_amp(args.amp, None, preset.amp), args.show,
                          args.curve_points)
+    except KeyboardInterrupt as stop:
+        if os.environ.get('MMSEG_HSP_DEBUG'):
+            raise
+        how, code = stopped_by(stop)
+        print(f'{parser.prog}: {how}; finished runs are kept and a stopped '
+              'one resumes from its last checkpoint: rerun the same command '
+              'to go on', file=sys.stderr)
+        raise SystemExit(code)
     except (OSError, ValueError) as error:  # the data, the work dir: exit 2
         parser.error(str(error))
     except RuntimeError as error:  # a run failed (its log is named): exit 1

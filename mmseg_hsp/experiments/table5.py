@@ -71,6 +71,7 @@ Its flags: :mod:`mmseg_hsp.cli.reproduce_table5`.
 import json
 import os
 import os.path as osp
+import signal
 import subprocess
 import sys
 import time
@@ -162,6 +163,9 @@ CURVE_POINTS = 8
 # (docs/benchmarks.md). So 3200 is the longest length measured, not yet a
 # settled one: settled() and length_changes() say so with the table.
 CPU_ITERATIONS = 3200
+# Seconds a stopped runner gives its step to stop by itself (Ctrl-C in a
+# terminal reaches both) before it passes the signal on.
+STEP_STOP_GRACE = 10
 
 
 @dataclass(frozen=True)
@@ -413,19 +417,51 @@ class Step:
             flush=True)
 
     def run(self, args: List[str], log: str) -> float:
-        """Run ``python -m args`` with its output appended to ``log``."""
+        """Run ``python -m args`` with its output appended to ``log``.
+
+        Stopped (Ctrl-C, or SIGTERM made an interrupt by the tool), it lets
+        the step stop as its own tool does on Ctrl-C before it stops too:
+        see :func:`stop_step`.
+        """
         start = time.time()
-        with open(log, 'a') as out:
-            code = subprocess.call([sys.executable, '-m', *args],
-                                   cwd=REPO_ROOT,
-                                   stdout=out,
-                                   stderr=subprocess.STDOUT)
+        with open(log, 'a') as out, subprocess.Popen(
+                [sys.executable, '-m', *args],
+                cwd=REPO_ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT) as child:
+            try:
+                code = child.wait()
+            except KeyboardInterrupt:
+                stop_step(child)
+                raise
         if code:
             with open(log) as f:
                 print(f.read()[-2000:], file=sys.stderr)
             raise RuntimeError(f'{args[0]} failed (exit {code}); its log: '
                                f'{log}')
         return time.time() - start
+
+
+def stop_step(child: subprocess.Popen) -> None:
+    """Stop a step the way its tool stops on Ctrl-C, once.
+
+    Ctrl-C in a terminal reaches the step with the runner, and the step is
+    given :data:`STEP_STOP_GRACE` seconds to stop by itself; a signal sent
+    to the runner alone (``kill -INT``, SIGTERM) does not reach it, and
+    ``subprocess.call`` would SIGKILL it mid-checkpoint. So a step still
+    running after the grace gets one SIGINT (the tools turn SIGINT, not
+    SIGTERM, into a clean stop) and is waited for; a second Ctrl-C kills
+    it.
+    """
+    try:
+        try:
+            child.wait(timeout=STEP_STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGINT)
+            child.wait()
+    except KeyboardInterrupt:
+        child.kill()
+        raise
 
 
 def write_config(cfg, run_dir: str) -> str:

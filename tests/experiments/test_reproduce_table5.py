@@ -1,16 +1,19 @@
 """tools/reproduce_table5.py end to end on its smoke preset (training in a
 fresh process, every test of a run in one more, learning curves, resuming
-a partly done work dir), and the GPU check's dry run on CPU."""
+a partly done work dir, being stopped), and the GPU check's dry run on
+CPU."""
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import cv2
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, TESTS_DIR, default_sigint
 
 ROWS = ('hspnet-r34-ce', 'unet')
 
@@ -25,6 +28,22 @@ def run_tool(work_dir):
                           capture_output=True,
                           text=True,
                           timeout=900)
+
+
+# The runner's command line with its one step a stub that only waits to be
+# stopped (fixtures.stoppable_step): argv is RECORD LOG WORK_DIR.
+RUNNER_OF_ONE_STEP = """
+import sys
+from mmseg_hsp.cli import reproduce_table5 as cli
+from mmseg_hsp.experiments.table5 import Step
+
+def one_step(*args, **kwargs):
+    Step(1).run(['fixtures.stoppable_step', sys.argv[1]], sys.argv[2])
+
+cli.reproduce_table5 = one_step
+sys.argv[0] = 'reproduce_table5.py'
+cli.main(['--preset', 'smoke', '--work-dir', sys.argv[3]])
+"""
 
 
 def steps(stdout):
@@ -309,3 +328,50 @@ def test_a_table_made_in_parts_merges_into_what_one_run_writes(
     assert exit_info.value.code == 2
     assert 'pass --data-root' in capsys.readouterr().err
     assert not os.path.exists(tmp_path / 'none' / 'table5.md')
+
+
+@pytest.mark.parametrize('stop, code, said', [
+    ('ctrl-c', 130, 'interrupted'),  # SIGINT to runner and step, as a tty
+    ('kill -INT', 130, 'interrupted'),  # to the runner alone
+    ('kill', 143, 'terminated (SIGTERM)'),  # a scheduler's cancel
+])
+def test_a_stopped_runner_stops_its_step_once_and_says_so(
+        tmp_path, stop, code, said):
+    record, log = tmp_path / 'signals.txt', tmp_path / 'step.log'
+    env = dict(os.environ,
+               PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
+    env.pop('MMSEG_HSP_DEBUG', None)
+    # Its own session: the "terminal" Ctrl-C goes to its group, not pytest.
+    runner = subprocess.Popen(
+        [sys.executable, '-c', RUNNER_OF_ONE_STEP, str(record), str(log),
+         str(tmp_path / 'work')],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=default_sigint)
+    try:
+        deadline = time.time() + 240
+        while not log.exists() or 'running' not in log.read_text():
+            assert runner.poll() is None and time.time() < deadline, \
+                runner.stderr.read()[-3000:]
+            time.sleep(0.1)
+        step_pid = int(log.read_text().split()[1])
+        if stop == 'ctrl-c':
+            os.killpg(runner.pid, signal.SIGINT)
+        else:
+            runner.send_signal(signal.SIGINT if stop == 'kill -INT'
+                               else signal.SIGTERM)
+        _, stderr = runner.communicate(timeout=120)
+    finally:
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+    assert runner.returncode == code, stderr[-3000:]
+    assert 'Traceback' not in stderr
+    assert stderr.strip().splitlines()[-1] == (
+        f'reproduce_table5.py: {said}; finished runs are kept and a stopped '
+        'one resumes from its last checkpoint: rerun the same command to go '
+        'on')
+    # The step stopped through its Ctrl-C path, on one SIGINT, before the
+    # runner exited: never killed mid-checkpoint, never left running.
+    assert record.read_text().split() == ['SIGINT']
+    with pytest.raises(ProcessLookupError):
+        os.kill(step_pid, 0)
