@@ -428,7 +428,8 @@ class Step:
                 [sys.executable, '-m', *args],
                 cwd=REPO_ROOT,
                 stdout=out,
-                stderr=subprocess.STDOUT) as child:
+                stderr=subprocess.STDOUT,
+                preexec_fn=hear_sigint) as child:
             try:
                 code = child.wait()
             except KeyboardInterrupt:
@@ -440,6 +441,17 @@ class Step:
             raise RuntimeError(f'{args[0]} failed (exit {code}); its log: '
                                f'{log}')
         return time.time() - start
+
+
+def hear_sigint() -> None:
+    """Give a step Python's Ctrl-C handler, whatever the runner had.
+
+    A shell starts a background job (``nohup ... &``) with SIGINT ignored,
+    its children inherit that, and Python then installs no handler: the one
+    SIGINT :func:`stop_step` sends would go unheard and a stopped runner
+    would wait for the whole step.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_step(child: subprocess.Popen) -> None:

@@ -330,13 +330,19 @@ def test_a_table_made_in_parts_merges_into_what_one_run_writes(
     assert not os.path.exists(tmp_path / 'none' / 'table5.md')
 
 
-@pytest.mark.parametrize('stop, code, said', [
-    ('ctrl-c', 130, 'interrupted'),  # SIGINT to runner and step, as a tty
-    ('kill -INT', 130, 'interrupted'),  # to the runner alone
-    ('kill', 143, 'terminated (SIGTERM)'),  # a scheduler's cancel
+def ignore_sigint() -> None:
+    """``preexec_fn`` of a runner started as a background job."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize('stop, code, said, start', [
+    ('ctrl-c', 130, 'interrupted', default_sigint),  # to both, as a tty
+    ('kill -INT', 130, 'interrupted', default_sigint),  # to the runner
+    ('kill', 143, 'terminated (SIGTERM)', default_sigint),  # a cancel
+    ('kill', 143, 'terminated (SIGTERM)', ignore_sigint),  # of nohup ... &
 ])
 def test_a_stopped_runner_stops_its_step_once_and_says_so(
-        tmp_path, stop, code, said):
+        tmp_path, stop, code, said, start):
     record, log = tmp_path / 'signals.txt', tmp_path / 'step.log'
     env = dict(os.environ,
                PYTHONPATH=os.pathsep.join([REPO_ROOT, TESTS_DIR]))
@@ -347,7 +353,7 @@ def test_a_stopped_runner_stops_its_step_once_and_says_so(
          str(tmp_path / 'work')],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=default_sigint)
+        preexec_fn=start)
     try:
         deadline = time.time() + 240
         while not log.exists() or 'running' not in log.read_text():
