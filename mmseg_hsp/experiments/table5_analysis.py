@@ -40,7 +40,8 @@ ALPHA = 0.05
 FAMILY_LEVEL = f'{(1 - ALPHA) * 100:.0f} %'
 # The order has settled when, over the last quarter of the schedule, no
 # row's mean 'x' mIoU moves by more than this, and no pair of the paper's
-# rows changes its order.
+# rows that the test finds apart in 'x' at the end changes its order: rows
+# within noise have no order to keep (two equal rows swap at any length).
 SETTLED_MOVE = 0.01
 SETTLED_SHARE = 0.25
 # A schedule's unit (mmengine's checkpoint names) -> how a line names it.
@@ -205,6 +206,13 @@ def conclusions(means: List[dict], name: str,
     readings = ordered(means)
     pairs = len(next(iter(readings.values())))
     pairs = pairs * (pairs - 1) // 2
+    if not pairs:
+        # a part of a table (one row): its rows are tested once merged
+        lines = ['One row: no pair to test. Merge the parts of a table with '
+                 '`python tools/analysis/table5.py --summary PART ...`.']
+        if curves_verdict:
+            lines.append(f'- Learning curves: {curves_verdict}')
+        return marked_block(lines, 'conclusions', name)
     pairs = f'{pairs} pair' + ('' if pairs == 1 else 's')
     lines = [
         "'x' and 'Post' are two readings of the same models, each one "
@@ -271,7 +279,7 @@ def summary_conclusions(summary: dict,
     verdict (:func:`settled`) included: the block the README quotes."""
     means = row_means(summary) if means is None else means
     return conclusions(means, CONCLUSION_NAMES[summary['table']],
-                       settled(summary)[1])
+                       settled(summary, means)[1])
 
 
 def quoted_block(text: str, name: str,
@@ -343,13 +351,22 @@ def order_at_points(summary: dict):
             "Rows by mean 'x' mIoU"], lines
 
 
-def settled(summary: dict) -> Tuple[bool, str]:
+def settled(summary: dict,
+            means: Optional[List[dict]] = None) -> Tuple[bool, str]:
     """Whether the order has settled by the end of the schedule.
 
     Over the last quarter of the schedule (checkpoints at or after 3/4 of
     its length): no row's mean 'x' mIoU may move by more than
     :data:`SETTLED_MOVE` (highest minus lowest), and no pair of the
-    paper's rows may change its order.
+    paper's rows that the test finds apart in 'x' at the end may change
+    its order. Pairs within noise that swap are named, not counted: the
+    table reports no order for them, and equal rows would swap at any
+    length, so no schedule could settle them.
+
+    Args:
+        summary (dict): The table's summary.
+        means (list[dict], optional): :func:`row_means` of it, where
+            already computed.
 
     Returns:
         tuple[bool, str]: The verdict, and one line that says which rows
@@ -367,30 +384,39 @@ def settled(summary: dict) -> Tuple[bool, str]:
         return False, (f'Settled: cannot tell, fewer than two curve points '
                        f'in the last quarter of {length} {unit}s; pass '
                        '--curve-points 4 or more (or a longer schedule).')
-    means = {
+    curve_means = {
         title: np.array([c[k].mean() for k in last])
         for title, c in per_row.items() if all(k in c for k in last)
     }
-    moving = [f'{t} ({m.max() - m.min():.4f})' for t, m in means.items()
-              if m.max() - m.min() > SETTLED_MOVE]
+    moving = [f'{t} ({np.ptp(m):.4f})' for t, m in curve_means.items()
+              if np.ptp(m) > SETTLED_MOVE]
     paper = {row['title']: row.get('paper_miou') for row in summary['rows']}
-    ranked = sorted((t for t in means if paper.get(t) is not None),
+    ranked = sorted((t for t in curve_means if paper.get(t) is not None),
                     key=lambda t: -paper[t])
-    swapped = [
-        f'{a} / {b}' for a, b in combinations(ranked, 2)
-        if len(set(np.sign(means[a] - means[b])) - {0}) > 1
-    ]
+    signs = {(a, b): np.sign(curve_means[a] - curve_means[b])
+            for a, b in combinations(ranked, 2)}
+    swapping = [pair for pair, sign in signs.items()
+                if len(set(sign) - {0}) > 1]
+    means = row_means(summary) if means is None else means
+    winners = _apart_winners(means)[reading('x')]
+    swapped = [f'{a} / {b}' for a, b in swapping if winners[frozenset((a, b))]]
+    tied = [f'{a} / {b}' for a, b in swapping
+            if not winners[frozenset((a, b))]]
+    ties = (f" ({', '.join(tied)}: within noise in 'x', "
+            f"{'swaps' if len(tied) == 1 else 'swap'}, not counted)"
+            if tied else '')
     span = f'{unit}s {last[0]}-{last[-1]} of {length}'
     if not moving and not swapped:
         return True, (f'Settled over the last quarter ({span}): no row '
                       f"moves by more than {SETTLED_MOVE} in mean 'x' "
-                      "mIoU and no pair of the paper's rows changes order.")
+                      "mIoU and no pair of the paper's rows apart in 'x' "
+                      f'changes order{ties}.')
     return False, (
         f'Not settled over the last quarter ({span}): rows moving by more '
         f"than {SETTLED_MOVE} in mean 'x' mIoU: "
-        f'{", ".join(moving) or "none"}; pairs of the paper\'s rows that '
-        f'change order: {", ".join(swapped) or "none"}. A longer '
-        '--max-iters may change the order.')
+        f'{", ".join(moving) or "none"}; pairs of the paper\'s rows apart '
+        f"in 'x' that change order: {', '.join(swapped) or 'none'}{ties}. "
+        'A longer --max-iters may change the order.')
 
 
 def _apart_winners(means: List[dict]) -> Dict[str, Dict[frozenset, str]]:

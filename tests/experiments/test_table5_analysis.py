@@ -132,22 +132,57 @@ def test_order_at_each_curve_point():
 def test_settled_names_rows_that_move_and_pairs_that_swap():
     ok, line = analysis.settled(summary())
     assert not ok
+    # B and C swap, but no test tells them apart: named, not counted
     assert line == (
         'Not settled over the last quarter (iterations 75-100 of 100): rows '
         "moving by more than 0.01 in mean 'x' mIoU: D (0.0330); pairs of "
-        "the paper's rows that change order: B / C. A longer --max-iters "
+        "the paper's rows apart in 'x' that change order: none (B / C: "
+        "within noise in 'x', swaps, not counted). A longer --max-iters "
         'may change the order.')
     steady = summary()
     for r in steady['rows']:
         for run_ in r['runs']:
             run_['curve']['75'] = run_['curve']['100']
-    assert analysis.settled(steady)[0]
+    assert analysis.settled(steady) == (True, (
+        'Settled over the last quarter (iterations 75-100 of 100): no row '
+        "moves by more than 0.01 in mean 'x' mIoU and no pair of the "
+        "paper's rows apart in 'x' changes order."))
+    # C still moves a little, and so crosses B and D (all three within
+    # noise): settled
+    tied = summary()
+    for r in tied['rows']:
+        for run_ in r['runs']:
+            if r['title'] != 'C':
+                run_['curve']['75'] = run_['curve']['100']
+    ok, line = analysis.settled(tied)
+    assert ok and line.endswith("changes order (D / C, B / C: within noise "
+                                "in 'x', swap, not counted).")
+    # A, apart from B in 'x', falls below it: not settled, whatever moves
+    crossing = summary()
+    for r in crossing['rows']:
+        for run_ in r['runs']:
+            run_['curve']['75'] = run_['curve']['100']
+            if r['title'] == 'A':
+                run_['curve']['75'] = 0.30
+    ok, line = analysis.settled(crossing)
+    assert not ok
+    assert "apart in 'x' that change order: D / A, A / B, A / C." in line
     short = summary()
     for r in short['rows']:
         for run_ in r['runs']:
             del run_['curve']['75']
     ok, line = analysis.settled(short)
     assert not ok and line.startswith('Settled: cannot tell, fewer than two')
+
+
+def test_one_row_has_no_pair_to_test():
+    one = summary()
+    one['rows'] = one['rows'][:1]
+    lines = analysis.summary_conclusions(one).splitlines()
+    assert lines[1] == ('One row: no pair to test. Merge the parts of a table '
+                        'with `python tools/analysis/table5.py --summary PART '
+                        '...`.')
+    assert lines[2].startswith('- Learning curves: ') and len(lines) == 4
 
 
 def test_table_markdown_carries_every_part(tmp_path):
